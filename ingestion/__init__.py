@@ -1,0 +1,4 @@
+"""Reading policy documents and control guidance into clause-aware chunks.
+
+Nothing here knows about embeddings, Chroma or Slack.
+"""

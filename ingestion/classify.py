@@ -1,0 +1,93 @@
+"""Rule-based clause typing from cue phrases and the section a clause sits in.
+
+The rules follow the cue phrases insurers' wordings use (see README, "Clause types"):
+a clause's own wording outweighs the heading it sits under, because exclusions
+hide inside definitions and conditions inside insuring agreements.
+"""
+from __future__ import annotations
+
+import re
+
+_SECTION_PRIORS: list[tuple[str, re.Pattern]] = [
+    ("exclusion", re.compile(r"exclusion|what is not covered|not covered", re.I)),
+    ("definition", re.compile(r"definition|meaning of|glossary|defined terms", re.I)),
+    ("notice", re.compile(r"notice|claims? (?:conditions|procedure|reporting|made)|reporting|how to make a claim|report(?:ing)? (?:a )?claim", re.I)),
+    ("limit", re.compile(r"limits? of (?:liability|insurance|indemnity)|sub-?limit|retention|deductible|excess|waiting period|declarations|schedule|coinsurance", re.I)),
+    ("requirement", re.compile(r"condition|warrant|security requirements|minimum security|your obligations|insured'?s duties|application", re.I)),
+    ("coverage", re.compile(r"insuring agreement|coverage|what (?:is|we) cover|cover section|insuring clause", re.I)),
+]
+
+_CUES: dict[str, list[tuple[re.Pattern, float]]] = {
+    "requirement": [
+        (re.compile(r"condition precedent|as a condition of (?:coverage|this (?:policy|insurance))", re.I), 3.0),
+        (re.compile(r"\b(?:the )?(?:named )?insureds?(?: organi[sz]ation)? (?:shall|must|will) (?:maintain|implement|ensure|use|require|have|test|enforce|keep|apply|conduct|provide)", re.I), 2.5),
+        (re.compile(r"\byou (?:must|shall) (?:maintain|implement|ensure|use|require|have|test|enforce|keep|apply|conduct)", re.I), 2.5),
+        (re.compile(r"it is warranted|\bwarrant(?:s|y|ies)\b|minimum (?:required )?security|minimum required practices", re.I), 2.0),
+        (re.compile(r"multi-?factor|two-?factor|\bMFA\b|\bEDR\b|endpoint detection|offline backup|immutable|incident response plan|security awareness training|patch(?:es|ing)? (?:within|no later)", re.I), 1.0),
+        (re.compile(r"\b(?:shall|must) be (?:maintained|enabled|enforced|tested|applied|encrypted)", re.I), 1.5),
+    ],
+    "exclusion": [
+        (re.compile(r"(?:we|insurers?|underwriters?|the company) (?:shall|will) not (?:be liable|pay|cover|make any payment)", re.I), 3.0),
+        (re.compile(r"(?:this (?:policy|insurance|coverage)|coverage) (?:does|shall) not (?:apply|cover)", re.I), 3.0),
+        (re.compile(r"\bexclu(?:des?|ded|sion)\b", re.I), 1.5),
+        (re.compile(r"based upon,? arising (?:out of|from)|directly or indirectly (?:arising|resulting|caused)", re.I), 1.5),
+        (re.compile(r"\bnot covered\b|no coverage (?:is|will be) (?:provided|afforded)", re.I), 2.0),
+    ],
+    "limit": [
+        (re.compile(r"sub-?limit|aggregate limit|limit of (?:liability|insurance|indemnity)", re.I), 2.5),
+        (re.compile(r"\bretention\b|\bdeductible\b|\bexcess\b of", re.I), 2.0),
+        (re.compile(r"waiting period|period of (?:restoration|indemnity)|coinsurance|co-insurance", re.I), 2.5),
+        (re.compile(r"part of,? and not in addition to", re.I), 2.0),
+        (re.compile(r"(?:[$£€]|USD|GBP|EUR|AUD)\s?\d[\d,.]*(?:\s?(?:million|m|k))?|\b\d+\s?hours\b|\b\d{1,3}\s?%", re.I), 1.0),
+    ],
+    "notice": [
+        (re.compile(r"\b(?:give|provide|send)\b.{0,30}\bnotice\b|\bnotif(?:y|ied|ication) (?:us|the insurer|underwriters|the company)", re.I), 2.5),
+        (re.compile(r"as soon as (?:reasonably )?practicable|as soon as possible", re.I), 2.0),
+        (re.compile(r"within \d+\s?(?:\(\w+\)\s)?(?:days|hours)|no later than \d+", re.I), 1.0),
+        (re.compile(r"proof of loss|prior written consent|without (?:our|the insurer'?s) (?:prior )?(?:written )?consent|does not constitute notice", re.I), 2.0),
+        (re.compile(r"\bnotice of (?:a )?(?:claim|circumstance|loss)", re.I), 2.0),
+    ],
+    "definition": [
+        (re.compile(r"^\s*[\"“]?[A-Z][\w’'\- ]{1,60}[\"”]?\s+(?:means|shall mean|includes|refers to)\b"), 3.0),
+    ],
+    "coverage": [
+        (re.compile(r"\bwe (?:will|shall) (?:pay|indemnify|reimburse|cover)|agrees? to (?:pay|indemnify)|(?:underwriters|insurers?) will pay|to indemnify the insured", re.I), 3.0),
+        (re.compile(r"insuring agreement|is covered|we cover\b|first discover(?:s|ed) during the policy period", re.I), 1.5),
+    ],
+}
+
+
+def clause_scores(text: str, heading: str = "") -> dict[str, float]:
+    """Cue scores per clause type (before the section prior)."""
+    scores = {k: 0.0 for k in _CUES}
+    head = text[:1500]
+    for ctype, cues in _CUES.items():
+        for rx, w in cues:
+            if rx.search(head):
+                scores[ctype] += w
+    return scores
+
+
+def section_prior(heading: str) -> str | None:
+    """The clause type a heading suggests, if any."""
+    if re.search(r"general (?:conditions|provisions)|miscellaneous", heading or "", re.I):
+        return None
+    for ctype, rx in _SECTION_PRIORS:
+        if rx.search(heading or ""):
+            return ctype
+    return None
+
+
+def classify_clause(text: str, heading: str = "", kind: str = "policy") -> str:
+    """One of requirement, exclusion, limit, notice, definition, coverage, other."""
+    if kind == "guidance" or len(re.findall(r"\.{5,}", text)) >= 3:  # guidance, or a table of contents
+        return "other"
+    scores = clause_scores(text, heading)
+    prior = section_prior(heading)
+    if prior:
+        scores[prior] = scores.get(prior, 0.0) + 2.5
+        # Definitions sections hold definitions even when they mention money or notice.
+        if prior == "definition" and scores["definition"] >= 2.0:
+            scores["definition"] += 2.0
+    best = max(scores, key=lambda k: scores[k])
+    return best if scores[best] >= 2.0 else "other"

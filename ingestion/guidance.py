@@ -1,0 +1,95 @@
+"""The shipped catalogue of security controls insurers commonly require."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+CATALOGUE_PATH = Path(__file__).parent / "data" / "controls.yaml"
+
+
+@dataclass(frozen=True)
+class Control:
+    id: str
+    name: str
+    synonyms: tuple[str, ...]
+    requirement: str
+    scope: tuple[str, ...]
+    frequency: str
+    evidence: tuple[str, ...]
+    csf: tuple[str, ...]
+    sp800_53: tuple[str, ...]
+    cis: tuple[str, ...]
+
+    def matches(self, text: str) -> bool:
+        """True when any of the control's synonyms occurs in `text` as whole words."""
+        return _synonym_re(self.synonyms).search(text) is not None
+
+    def to_markdown(self) -> str:
+        return "\n".join(
+            [
+                f"# {self.name}",
+                "",
+                f"Control id: {self.id}. Also called: {', '.join(self.synonyms)}.",
+                "",
+                f"What insurers typically require: {self.requirement}",
+                "",
+                f"Scope: {', '.join(self.scope)}. Frequency: {self.frequency}",
+                "",
+                "Evidence insurers ask for after an incident: " + "; ".join(self.evidence) + ".",
+                "",
+                f"References: NIST CSF 2.0 {', '.join(self.csf)}; NIST SP 800-53 r5 {', '.join(self.sp800_53)}; "
+                f"CIS Controls v8 safeguards {', '.join(self.cis)}.",
+                "",
+            ]
+        )
+
+
+@lru_cache(maxsize=64)
+def _synonym_re(synonyms: tuple[str, ...]) -> re.Pattern:
+    parts = []
+    for s in sorted(synonyms, key=len, reverse=True):
+        esc = re.escape(s).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
+        # Acronyms must match case-sensitively ("EDR", not "edr" inside a word).
+        parts.append(f"(?-i:\\b{esc}\\b)" if s.isupper() and len(s) <= 5 else f"\\b{esc}\\b")
+    return re.compile("|".join(parts), re.I)
+
+
+@lru_cache(maxsize=4)
+def load_catalogue(path: str | None = None) -> tuple[Control, ...]:
+    """Load the control catalogue (the shipped one unless `path` is given)."""
+    raw = yaml.safe_load(Path(path or CATALOGUE_PATH).read_text(encoding="utf-8"))
+    out = []
+    for c in raw["controls"]:
+        out.append(
+            Control(
+                id=c["id"],
+                name=c["name"],
+                synonyms=tuple(c["synonyms"]),
+                requirement=" ".join(c["requirement"].split()),
+                scope=tuple(c.get("scope", ())),
+                frequency=c.get("frequency", ""),
+                evidence=tuple(c.get("evidence", ())),
+                csf=tuple(c.get("csf", ())),
+                sp800_53=tuple(c.get("sp800_53", ())),
+                cis=tuple(str(x) for x in c.get("cis", ())),
+            )
+        )
+    return tuple(out)
+
+
+def controls_by_id() -> dict[str, Control]:
+    return {c.id: c for c in load_catalogue()}
+
+
+def controls_in(text: str) -> list[Control]:
+    """Controls whose synonyms occur in `text`."""
+    return [c for c in load_catalogue() if c.matches(text)]
+
+
+def guidance_documents() -> list[tuple[str, str]]:
+    """(file name, markdown text) for every control, ready to index as guidance."""
+    return [(f"guidance-{c.id}.md", c.to_markdown()) for c in load_catalogue()]

@@ -1,0 +1,212 @@
+"""Read PDFs, text and Markdown files into cleaned pages.
+
+pypdf is imported only here.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import Counter
+from pathlib import Path
+
+from .errors import (
+    CorruptPDFError,
+    EncryptedPDFError,
+    NoTextError,
+    NotAPDFError,
+    TooLargeError,
+    UnsupportedFileError,
+)
+from .types import DocumentText, Page
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+# pypdf logs every recoverable xref glitch; those are noise to a user.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_document(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes | None = None) -> DocumentText:
+    """Read a `.pdf`, `.txt` or `.md` file into pages.
+
+    Raises a subclass of `IngestError` with a message for the user when the file
+    is too large, not what its name says, encrypted with a password, corrupt, or
+    has no text at all.
+    """
+    path = Path(path)
+    if data is None:
+        if not path.is_file():
+            raise UnsupportedFileError(f"{path}: no such file")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise TooLargeError(
+                f"{path.name} is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit "
+                "(raise POLICYBOT_MAX_FILE_MB to accept it)"
+            )
+        data = path.read_bytes()
+    elif len(data) > max_bytes:
+        raise TooLargeError(
+            f"{path.name} is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit "
+            "(raise POLICYBOT_MAX_FILE_MB to accept it)"
+        )
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return read_pdf_bytes(data, path.name)
+    if suffix in TEXT_SUFFIXES:
+        return read_text_bytes(data, path.name)
+    if data[:5] == b"%PDF-":
+        return read_pdf_bytes(data, path.name)
+    raise UnsupportedFileError(
+        f"{path.name}: only PDF, .txt and .md documents can be indexed (got '{suffix or 'no extension'}')"
+    )
+
+
+def read_text_bytes(data: bytes, file_name: str) -> DocumentText:
+    """A text document is one page whose offsets are those of the file itself."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnsupportedFileError(f"{file_name} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    if not text.strip():
+        raise NoTextError(f"{file_name} is empty")
+    return DocumentText(
+        file_name=file_name,
+        sha256=sha256_bytes(data),
+        title=_guess_title([text], file_name),
+        pages=(Page(1, text),),
+    )
+
+
+def read_pdf_bytes(data: bytes, file_name: str) -> DocumentText:
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError, DependencyError
+
+    head = data[:1024]
+    if b"%PDF-" not in head:
+        kind = _sniff(head)
+        raise NotAPDFError(f"{file_name} is not a PDF ({kind}); export or print it to PDF and try again")
+    import io
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except DependencyError:
+                raise EncryptedPDFError(
+                    f"{file_name} is encrypted and reading it needs the 'cryptography' package (pip install 'pypdf[crypto]')"
+                ) from None
+            if not ok:
+                raise EncryptedPDFError(
+                    f"{file_name} is protected with a password; remove the password (or ask the broker for an unlocked copy) and upload it again"
+                )
+        raw_pages = []
+        for page in reader.pages:
+            try:
+                raw_pages.append(page.extract_text() or "")
+            except FileNotDecryptedError:
+                raise EncryptedPDFError(f"{file_name} is protected with a password") from None
+        meta_title = ""
+        try:
+            meta_title = (reader.metadata.title or "") if reader.metadata else ""
+        except Exception:  # metadata is optional and often malformed
+            meta_title = ""
+    except (EncryptedPDFError, NotAPDFError):
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
+        raise CorruptPDFError(f"{file_name} looks like a PDF but is damaged and cannot be read ({exc})") from None
+    if not raw_pages:
+        raise CorruptPDFError(f"{file_name} has no pages")
+
+    texts = [_clean_page(t) for t in raw_pages]
+    texts = _strip_running_lines(texts)
+    blank = tuple(i + 1 for i, t in enumerate(texts) if len(t.strip()) < 20)
+    pages = tuple(Page(i + 1, t) for i, t in enumerate(texts) if (i + 1) not in blank)
+    if not pages:
+        raise NoTextError(
+            f"{file_name} has no text layer on any of its {len(texts)} pages; scanned pages are not read — "
+            "run OCR on it (e.g. ocrmypdf) and upload the result"
+        )
+    warnings = tuple(f"page {n} has no text; scanned pages are not read" for n in blank)
+    title = meta_title.strip() if _plausible_title(meta_title) else _guess_title([p.text for p in pages], file_name)
+    return DocumentText(
+        file_name=file_name,
+        sha256=sha256_bytes(data),
+        title=title,
+        pages=pages,
+        blank_pages=blank,
+        warnings=warnings,
+    )
+
+
+def _sniff(head: bytes) -> str:
+    if head.startswith(b"PK"):
+        return "it is a ZIP or Office document"
+    if head[:3] == b"\xff\xd8\xff" or head.startswith(b"\x89PNG"):
+        return "it is an image"
+    if head.lstrip().lower().startswith((b"<!doctype html", b"<html")):
+        return "it is an HTML page"
+    try:
+        head.decode("utf-8")
+        return "it is plain text"
+    except UnicodeDecodeError:
+        return "unknown binary content"
+
+
+_HYPHEN_BREAK = re.compile(r"(\w)-[ \t]*\n[ \t]*([a-z])")
+_TRAILING_WS = re.compile(r"[ \t]+\n")
+_MANY_BLANKS = re.compile(r"\n{3,}")
+
+
+def _clean_page(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\x00", "")
+    text = _HYPHEN_BREAK.sub(r"\1\2", text)
+    text = _TRAILING_WS.sub("\n", text)
+    text = _MANY_BLANKS.sub("\n\n", text)
+    return text.strip()
+
+
+def _line_key(line: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", line.strip().lower()))
+
+
+def _strip_running_lines(pages: list[str], edge: int = 3) -> list[str]:
+    """Remove header/footer lines that repeat (digits ignored) on most pages."""
+    if len(pages) < 3:
+        return pages
+    counts: Counter[str] = Counter()
+    for text in pages:
+        lines = [ln for ln in text.split("\n") if ln.strip()]
+        keys = {_line_key(ln) for ln in lines[:edge] + lines[-edge:]}
+        counts.update(keys)
+    threshold = max(3, int(0.5 * len(pages)))
+    running = {k for k, c in counts.items() if c >= threshold and k}
+    if not running:
+        return pages
+    out = []
+    for text in pages:
+        lines = text.split("\n")
+        nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
+        edges = set(nonblank[:edge] + nonblank[-edge:])
+        kept = [ln for i, ln in enumerate(lines) if not (i in edges and _line_key(ln) in running)]
+        out.append("\n".join(kept).strip())
+    return out
+
+
+def _plausible_title(title: str) -> bool:
+    t = title.strip()
+    return 6 <= len(t) <= 120 and not re.search(r"\.(docx?|pdf|indd)$|^microsoft|^untitled", t, re.I)
+
+
+def _guess_title(page_texts: list[str], file_name: str) -> str:
+    for text in page_texts[:2]:
+        for line in text.split("\n")[:15]:
+            s = line.strip().strip("#").strip()
+            if 8 <= len(s) <= 100 and sum(c.isalpha() for c in s) > 0.6 * len(s):
+                return s
+    return Path(file_name).stem.replace("_", " ")

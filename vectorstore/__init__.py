@@ -1,0 +1,1 @@
+"""The local, versioned index: embeddings, Chroma, the document registry and hybrid search."""

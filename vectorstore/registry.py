@@ -1,0 +1,254 @@
+"""SQLite registry: documents, their versions and status, and every chunk's text and metadata.
+
+The registry decides what is visible: a document's chunks answer only once its
+row is 'active', and that flip happens in one transaction. Chroma holds vectors.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ingestion.types import Chunk
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    policy TEXT NOT NULL,
+    version TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    title TEXT NOT NULL,
+    effective_date TEXT NOT NULL DEFAULT '',
+    pages INTEGER NOT NULL,
+    chunks INTEGER NOT NULL,
+    blank_pages TEXT NOT NULL DEFAULT '[]',
+    stored_path TEXT NOT NULL,
+    ingested_at TEXT NOT NULL,
+    ingested_by TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'superseded'))
+);
+CREATE INDEX IF NOT EXISTS documents_policy ON documents(policy, status);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    ord INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    page_start INTEGER NOT NULL,
+    page_end INTEGER NOT NULL,
+    section TEXT NOT NULL,
+    clause_label TEXT NOT NULL,
+    clause_type TEXT NOT NULL,
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ord);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    """One ingested file: a version of a policy, or one guidance document."""
+
+    doc_id: str
+    seq: int
+    policy: str
+    version: str
+    kind: str
+    file_name: str
+    sha256: str
+    title: str
+    effective_date: str
+    pages: int
+    chunks: int
+    blank_pages: tuple[int, ...]
+    stored_path: str
+    ingested_at: str
+    ingested_by: str
+    status: str
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+class Registry:
+    """The document registry in `<data dir>/registry.sqlite3`."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._conn().conn.executescript(SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+        return _Tx(conn)
+
+    # -- reads -------------------------------------------------------------
+    def generation(self) -> int:
+        """A counter bumped on every visible change; caches key on it."""
+        row = self._conn().conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        return int(row["value"]) if row else 0
+
+    def documents(self, *, status: str | tuple[str, ...] | None = None, policy: str | None = None, kind: str | None = None) -> list[DocRecord]:
+        sql, args = "SELECT * FROM documents WHERE 1=1", []
+        if status:
+            sts = (status,) if isinstance(status, str) else status
+            sql += f" AND status IN ({','.join('?' * len(sts))})"
+            args += list(sts)
+        if policy:
+            sql += " AND policy = ?"
+            args.append(policy)
+        if kind:
+            sql += " AND kind = ?"
+            args.append(kind)
+        rows = self._conn().conn.execute(sql + " ORDER BY policy, seq", args).fetchall()
+        return [_doc(r) for r in rows]
+
+    def document(self, doc_id: str) -> DocRecord | None:
+        r = self._conn().conn.execute("SELECT * FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return _doc(r) if r else None
+
+    def policies(self) -> list[str]:
+        rows = self._conn().conn.execute(
+            "SELECT DISTINCT policy FROM documents WHERE kind='policy' AND status!='pending' ORDER BY policy"
+        ).fetchall()
+        return [r["policy"] for r in rows]
+
+    def chunks(self, doc_ids: list[str]) -> list[Chunk]:
+        if not doc_ids:
+            return []
+        docs = {d.doc_id: d for d in (self.document(i) for i in doc_ids) if d}
+        out = []
+        conn = self._conn().conn
+        for i in range(0, len(doc_ids), 500):
+            part = doc_ids[i : i + 500]
+            rows = conn.execute(
+                f"SELECT * FROM chunks WHERE doc_id IN ({','.join('?' * len(part))}) ORDER BY doc_id, ord", part
+            ).fetchall()
+            out += [_chunk(r, docs[r["doc_id"]]) for r in rows]
+        return out
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        r = self._conn().conn.execute("SELECT * FROM chunks WHERE id=?", (chunk_id,)).fetchone()
+        if not r:
+            return None
+        return _chunk(r, self.document(r["doc_id"]))
+
+    # -- writes ------------------------------------------------------------
+    def add_pending(self, rec: dict, chunks: list[Chunk]) -> None:
+        with self._conn() as c:
+            seq = c.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM documents").fetchone()[0]
+            c.execute("DELETE FROM documents WHERE doc_id=? AND status='pending'", (rec["doc_id"],))
+            c.execute(
+                "INSERT INTO documents (doc_id, seq, policy, version, kind, file_name, sha256, title, effective_date,"
+                " pages, chunks, blank_pages, stored_path, ingested_at, ingested_by, status)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, 'pending')",
+                (
+                    rec["doc_id"], seq, rec["policy"], rec["version"], rec["kind"], rec["file_name"], rec["sha256"],
+                    rec["title"], rec.get("effective_date", ""), rec["pages"], len(chunks),
+                    json.dumps(list(rec.get("blank_pages", ()))), rec["stored_path"], _now(), rec.get("ingested_by", ""),
+                ),
+            )
+            c.executemany(
+                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (ch.id, ch.doc_id, i, ch.text, ch.page_start, ch.page_end, ch.section, ch.clause_label,
+                     ch.clause_type, ch.char_start, ch.char_end)
+                    for i, ch in enumerate(chunks)
+                ],
+            )
+
+    def activate(self, doc_id: str, policy: str) -> list[str]:
+        """Make `doc_id` the active version of `policy`; returns the doc ids it superseded."""
+        with self._conn() as c:
+            old = [r[0] for r in c.execute(
+                "SELECT doc_id FROM documents WHERE policy=? AND status='active' AND doc_id!=?", (policy, doc_id)
+            )]
+            c.execute("UPDATE documents SET status='superseded' WHERE policy=? AND status='active' AND doc_id!=?", (policy, doc_id))
+            c.execute("UPDATE documents SET status='active' WHERE doc_id=?", (doc_id,))
+            self._bump(c)
+        return old
+
+    def replace_chunks(self, doc_id: str, chunks: list[Chunk], pages: int) -> None:
+        with self._conn() as c:
+            c.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+            c.executemany(
+                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (ch.id, ch.doc_id, i, ch.text, ch.page_start, ch.page_end, ch.section, ch.clause_label,
+                     ch.clause_type, ch.char_start, ch.char_end)
+                    for i, ch in enumerate(chunks)
+                ],
+            )
+            c.execute("UPDATE documents SET chunks=?, pages=? WHERE doc_id=?", (len(chunks), pages, doc_id))
+            self._bump(c)
+
+    def delete(self, doc_id: str) -> None:
+        with self._conn() as c:
+            c.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+            self._bump(c)
+
+    def pending(self) -> list[DocRecord]:
+        return self.documents(status="pending")
+
+    def get_meta(self, key: str) -> str | None:
+        r = self._conn().conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return r["value"] if r else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._conn() as c:
+            c.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    @staticmethod
+    def _bump(c: sqlite3.Connection) -> None:
+        c.execute(
+            "INSERT INTO meta VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+
+class _Tx:
+    """`with registry._conn() as c:` runs the block in one IMMEDIATE transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, *_):
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False
+
+
+def _doc(r: sqlite3.Row) -> DocRecord:
+    return DocRecord(
+        doc_id=r["doc_id"], seq=r["seq"], policy=r["policy"], version=r["version"], kind=r["kind"],
+        file_name=r["file_name"], sha256=r["sha256"], title=r["title"], effective_date=r["effective_date"],
+        pages=r["pages"], chunks=r["chunks"], blank_pages=tuple(json.loads(r["blank_pages"])),
+        stored_path=r["stored_path"], ingested_at=r["ingested_at"], ingested_by=r["ingested_by"], status=r["status"],
+    )
+
+
+def _chunk(r: sqlite3.Row, d: DocRecord) -> Chunk:
+    return Chunk(
+        id=r["id"], doc_id=r["doc_id"], text=r["text"], file_name=d.file_name, sha256=d.sha256, title=d.title,
+        policy=d.policy, version=d.version, kind=d.kind, page_start=r["page_start"], page_end=r["page_end"],
+        section=r["section"], clause_label=r["clause_label"], clause_type=r["clause_type"],
+        char_start=r["char_start"], char_end=r["char_end"], effective_date=d.effective_date,
+        extra={"status": d.status},
+    )
