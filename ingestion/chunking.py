@@ -23,6 +23,7 @@ _HEADING_RES = [
 ]
 # (style, regex); the style decides nesting by order of first appearance under a heading.
 _LABEL_RES = [
+    ("item", re.compile(r"^((?:Item|Clause|Article|Section)\s+\d{1,2}(?:\.\d{1,2})*)[.:]\s+(?=\S)", re.I)),
     ("dotted", re.compile(r"^(\d{1,2}(?:\.\d{1,2})+)\.?\s+(?=\S)")),
     ("num", re.compile(r"^(\d{1,2})[.)]\s+(?=\S)")),
     ("upper", re.compile(r"^([A-Z])[.)]\s+(?=\S)")),
@@ -68,7 +69,7 @@ def _is_heading(s: str) -> bool:
     if any(r.match(s) for r in _HEADING_RES):
         return True
     letters = [c for c in s if c.isalpha()]
-    if len(letters) < 4 or s.endswith((",", ";")):
+    if len(letters) < 4 or s.endswith((",", ";", ".")):
         return False
     upper = sum(c.isupper() for c in letters) / len(letters)
     return upper > 0.85 and len(s.split()) <= 10

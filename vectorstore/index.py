@@ -394,6 +394,14 @@ class PolicyIndex:
                     self._bm25_cache[key] = pool
         return pool
 
+    def term_stats(self, **filters) -> tuple[dict[str, int], int]:
+        """Document frequency of each lexical token, and the number of chunks, under `select_docs` filters."""
+        ids = tuple(sorted(d.doc_id for d in self.select_docs(**filters)))
+        if not ids:
+            return {}, 0
+        pool = self._bm25_for(ids)
+        return pool.df, len(pool.chunks)
+
     def resolve_documents(self, text: str, *, k: int = 3, kind: str | None = "policy") -> list[tuple[DocRecord, float]]:
         """Rank active documents by how well their title and opening text match `text`
         (used to find which contract or policy a question names)."""
@@ -438,7 +446,12 @@ class _LexicalPool:
     def __init__(self, chunks: list[Chunk]) -> None:
         self.chunks = chunks
         self.by_id = {c.id: c for c in chunks}
-        self.bm25 = _BM25([tokens(lexical_text(c)) for c in chunks]) if chunks else None
+        toks = [tokens(lexical_text(c)) for c in chunks]
+        self.df: dict[str, int] = {}
+        for t in toks:
+            for w in set(t):
+                self.df[w] = self.df.get(w, 0) + 1
+        self.bm25 = _BM25(toks) if chunks else None
 
     def top(self, query: str, n: int, allowed_types: set | None) -> list[str]:
         if not self.bm25:

@@ -1,0 +1,1 @@
+"""PolicyBot: the answer pipeline, the CLI and the Slack app."""

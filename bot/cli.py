@@ -1,0 +1,371 @@
+"""The `policybot` command line."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .config import Settings
+
+app = typer.Typer(help="PolicyBot: cited answers and gap warnings from your cyber-insurance policy.", no_args_is_help=True, add_completion=False)
+posture_app = typer.Typer(help="The company's control posture file.", no_args_is_help=True)
+app.add_typer(posture_app, name="posture")
+out = Console()
+err = Console(stderr=True)
+
+DataDir = typer.Option(None, "--data-dir", envvar="POLICYBOT_DATA_DIR", help="Index folder (default .policybot).")
+
+
+def _settings(data_dir: Optional[Path]) -> Settings:
+    s = Settings()
+    if data_dir:
+        s = s.model_copy(update={"data_dir": data_dir})
+    return s
+
+
+def _index(s: Settings):
+    from vectorstore.embedder import SentenceTransformerEmbedder
+    from vectorstore.index import PolicyIndex
+
+    return PolicyIndex(s.data_dir, SentenceTransformerEmbedder(s.embedding_model), chroma_url=s.chroma_url, max_bytes=s.max_bytes)
+
+
+def _fail(msg: str, code: int = 1):
+    err.print(f"[bold red]error:[/] {msg}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True)
+
+
+def _guard(fn):
+    """Turn the errors users cause into one clear line and a non-zero exit."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*a, **kw):
+        from ingestion.errors import IngestError
+        from vectorstore.index import IndexError_
+
+        from .pipeline import EmptyIndexError
+        from .posture import PostureError
+
+        try:
+            return fn(*a, **kw)
+        except (IngestError, IndexError_, EmptyIndexError, PostureError, ValueError) as exc:
+            _fail(str(exc))
+
+    return wrapper
+
+
+@app.command()
+@_guard
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="PDF, .txt or .md files."),
+    policy: Optional[str] = typer.Option(None, "--policy", help="Policy name; a new file for an existing name becomes its new version."),
+    version: Optional[str] = typer.Option(None, "--version", help="Version label (default v1, v2, …)."),
+    effective_date: str = typer.Option("", "--effective-date", help="Effective date, YYYY-MM-DD."),
+    guidance: bool = typer.Option(True, "--guidance/--no-guidance", help="Also index the shipped control guidance."),
+    data_dir: Optional[Path] = DataDir,
+):
+    """Index policy documents."""
+    from ingestion.errors import IngestError
+
+    s = _settings(data_dir)
+    ix = _index(s)
+    failed = 0
+    with _progress() as prog:
+        for p in paths:
+            task = prog.add_task(f"{p.name}", total=None)
+
+            def cb(done, total, _name, task=task):
+                prog.update(task, completed=done, total=total)
+
+            try:
+                r = ix.ingest_file(p, policy=policy, version=version, effective_date=effective_date, progress=cb)
+            except IngestError as exc:
+                failed += 1
+                err.print(f"[bold red]error:[/] {exc}", highlight=False)
+                continue
+            finally:
+                prog.remove_task(task)
+            if r.status == "unchanged":
+                out.print(f"{r.file_name}: unchanged (already {r.policy} {r.version}); nothing embedded")
+            else:
+                kinds = ", ".join(f"{v} {k}" for k, v in sorted(r.clause_counts.items()))
+                sup = f"; supersedes {', '.join(r.superseded)}" if r.superseded else ""
+                out.print(f"{r.file_name}: indexed as {r.policy} {r.version} — {r.pages} pages, {r.chunks} clauses ({kinds}){sup}")
+            for w in r.warnings:
+                err.print(f"[yellow]warning:[/] {r.file_name}: {w}")
+        if guidance:
+            ix.ingest_guidance()
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+@_guard
+def docs(data_dir: Optional[Path] = DataDir, json_out: bool = typer.Option(False, "--json")):
+    """List indexed documents and versions."""
+    ix = _index(_settings(data_dir))
+    rows = [d for d in ix.documents() if d.kind == "policy"]
+    if json_out:
+        out.print_json(json.dumps([d.__dict__ for d in rows]))
+        return
+    if not rows:
+        out.print("No policies indexed yet. Add one with `policybot ingest FILE.pdf --policy NAME`.")
+        return
+    t = Table("policy", "version", "status", "file", "pages", "clauses", "effective", "ingested")
+    for d in rows:
+        t.add_row(d.policy, d.version, d.status, d.file_name, str(d.pages), str(d.chunks), d.effective_date or "—", f"{d.ingested_at} {d.ingested_by}")
+    out.print(t)
+    g = len(ix.documents(kind="guidance", include_superseded=False))
+    out.print(f"{g} control-guidance documents indexed.")
+
+
+def hit_json(h) -> dict:
+    c = h.chunk
+    return {"text": c.text, "file": c.file_name, "policy": c.policy, "version": c.version, "page_start": c.page_start,
+            "page_end": c.page_end, "section": c.section, "clause_type": c.clause_type, "score": round(h.score, 6)}
+
+
+@app.command()
+@_guard
+def search(
+    question: str,
+    policy: Optional[str] = typer.Option(None, "--policy"),
+    version: Optional[str] = typer.Option(None, "--version"),
+    kind: Optional[str] = typer.Option(None, "--kind", help="policy or guidance"),
+    clause_type: Optional[list[str]] = typer.Option(None, "--clause-type"),
+    all_versions: bool = typer.Option(False, "--all-versions", help="Include superseded versions."),
+    k: int = typer.Option(5, "-k"),
+    json_out: bool = typer.Option(False, "--json"),
+    data_dir: Optional[Path] = DataDir,
+):
+    """Search clauses (hybrid dense + BM25)."""
+    ix = _index(_settings(data_dir))
+    hits = ix.search(question, k=k, policy=policy, version=version, kind=kind, clause_types=clause_type, include_superseded=all_versions)
+    if json_out:
+        sys.stdout.write(json.dumps([hit_json(h) for h in hits], indent=2, ensure_ascii=False) + "\n")
+        return
+    if not hits:
+        out.print("No matching clauses.")
+    for i, h in enumerate(hits, 1):
+        c = h.chunk
+        out.print(f"[bold]{i}. {c.policy} {c.version} · {c.file_name} p. {c.page_start}-{c.page_end} · {c.section or '—'} · {c.clause_type}[/] ({h.score:.4f})", highlight=False)
+        out.print("   " + " ".join(c.text.split())[:400], highlight=False)
+
+
+@app.command()
+@_guard
+def reindex(all_files: bool = typer.Option(False, "--all", help="Re-read and re-chunk the stored originals too."), data_dir: Optional[Path] = DataDir):
+    """Rebuild the vectors (e.g. after changing the embedding model)."""
+    from vectorstore.embedder import SentenceTransformerEmbedder
+    from vectorstore.index import PolicyIndex
+
+    s = _settings(data_dir)
+    ix = PolicyIndex.__new__(PolicyIndex)
+    ix = PolicyIndex(s.data_dir, SentenceTransformerEmbedder(s.embedding_model), chroma_url=s.chroma_url, max_bytes=s.max_bytes)
+    with _progress() as prog:
+        task = prog.add_task("re-embedding", total=None)
+        n = ix.reindex(all_files=all_files, progress=lambda d, t, name: prog.update(task, description=name, completed=d, total=t))
+    out.print(f"Rebuilt {n} documents with {s.embedding_model}.")
+
+
+def _posture(s: Settings, path: Optional[Path]):
+    from .posture import load_posture
+
+    p = path or s.posture_file
+    return load_posture(p) if p else None
+
+
+def _chat(s: Settings):
+    if not s.llm_model:
+        return None
+    from .llm import make_chat_model
+
+    try:
+        return make_chat_model(s.llm_model)
+    except RuntimeError as exc:
+        _fail(str(exc))
+
+
+def print_answer(a) -> None:
+    out.print(f"[bold]{a.summary}[/]", highlight=False)
+    for c in a.citations:
+        out.print(f"  > “{c.quote}”\n    — {c.label()} [{c.clause_type}]", highlight=False)
+    if a.gaps:
+        out.print("[bold yellow]Gap warnings[/]")
+        for g in a.gaps:
+            out.print(f"  ⚠ {g.message}", highlight=False)
+    if a.related:
+        out.print("[bold]Related clauses[/]")
+        for r in a.related:
+            out.print(f"  · {r.clause_type}: “{r.quote[:200]}” — {r.label()}", highlight=False)
+    for n in a.notes:
+        out.print(f"[dim]{n}[/]")
+
+
+@app.command()
+@_guard
+def ask(
+    question: str,
+    policy: Optional[str] = typer.Option(None, "--policy"),
+    posture: Optional[Path] = typer.Option(None, "--posture", help="Posture YAML (default POLICYBOT_POSTURE_FILE)."),
+    json_out: bool = typer.Option(False, "--json"),
+    data_dir: Optional[Path] = DataDir,
+):
+    """Answer a question with quoted, cited clauses and gap warnings."""
+    from .pipeline import answer
+
+    s = _settings(data_dir)
+    pst = _posture(s, posture)
+    a = answer(question, index=_index(s), policy=policy, posture=pst, chat_model=_chat(s), k=s.top_k)
+    if json_out:
+        sys.stdout.write(json.dumps(a.to_json(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        print_answer(a)
+
+
+@app.command()
+@_guard
+def gaps(
+    policy: Optional[str] = typer.Option(None, "--policy"),
+    fmt: str = typer.Option("md", "--format", help="md, csv or json"),
+    out_file: Optional[Path] = typer.Option(None, "--out"),
+    posture: Optional[Path] = typer.Option(None, "--posture"),
+    data_dir: Optional[Path] = DataDir,
+):
+    """Review the whole policy: requirements, exclusions, limits, notice terms, and a renewal checklist."""
+    from .report import gap_report, render_gaps
+
+    if fmt not in ("md", "csv", "json"):
+        _fail("--format must be md, csv or json")
+    s = _settings(data_dir)
+    ix = _index(s)
+    policy = policy or _only_policy(ix)
+    text = render_gaps(gap_report(ix, policy, _posture(s, posture)), fmt)
+    if out_file:
+        out_file.write_text(text, encoding="utf-8")
+        out.print(f"Wrote {out_file}")
+    else:
+        sys.stdout.write(text)
+
+
+def _only_policy(ix) -> str:
+    pols = ix.policies()
+    if not pols:
+        from .pipeline import EmptyIndexError, empty_index_message
+
+        raise EmptyIndexError(empty_index_message(ix))
+    if len(pols) > 1:
+        raise ValueError(f"several policies are indexed ({', '.join(pols)}); choose one with --policy")
+    return pols[0]
+
+
+@app.command()
+@_guard
+def diff(
+    policy: Optional[str] = typer.Option(None, "--policy"),
+    from_v: Optional[str] = typer.Option(None, "--from"),
+    to_v: Optional[str] = typer.Option(None, "--to"),
+    fmt: str = typer.Option("md", "--format", help="md or json"),
+    data_dir: Optional[Path] = DataDir,
+):
+    """What changed between two versions of a policy."""
+    from .report import diff_versions, render_diff
+
+    ix = _index(_settings(data_dir))
+    policy = policy or _only_policy(ix)
+    v1, v2, changes = diff_versions(ix, policy, from_v, to_v)
+    sys.stdout.write(render_diff(policy, v1, v2, changes, fmt))
+
+
+@posture_app.command("init")
+def posture_init(path: Path = typer.Argument(Path("posture.yaml")), force: bool = typer.Option(False, "--force")):
+    """Write a commented posture template listing every control."""
+    from .posture import posture_template
+
+    if path.exists() and not force:
+        _fail(f"{path} exists; use --force to overwrite it")
+    path.write_text(posture_template(), encoding="utf-8")
+    out.print(f"Wrote {path}; set each control's status, then pass --posture {path}.")
+
+
+@posture_app.command("check")
+@_guard
+def posture_check(path: Path):
+    """Validate a posture file."""
+    from .posture import load_posture
+
+    p = load_posture(path)
+    out.print(f"{path}: {len(p.controls)} controls, valid.")
+
+
+@app.command("eval")
+@_guard
+def eval_cmd(
+    golden: Path = typer.Option(Path(__file__).resolve().parents[1] / "examples" / "golden.yaml", "--golden"),
+    corpus: Path = typer.Option(Path("../shared/corpus/cyber-policies"), "--corpus", help="Folder of the specimen policies."),
+    json_out: bool = typer.Option(False, "--json"),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", envvar="POLICYBOT_DATA_DIR"),
+):
+    """Run the golden question set and print citation, abstention and latency figures."""
+    from .evaluation import render_report, run_eval
+
+    s = _settings(data_dir or Path(".policybot-eval"))
+    report = run_eval(golden, corpus, _index(s))
+    sys.stdout.write(json.dumps(report, indent=2) + "\n" if json_out else render_report(report))
+
+
+@app.command()
+@_guard
+def demo(data_dir: Optional[Path] = typer.Option(None, "--data-dir", envvar="POLICYBOT_DATA_DIR")):
+    """Index the bundled sample policy (two editions) and the control guidance, then answer sample questions."""
+    from .pipeline import answer
+    from .report import diff_versions, render_diff
+    from .samples import sample_pdfs
+
+    s = _settings(data_dir or Path(".policybot-demo"))
+    ix = _index(s)
+    pdfs = sample_pdfs(s.data_dir / "samples")
+    for ed in ("2025", "2026"):
+        r = ix.ingest_file(pdfs[ed], policy="northwind", version=ed, effective_date=f"{ed}-03-01")
+        out.print(f"[green]✓[/] {r.file_name}: {r.status} as northwind {r.version} ({r.pages} pages, {r.chunks} clauses)")
+    n = len(ix.ingest_guidance())
+    out.print(f"[green]✓[/] {n} control-guidance documents indexed in {s.data_dir}\n")
+    for q in ("Does our policy require MFA on email?", "What is the ransomware sublimit?",
+              "How soon must we notify the insurer of a breach?", "Does the policy cover earthquake damage to our office?"):
+        out.rule(q)
+        print_answer(answer(q, index=ix, policy="northwind"))
+    out.rule("Renewal diff 2025 → 2026")
+    v1, v2, changes = diff_versions(ix, "northwind")
+    sys.stdout.write(render_diff("northwind", v1, v2, changes))
+
+
+@app.command()
+def serve(
+    http: bool = typer.Option(False, "--http", help="HTTP mode (Events API) instead of Socket Mode."),
+    port: int = typer.Option(3000, "--port"),
+    host: str = typer.Option("0.0.0.0", "--host"),
+    data_dir: Optional[Path] = DataDir,
+):
+    """Run the Slack bot."""
+    from .slack.server import run
+
+    run(_settings(data_dir), http=http, host=host, port=port)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""The answer pipeline: question in, cited Answer out. CLI, Slack and evaluation all call `answer()`."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Sequence
+
+from ingestion.guidance import controls_by_id, controls_in
+from ingestion.types import Chunk
+from prompts import NO_ANSWER
+from vectorstore.index import Hit, PolicyIndex, UnknownPolicyError
+from vectorstore.text import tokens
+
+from .extract import Evidence, amounts, assess, query_terms
+from .posture import Posture
+from .types import Answer, Citation, Gap
+
+ANSWER_THRESHOLD = 0.6  # weighted share of the question's salient terms a clause must contain
+RISK_TYPES = ("exclusion", "limit", "notice")
+
+
+class EmptyIndexError(Exception):
+    """No policy has been indexed yet."""
+
+
+def empty_index_message(index: PolicyIndex) -> str:
+    return (
+        f"No policy is indexed in {index.data_dir} yet. Add one with "
+        "`policybot ingest policy.pdf --policy NAME` (or upload the PDF to PolicyBot in Slack)."
+    )
+
+
+def resolve_policy(question: str, index: PolicyIndex) -> tuple[str | None, str]:
+    """Find a policy the question names ("under our Coalition policy, …").
+
+    Returns (policy or None, the question with that phrase removed)."""
+    names = index.policies()
+    q_toks = set(tokens(question))
+    generic = {"cyber", "polic", "policy", "insurance", "tech", "technology", "v1", "v2", "form", "coverage", "specimen", "wording", "liability"}
+    best, best_score = None, 0
+    for name in names:
+        docs = [d for d in index.select_docs(policy=name)]
+        words = set(tokens(name.replace("-", " ").replace("_", " ")))
+        for d in docs:
+            words |= set(tokens(d.title)) | set(tokens(Path(d.file_name).stem.replace("_", " ")))
+        distinctive = {w for w in words if w not in generic and not w.isdigit() and len(w) > 2}
+        score = len(distinctive & q_toks)
+        if score > best_score:
+            best, best_score = name, score
+    if not best:
+        return None, question
+    stripped = re.sub(r"^\s*(?:under|in|for|with)\s+(?:our|the|my)\s+[^,?]{1,60}?\s+(?:policy|wording|cover)\s*[,:]?\s*", "", question, flags=re.I)
+    return best, stripped or question
+
+
+def _citation(ev: Evidence, key: str) -> Citation:
+    c = ev.chunk
+    return Citation(key, c.id, c.policy, c.version, c.file_name, c.page_start, c.page_end, c.section, c.clause_type, ev.quote)
+
+
+def _section_short(c: Citation) -> str:
+    return c.section.split(" > ")[0] + (f" §{c.section.split(' > ')[-1]}" if " > " in c.section else "") if c.section else "the policy"
+
+
+def verdict(top: Citation, question: str, controls: Sequence) -> str:
+    """A one-line verdict phrased from the clause type of the best citation."""
+    where = f"{_section_short(top)}, {top.pages}"
+    figures = amounts(top.quote)
+    if top.clause_type == "requirement":
+        what = controls[0].name if controls else "This"
+        return f"Yes — {what} is a condition of coverage ({where})."
+    if top.clause_type == "exclusion":
+        return f"An exclusion applies ({where}); read it and any carve-back below."
+    if top.clause_type == "limit":
+        return f"A limit applies ({where})" + (f": {', '.join(figures[:2])}." if figures else ".")
+    if top.clause_type == "notice":
+        return f"A notice or consent condition applies ({where})" + (f": {', '.join(figures[:2])}." if figures else ".")
+    if top.clause_type == "definition":
+        return f"The policy defines this ({where})."
+    if top.clause_type == "coverage":
+        return f"Covered under {_section_short(top)} ({top.pages}), subject to the limits, exclusions and conditions below."
+    return f"The policy addresses this in {where}."
+
+
+def _gaps(cites: Sequence[Citation], chunks: dict[str, Chunk], posture: Posture | None, asked_controls: Sequence) -> list[Gap]:
+    out: list[Gap] = []
+    seen: set = set()
+    catalogue = controls_by_id()
+    for c in cites:
+        if c.clause_type == "requirement":
+            found = controls_in(chunks[c.chunk_id].text)
+            # When the user asked about one control, warn about that one first.
+            found.sort(key=lambda x: x not in asked_controls)
+            for ctrl in found:
+                if ctrl.id in seen:
+                    continue
+                seen.add(ctrl.id)
+                status = posture.status_of(ctrl.id) if posture else "not_confirmed"
+                if status == "in_place":
+                    continue
+                evidence = "; ".join(catalogue[ctrl.id].evidence[:3])
+                said = "you have not confirmed it" if status in ("not_confirmed", "unknown") else f"your posture file says '{status}'"
+                out.append(Gap("requirement", ctrl.id, status, c.label(),
+                               f"{ctrl.name} is required by {_section_short(c)} ({c.pages}) and {said}. "
+                               f"Confirm: {ctrl.requirement} Evidence insurers ask for: {evidence}.", c.chunk_id))
+        elif c.clause_type in RISK_TYPES and c.chunk_id not in seen:
+            seen.add(c.chunk_id)
+            kind = {"exclusion": "Exclusion", "limit": "Limit", "notice": "Notice/consent condition"}[c.clause_type]
+            out.append(Gap(c.clause_type, None, "risk", c.label(), f"{kind} that could reduce or void a claim: “{c.quote}”", c.chunk_id))
+    return out
+
+
+def answer(
+    question: str,
+    *,
+    index: PolicyIndex,
+    policy: str | None = None,
+    posture: Posture | None = None,
+    history: Sequence[str] = (),
+    chat_model=None,
+    k: int = 5,
+) -> Answer:
+    """Answer a question from the indexed policy with quoted, cited clauses and gap warnings.
+
+    `chat_model` is a LangChain chat model; without one the answer is extractive and offline.
+    Raises EmptyIndexError or UnknownPolicyError with a message for the user.
+    """
+    question = question.strip()
+    if not index.policies():
+        raise EmptyIndexError(empty_index_message(index))
+    if policy:
+        index.select_docs(policy=policy)  # raises UnknownPolicyError with the known names
+        focus = question
+    else:
+        policy, focus = resolve_policy(question, index)
+    qt = query_terms(focus)
+    if len(qt.terms) < 2 and history:
+        # A follow-up such as "and the waiting period?" leans on the thread's last question.
+        focus = f"{history[-1]} {focus}"
+        qt = query_terms(focus)
+    scope = dict(policy=policy, kind="policy")
+    searched = policy or ", ".join(index.policies())
+    hits = index.search(focus, k=max(k, 8), **scope)
+    df, n = index.term_stats(**scope)
+    evs = [assess(h.chunk, qt, df, n) for h in hits]
+
+    def relevant(ev: Evidence) -> bool:
+        if qt.controls:
+            return ev.control_match
+        return ev.coverage >= ANSWER_THRESHOLD
+
+    good = [ev for ev in evs if relevant(ev)]
+    chunks = {h.chunk.id: h.chunk for h in hits}
+    if not qt.terms or not good:
+        near = [_citation(ev, f"R{i}") for i, ev in enumerate(sorted(evs, key=lambda e: -e.coverage)[:2], 1) if ev.coverage > 0]
+        return Answer(question, False, f"{NO_ANSWER} (Searched: {searched}.)", related=tuple(near), policy=policy)
+
+    good.sort(key=lambda e: -e.coverage)  # stable: retrieval order breaks ties
+    cites = [_citation(ev, f"C{i}") for i, ev in enumerate(good[:3], 1)]
+    related = _related(focus, qt, index, scope, {c.chunk_id for c in cites}, df, n, chunks)
+    mode = "extractive"
+    summary = verdict(cites[0], question, qt.controls)
+    notes: list[str] = []
+    if chat_model is not None:
+        from .llm import llm_answer
+
+        llm = llm_answer(question, hits[: max(k, 5)], chat_model, qt, df, n)
+        if llm is not None:
+            summary, cites, mode = llm
+        else:
+            mode, notes = "extractive-fallback", ["The language model gave no valid citation; this is the extractive answer."]
+    gaps = _gaps(list(cites) + list(related), chunks, posture, qt.controls)
+    return Answer(question, True, summary, tuple(cites), tuple(gaps), tuple(related), mode, policy, tuple(notes))
+
+
+def _related(focus, qt, index: PolicyIndex, scope: dict, cited: set, df, n, chunks: dict) -> list[Citation]:
+    """Exclusions, limits and conditions about the same subject that the user should know."""
+    out: list[Evidence] = []
+    hits: list[Hit] = index.search(focus, k=6, clause_types=list(RISK_TYPES) + ["requirement"], **scope)
+    for h in hits:
+        if h.chunk.id in cited:
+            continue
+        ev = assess(h.chunk, qt, df, n)
+        strong = ev.control_match or ev.coverage >= 0.5
+        if strong:
+            out.append(ev)
+            chunks[h.chunk.id] = h.chunk
+    out.sort(key=lambda e: -e.coverage)
+    return [_citation(ev, f"R{i}") for i, ev in enumerate(out[:3], 1)]
