@@ -1,0 +1,149 @@
+"""The versioned index: idempotent ingest, supersession, atomic re-index, model binding, search filters."""
+import json
+
+import pytest
+
+from ingestion.errors import CorruptPDFError, NotAPDFError
+from vectorstore.embedder import HashingEmbedder
+from vectorstore.index import ModelMismatchError, PolicyIndex, UnknownPolicyError
+
+
+def test_reingest_unchanged_embeds_nothing(index, sample_pdfs, hashing):
+    r1 = index.ingest_file(sample_pdfs["2025"], policy="nw")
+    assert r1.status == "indexed" and r1.version == "v1" and r1.chunks > 40
+    before = hashing.embedded
+    r2 = index.ingest_file(sample_pdfs["2025"], policy="nw")
+    assert r2.status == "unchanged" and hashing.embedded == before
+
+
+def test_new_version_supersedes_old(index, sample_pdfs):
+    index.ingest_file(sample_pdfs["2025"], policy="nw", version="2025")
+    r = index.ingest_file(sample_pdfs["2026"], policy="nw", version="2026")
+    assert r.superseded
+    q = "Cyber Extortion and Ransomware Sublimit in the aggregate including any ransom payment"
+    hits = index.search(q, k=3, policy="nw", clause_types=["limit"])
+    assert hits and all(h.chunk.version == "2026" for h in hits)
+    assert "$250,000" in hits[0].chunk.text
+    old = index.search(q, k=3, policy="nw", version="2025", clause_types=["limit"])
+    assert "$500,000" in old[0].chunk.text
+    statuses = {d.version: d.status for d in index.documents()if d.policy == "nw"}
+    assert statuses == {"2025": "superseded", "2026": "active"}
+
+
+def test_failed_reindex_leaves_previous_version_answering(tmp_path, sample_pdfs):
+    emb = HashingEmbedder()
+    ix = PolicyIndex(tmp_path / "d", emb)
+    ix.ingest_file(sample_pdfs["2025"], policy="nw")
+    emb.fail_after = emb.embedded + 10  # dies in the middle of the next file
+    with pytest.raises(RuntimeError):
+        ix.ingest_file(sample_pdfs["2026"], policy="nw", version="2026")
+    assert [(d.version, d.status) for d in ix.documents() if d.policy == "nw"] == [("v1", "active")]
+    hits = ix.search("ransomware sublimit", k=5, policy="nw", include_superseded=True)
+    assert hits and all(h.chunk.version == "v1" for h in hits)
+    # no half-written vectors are left in Chroma
+    metas = ix.collection.get(include=["metadatas"])["metadatas"]
+    assert {m["version"] for m in metas} == {"v1"}
+    # a reopened index sees the same
+    emb.fail_after = None
+    assert PolicyIndex(tmp_path / "d", emb).search("ransomware", k=1, policy="nw")[0].chunk.version == "v1"
+
+
+def test_bad_files_change_nothing(index, tmp_path, sample_pdfs):
+    index.ingest_file(sample_pdfs["2025"], policy="nw")
+    gen = index.registry.generation()
+    bad = tmp_path / "renewal.pdf"
+    bad.write_bytes(b"%PDF-1.5 truncated")
+    with pytest.raises(CorruptPDFError):
+        index.ingest_file(bad, policy="nw")
+    notpdf = tmp_path / "renewal2.pdf"
+    notpdf.write_text("just text")
+    with pytest.raises(NotAPDFError):
+        index.ingest_file(notpdf, policy="nw")
+    assert index.registry.generation() == gen
+    assert len(index.documents()) == 1
+
+
+def test_collection_bound_to_its_model(tmp_path, sample_pdfs):
+    ix = PolicyIndex(tmp_path / "d", HashingEmbedder(256))
+    ix.ingest_file(sample_pdfs["2025"], policy="nw")
+    other = PolicyIndex(tmp_path / "d", HashingEmbedder(128))
+    with pytest.raises(ModelMismatchError, match="policybot reindex"):
+        other.search("mfa", policy="nw")
+    assert other.reindex() == 1
+    assert other.search("multi-factor authentication email", k=1, policy="nw")[0].chunk.page_start == 9
+
+
+def test_filters_kind_clause_type_and_unknown_policy(index, sample_pdfs):
+    index.ingest_file(sample_pdfs["2026"], policy="nw")
+    index.ingest_guidance()
+    g = index.search("multi-factor authentication", k=3, kind="guidance")
+    assert g and all(h.chunk.kind == "guidance" for h in g)
+    ex = index.search("unpatched software vulnerability", k=3, policy="nw", clause_types=["exclusion"])
+    assert ex and all(h.chunk.clause_type == "exclusion" for h in ex)
+    assert ex[0].chunk.section == "III. EXCLUSIONS > B" and ex[0].chunk.page_start == 6
+    with pytest.raises(UnknownPolicyError, match="Indexed policies: nw"):
+        index.search("x", policy="nope")
+
+
+def test_reindex_all_rebuilds_from_stored_originals(index, sample_pdfs):
+    index.ingest_file(sample_pdfs["2026"], policy="nw")
+    n = index.chunks_of(index.documents()[0].doc_id)
+    assert index.reindex(all_files=True) == 1
+    assert len(index.chunks_of(index.documents()[0].doc_id)) == len(n)
+
+
+@pytest.mark.slow
+def test_real_model_search_cites_right_page_and_section(sample_index):
+    hits = sample_index.search("does our policy require MFA on email", k=3, policy="northwind")
+    top = hits[0].chunk
+    assert top.page_start == 9 and top.section == "VI. CONDITIONS: MINIMUM SECURITY REQUIREMENTS > A"
+    assert top.clause_type == "requirement" and "Multi-Factor Authentication" in top.text
+
+
+@pytest.mark.slow
+def test_specimen_phrase_found_with_page(tmp_path, minilm):
+    from tests.conftest import specimen
+
+    ix = PolicyIndex(tmp_path / "d", minilm)
+    ix.ingest_file(specimen("phly_integrated_tech_eo_cyber_risk_coverage_form.pdf"), policy="phly")
+    from ingestion.readers import read_document
+
+    doc = read_document(specimen("phly_integrated_tech_eo_cyber_risk_coverage_form.pdf"))
+    page = next(p.number for p in doc.pages if "War means" in p.text)
+    hits = ix.search("what counts as war, invasion or hostilities", k=5, policy="phly")
+    war = [h for h in hits if "War means" in h.chunk.text]
+    assert war and war[0].chunk.page_start == page and war[0].chunk.clause_type == "definition"
+
+
+@pytest.mark.slow
+def test_chroma_http_server(tmp_path, sample_pdfs):
+    """The same code path against a real `chroma run` server."""
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([chroma, "run", "--path", str(tmp_path / "srv"), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        import urllib.request
+
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
+                break
+            except Exception:
+                time.sleep(0.1)
+        ix = PolicyIndex(tmp_path / "d", HashingEmbedder(), chroma_url=f"http://127.0.0.1:{port}")
+        ix.ingest_file(sample_pdfs["2026"], policy="nw")
+        hits = ix.search("Notice of Ransomware within 72 hours", k=2, policy="nw")
+        assert hits[0].chunk.page_start == 10 and "72 hours" in hits[0].chunk.text
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -1,0 +1,106 @@
+"""Reading and chunking real specimen policies and bad inputs."""
+import pytest
+
+from ingestion.chunking import chunk_document
+from ingestion.classify import classify_clause
+from ingestion.errors import CorruptPDFError, EncryptedPDFError, NotAPDFError, TooLargeError, UnsupportedFileError
+from ingestion.guidance import load_catalogue
+from ingestion.readers import read_document
+from tests.conftest import specimen
+
+
+def test_encrypted_specimen_with_empty_password_opens():
+    doc = read_document(specimen("phly_integrated_tech_eo_cyber_risk_coverage_form.pdf"))
+    assert len(doc.pages) == 31
+    assert "Insured" in doc.text
+
+
+def test_scanned_cover_page_is_reported_and_rest_indexed():
+    doc = read_document(specimen("coalition_uk_cyber_technology_policy_3.0.pdf"))
+    assert doc.blank_pages == (1,)
+    assert "page 1 has no text; scanned pages are not read" in doc.warnings
+    assert doc.pages[0].number == 2
+
+
+def test_running_footer_removed_and_pages_kept(sample_pdfs):
+    doc = read_document(sample_pdfs["2025"])
+    assert not any("Page 3" in p.text for p in doc.pages)
+    assert "Northwind Mutual CyberShield NWM-CY-1001 (edition" not in doc.pages[5].text
+    assert [p.number for p in doc.pages] == list(range(1, len(doc.pages) + 1))
+
+
+def test_password_pdf_rejected(tmp_path):
+    from pypdf import PdfWriter
+
+    w = PdfWriter()
+    w.add_blank_page(200, 200)
+    w.encrypt(user_password="secret", owner_password="owner", algorithm="AES-128")
+    p = tmp_path / "locked.pdf"
+    with open(p, "wb") as fh:
+        w.write(fh)
+    with pytest.raises(EncryptedPDFError, match="password"):
+        read_document(p)
+
+
+def test_corrupt_non_pdf_and_huge_files_rejected(tmp_path):
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 100)
+    with pytest.raises(CorruptPDFError, match="damaged"):
+        read_document(bad)
+    fake = tmp_path / "policy.pdf"
+    fake.write_bytes(b"PK\x03\x04 this is a docx really")
+    with pytest.raises(NotAPDFError, match="ZIP or Office"):
+        read_document(fake)
+    big = tmp_path / "big.pdf"
+    big.write_bytes(b"%PDF-1.4\n" + b"0" * 2048)
+    with pytest.raises(TooLargeError, match="over the"):
+        read_document(big, max_bytes=1024)
+    with pytest.raises(UnsupportedFileError, match="only PDF"):
+        read_document(tmp_path / "x.docx", data=b"abc")
+
+
+def test_chunks_fit_the_model_window_and_carry_sections(minilm):
+    doc = read_document(specimen("beazley_mediatech_F00731_022019.pdf"))
+    chunks = chunk_document(doc, doc_id="bz", policy="beazley", version="v1", kind="policy", count_tokens=minilm.count_tokens, max_tokens=200)
+    counts = minilm.count_tokens([c.text for c in chunks])
+    assert max(counts) <= 200
+    # exact slices: offsets are true
+    assert all(doc.text[c.char_start : c.char_end] == c.text for c in chunks)
+    infra = [c for c in chunks if "Infrastructure Failure" in c.text and c.clause_type == "exclusion"]
+    assert infra and infra[0].page_start == 19 and infra[0].section.startswith("EXCLUSIONS")
+    extortion = [c for c in chunks if c.text.lstrip().startswith("Extortion Payment means")]
+    assert extortion and extortion[0].clause_type == "definition" and extortion[0].section == "DEFINITIONS > Extortion Payment"
+
+
+@pytest.mark.parametrize(
+    "text,heading,expected",
+    [
+        ("The Underwriters will not be liable for any Loss arising out of war.", "EXCLUSIONS", "exclusion"),
+        ("As a condition precedent to coverage, the Insured shall maintain offline backups.", "CONDITIONS", "requirement"),
+        ("The Insured must give written notice to the Underwriters as soon as practicable, and within 60 days.", "GENERAL CONDITIONS", "notice"),
+        ('"Waiting Period" means the number of hours shown in Item 7.', "DEFINITIONS", "definition"),
+        ("Each Sublimit of Liability is part of, and not in addition to, the aggregate limit.", "LIMITS OF LIABILITY", "limit"),
+        ("We will pay Breach Response Costs that the Insured incurs.", "INSURING AGREEMENTS", "coverage"),
+    ],
+)
+def test_clause_types(text, heading, expected):
+    assert classify_clause(text, heading) == expected
+
+
+def test_specimen_clause_types(minilm):
+    doc = read_document(specimen("hiscox_tech_professional_liability_DPL-P001-CW.pdf"))
+    chunks = chunk_document(doc, doc_id="hx", policy="hiscox", version="v1", kind="policy", count_tokens=minilm.count_tokens)
+    types = {c.clause_type for c in chunks}
+    assert {"exclusion", "definition", "coverage"} <= types
+    assert any(c.clause_type == "notice" and "notice" in c.text.lower() for c in chunks)
+
+
+def test_catalogue_has_the_controls_insurers_ask_for():
+    cat = load_catalogue()
+    ids = {c.id for c in cat}
+    assert len(cat) >= 14
+    assert {"mfa", "edr", "backups", "pam", "patching", "email_security", "encryption", "training", "ir_plan",
+            "hardening_rdp", "logging", "eol_software", "vendor_risk", "funds_transfer"} <= ids
+    mfa = next(c for c in cat if c.id == "mfa")
+    assert "PR.AA-03" in mfa.csf and "IA-2(1)" in mfa.sp800_53
+    assert mfa.matches("two-factor authentication on webmail") and not mfa.matches("information")
