@@ -155,7 +155,9 @@ def answer(
         near = [_citation(ev, f"R{i}") for i, ev in enumerate(sorted(evs, key=lambda e: -e.coverage)[:2], 1) if ev.coverage > 0]
         return Answer(question, False, f"{NO_ANSWER} (Searched: {searched}.)", related=tuple(near), policy=policy)
 
-    good.sort(key=lambda e: -e.coverage)  # stable: retrieval order breaks ties
+    # Stable sort: retrieval order breaks ties. "How much / how long" questions want a clause with the figure.
+    wants_figure = bool(re.search(r"\b(how (?:much|long|soon|fast|many)|sub-?limit|limit|retention|deductible|waiting period|deadline|coinsurance)\b", question, re.I))
+    good.sort(key=lambda e: (-round(e.coverage, 3), -(wants_figure and bool(amounts(e.quote)))))
     cites = [_citation(ev, f"C{i}") for i, ev in enumerate(good[:3], 1)]
     related = _related(focus, qt, index, scope, {c.chunk_id for c in cites}, df, n, chunks)
     mode = "extractive"

@@ -36,7 +36,7 @@ class Finding:
     figures: tuple[str, ...] = ()
 
 
-def _quote(text: str, limit: int = 420) -> str:
+def _quote(text: str, limit: int = 700) -> str:
     flat = " ".join(text.split())
     if len(flat) <= limit:
         return flat
@@ -181,8 +181,7 @@ def diff_versions(index: PolicyIndex, policy: str, from_version: str | None = No
 def _changed_sentences(old: str, new: str) -> tuple[str, str]:
     """Only the sentences that differ, so a changed figure is not buried in a long clause."""
     def sents(t: str) -> list[str]:
-        flat = " ".join(t.split())
-        return [flat[a:b] for a, b in split_sentences(flat)]
+        return [" ".join(t[a:b].split()) for a, b in split_sentences(t)]
 
     a, b = sents(old), sents(new)
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
@@ -212,6 +211,6 @@ def render_diff(policy: str, v1: str, v2: str, changes: list[Change], fmt: str =
             out.append(f"  - {v1} p. {c.old.page_start}: > {c.old.quote}")
         if c.new:
             out.append(f"  - {v2} p. {c.new.page_start}: > {c.new.quote}")
-        if c.old and c.new and (set(c.old.figures) != set(c.new.figures)):
+        if c.old and c.new and c.old.figures != c.new.figures:
             out.append(f"  - figures: {', '.join(c.old.figures) or '—'} → {', '.join(c.new.figures) or '—'}")
     return "\n".join(out) + "\n"

@@ -352,13 +352,13 @@ def upload_summary(r, why: str, index: PolicyIndex, had_previous: bool) -> str:
         v1, v2, changes = diff_versions(index, r.policy)
         if changes:
             lines.append(f"*Changes from {v1} to {v2}:*")
-            for c in changes[:8]:
+            for c in changes[:12]:
                 fig = ""
-                if c.old and c.new and set(c.old.figures) != set(c.new.figures):
+                if c.old and c.new and c.old.figures != c.new.figures:
                     fig = f": {', '.join(c.old.figures) or '—'} → {', '.join(c.new.figures) or '—'}"
                 lines.append(f"• {c.change} {c.clause_type} — {c.section or '—'} (p. {(c.new or c.old).page_start}){fig}")
-            if len(changes) > 8:
-                lines.append(f"… and {len(changes) - 8} more (`/policy diff {r.policy}`).")
+            if len(changes) > 12:
+                lines.append(f"… and {len(changes) - 12} more (`/policy diff {r.policy}`).")
         else:
             lines.append(f"No requirement, exclusion, limit or notice clause changed from {v1} to {v2}.")
     return trim("\n".join(lines))
