@@ -164,6 +164,17 @@ class PolicyIndex:
         """
         path = Path(path)
         name = file_name or path.name
+        if data is None and path.is_file() and path.stat().st_size <= self.max_bytes:
+            data = path.read_bytes()
+        if data is not None:
+            # Hash before parsing: an unchanged file costs one sha256, not a PDF parse.
+            from ingestion.readers import sha256_bytes
+
+            digest = sha256_bytes(data)
+            pol = policy or slugify(Path(name).stem)
+            for d in self.registry.documents(policy=pol, status="active"):
+                if d.sha256 == digest:
+                    return IngestReport(d.file_name, pol, d.version, d.doc_id, "unchanged", d.pages, d.chunks, d.blank_pages)
         doc = read_document(Path(name) if data is not None else path, max_bytes=self.max_bytes, data=data)
         if data is None:
             data = path.read_bytes()
