@@ -167,12 +167,8 @@ def search(
 @_guard
 def reindex(all_files: bool = typer.Option(False, "--all", help="Re-read and re-chunk the stored originals too."), data_dir: Optional[Path] = DataDir):
     """Rebuild the vectors (e.g. after changing the embedding model)."""
-    from vectorstore.embedder import SentenceTransformerEmbedder
-    from vectorstore.index import PolicyIndex
-
     s = _settings(data_dir)
-    ix = PolicyIndex.__new__(PolicyIndex)
-    ix = PolicyIndex(s.data_dir, SentenceTransformerEmbedder(s.embedding_model), chroma_url=s.chroma_url, max_bytes=s.max_bytes)
+    ix = _index(s)  # opening does not check the model; reindex drops the old collection first
     with _progress() as prog:
         task = prog.add_task("re-embedding", total=None)
         n = ix.reindex(all_files=all_files, progress=lambda d, t, name: prog.update(task, description=name, completed=d, total=t))

@@ -10,6 +10,8 @@ from ingestion.guidance import Control, controls_in
 from ingestion.types import Chunk
 from vectorstore.text import stem, tokens
 
+from .types import Citation
+
 # Words that say nothing about *which* clause answers: every clause is about the policy and cover.
 GENERIC = frozenset(
     stem(w)
@@ -68,7 +70,6 @@ THESAURUS: dict[str, tuple[str, ...]] = {
     "insider": ("employee",),
     "bi": ("business", "interruption"),
     "dbi": ("dependent", "business", "interruption"),
-    "sponsored": ("state", "war"),
 }
 
 
@@ -106,6 +107,12 @@ class Evidence:
     quote: str
     coverage: float  # weighted share of the question's salient terms found in the clause
     control_match: bool
+
+
+def cite(ev: Evidence, key: str) -> Citation:
+    """A citation of the evidence's chunk, quoting the sentences that answer."""
+    c = ev.chunk
+    return Citation(key, c.id, c.policy, c.version, c.file_name, c.page_start, c.page_end, c.section, c.clause_type, ev.quote)
 
 
 def _weights(qt: QueryTerms, df: dict[str, int], n_docs: int) -> list[float]:

@@ -7,7 +7,7 @@ from typing import Sequence
 from prompts import NO_ANSWER, load
 from vectorstore.index import Hit
 
-from .extract import assess
+from .extract import assess, cite
 from .types import Citation
 
 _KEY = re.compile(r"\[(C\d+)\]")
@@ -58,9 +58,4 @@ def llm_answer(question: str, hits: Sequence[Hit], chat_model, qt, df, n) -> tup
     cleaned = re.sub(r"\s+([.,;])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
     if not used:
         return None
-    cites = []
-    for k in used:
-        ev = assess(valid[k].chunk, qt, df, n)
-        c = ev.chunk
-        cites.append(Citation(k, c.id, c.policy, c.version, c.file_name, c.page_start, c.page_end, c.section, c.clause_type, ev.quote))
-    return cleaned, cites, "llm"
+    return cleaned, [cite(assess(valid[k].chunk, qt, df, n), k) for k in used], "llm"

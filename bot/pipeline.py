@@ -11,7 +11,7 @@ from prompts import NO_ANSWER
 from vectorstore.index import Hit, PolicyIndex, UnknownPolicyError
 from vectorstore.text import tokens
 
-from .extract import Evidence, amounts, assess, query_terms
+from .extract import Evidence, amounts, assess, cite, query_terms
 from .posture import Posture
 from .types import Answer, Citation, Gap
 
@@ -53,16 +53,11 @@ def resolve_policy(question: str, index: PolicyIndex) -> tuple[str | None, str]:
     return best, stripped or question
 
 
-def _citation(ev: Evidence, key: str) -> Citation:
-    c = ev.chunk
-    return Citation(key, c.id, c.policy, c.version, c.file_name, c.page_start, c.page_end, c.section, c.clause_type, ev.quote)
-
-
 def _section_short(c: Citation) -> str:
     return c.section.split(" > ")[0] + (f" §{c.section.split(' > ')[-1]}" if " > " in c.section else "") if c.section else "the policy"
 
 
-def verdict(top: Citation, question: str, controls: Sequence) -> str:
+def verdict(top: Citation, controls: Sequence) -> str:
     """A one-line verdict phrased from the clause type of the best citation."""
     where = f"{_section_short(top)}, {top.pages}"
     figures = amounts(top.quote)
@@ -152,16 +147,16 @@ def answer(
     good = [ev for ev in evs if relevant(ev)]
     chunks = {h.chunk.id: h.chunk for h in hits}
     if not qt.terms or not good:
-        near = [_citation(ev, f"R{i}") for i, ev in enumerate(sorted(evs, key=lambda e: -e.coverage)[:2], 1) if ev.coverage > 0]
+        near = [cite(ev, f"R{i}") for i, ev in enumerate(sorted(evs, key=lambda e: -e.coverage)[:2], 1) if ev.coverage > 0]
         return Answer(question, False, f"{NO_ANSWER} (Searched: {searched}.)", related=tuple(near), policy=policy)
 
     # Stable sort: retrieval order breaks ties. "How much / how long" questions want a clause with the figure.
     wants_figure = bool(re.search(r"\b(how (?:much|long|soon|fast|many)|sub-?limit|limit|retention|deductible|waiting period|deadline|coinsurance)\b", question, re.I))
     good.sort(key=lambda e: (-round(e.coverage, 3), -(wants_figure and bool(amounts(e.quote)))))
-    cites = [_citation(ev, f"C{i}") for i, ev in enumerate(good[:3], 1)]
+    cites = [cite(ev, f"C{i}") for i, ev in enumerate(good[:3], 1)]
     related = _related(focus, qt, index, scope, {c.chunk_id for c in cites}, df, n, chunks)
     mode = "extractive"
-    summary = verdict(cites[0], question, qt.controls)
+    summary = verdict(cites[0], qt.controls)
     notes: list[str] = []
     if chat_model is not None:
         from .llm import llm_answer
@@ -188,4 +183,4 @@ def _related(focus, qt, index: PolicyIndex, scope: dict, cited: set, df, n, chun
             out.append(ev)
             chunks[h.chunk.id] = h.chunk
     out.sort(key=lambda e: -e.coverage)
-    return [_citation(ev, f"R{i}") for i, ev in enumerate(out[:3], 1)]
+    return [cite(ev, f"R{i}") for i, ev in enumerate(out[:3], 1)]

@@ -6,7 +6,7 @@ import difflib
 import io
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from ingestion.chunking import split_sentences
 from ingestion.guidance import controls_by_id, controls_in
@@ -133,6 +133,12 @@ class Change:
     old: Finding | None
     new: Finding | None
 
+    def figures_changed(self) -> str:
+        """'$500,000 → $250,000' when the money, percentages or periods changed, else ''."""
+        if self.old and self.new and self.old.figures != self.new.figures:
+            return f"{', '.join(self.old.figures) or '—'} → {', '.join(self.new.figures) or '—'}"
+        return ""
+
 
 def _key(c: Chunk) -> str:
     return re.sub(r"\s+", " ", c.section.lower())
@@ -168,10 +174,9 @@ def diff_versions(index: PolicyIndex, policy: str, from_version: str | None = No
         matched_old.add(o.id)
         if " ".join(o.text.split()) != " ".join(c.text.split()):
             old_q, new_q = _changed_sentences(o.text, c.text)
-            fo, fn = _finding(o, None), _finding(c, None)
             changes.append(Change("changed", c.clause_type, c.section,
-                                  Finding(**{**asdict(fo), "quote": old_q, "controls": fo.controls, "statuses": fo.statuses, "figures": tuple(amounts(old_q))}),
-                                  Finding(**{**asdict(fn), "quote": new_q, "controls": fn.controls, "statuses": fn.statuses, "figures": tuple(amounts(new_q))})))
+                                  replace(_finding(o, None), quote=old_q, figures=tuple(amounts(old_q))),
+                                  replace(_finding(c, None), quote=new_q, figures=tuple(amounts(new_q)))))
     for o in old:
         if o.id not in matched_old:
             changes.append(Change("removed", o.clause_type, o.section, _finding(o, None), None))
@@ -211,6 +216,6 @@ def render_diff(policy: str, v1: str, v2: str, changes: list[Change], fmt: str =
             out.append(f"  - {v1} p. {c.old.page_start}: > {c.old.quote}")
         if c.new:
             out.append(f"  - {v2} p. {c.new.page_start}: > {c.new.quote}")
-        if c.old and c.new and c.old.figures != c.new.figures:
-            out.append(f"  - figures: {', '.join(c.old.figures) or '—'} → {', '.join(c.new.figures) or '—'}")
+        if c.figures_changed():
+            out.append(f"  - figures: {c.figures_changed()}")
     return "\n".join(out) + "\n"

@@ -40,20 +40,9 @@ def read_document(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES, data:
     """
     path = Path(path)
     if data is None:
-        if not path.is_file():
-            raise UnsupportedFileError(f"{path}: no such file")
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise TooLargeError(
-                f"{path.name} is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit "
-                "(raise POLICYBOT_MAX_FILE_MB to accept it)"
-            )
-        data = path.read_bytes()
-    elif len(data) > max_bytes:
-        raise TooLargeError(
-            f"{path.name} is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit "
-            "(raise POLICYBOT_MAX_FILE_MB to accept it)"
-        )
+        data = load_bytes(path, max_bytes=max_bytes)
+    else:
+        _check_size(path.name, len(data), max_bytes)
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         return read_pdf_bytes(data, path.name)
@@ -64,6 +53,23 @@ def read_document(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES, data:
     raise UnsupportedFileError(
         f"{path.name}: only PDF, .txt and .md documents can be indexed (got '{suffix or 'no extension'}')"
     )
+
+
+def load_bytes(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """A file's bytes, refusing a missing or over-size file before loading it."""
+    path = Path(path)
+    if not path.is_file():
+        raise UnsupportedFileError(f"{path}: no such file")
+    _check_size(path.name, path.stat().st_size, max_bytes)
+    return path.read_bytes()
+
+
+def _check_size(name: str, size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise TooLargeError(
+            f"{name} is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit "
+            "(raise POLICYBOT_MAX_FILE_MB to accept it)"
+        )
 
 
 def read_text_bytes(data: bytes, file_name: str) -> DocumentText:

@@ -37,11 +37,12 @@ def command_body(text: str, channel="D123", user="U1") -> str:
 
 @pytest.fixture
 def make_app(fake_slack, sample_index, tmp_path):
-    def build(**overrides):
+    def build(answer_fn=None):
         settings = Settings(data_dir=tmp_path / "slack-data", slack_signing_secret=SECRET, slack_bot_token="xoxb-test",
-                            slack_api_url=fake_slack.url, **overrides)
+                            slack_api_url=fake_slack.url)
         client = WebClient(token="xoxb-test", base_url=fake_slack.url)
-        return create_app(settings, index=sample_index, client=client, **{k: v for k, v in overrides.items() if k == "answer_fn"})
+        extra = {"answer_fn": answer_fn} if answer_fn else {}
+        return create_app(settings, index=sample_index, client=client, **extra)
     return build
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from ingestion.chunking import chunk_document
 from ingestion.errors import IngestError
 from ingestion.guidance import guidance_documents
-from ingestion.readers import DEFAULT_MAX_BYTES, read_document, read_text_bytes
+from ingestion.readers import DEFAULT_MAX_BYTES, load_bytes, read_document, read_text_bytes, sha256_bytes
 from ingestion.types import Chunk, DocumentText
 
 from .embedder import Embedder
@@ -164,20 +164,13 @@ class PolicyIndex:
         """
         path = Path(path)
         name = file_name or path.name
-        if data is None and path.is_file() and path.stat().st_size <= self.max_bytes:
-            data = path.read_bytes()
-        if data is not None:
-            # Hash before parsing: an unchanged file costs one sha256, not a PDF parse.
-            from ingestion.readers import sha256_bytes
-
-            digest = sha256_bytes(data)
-            pol = policy or slugify(Path(name).stem)
-            for d in self.registry.documents(policy=pol, status="active"):
-                if d.sha256 == digest:
-                    return IngestReport(d.file_name, pol, d.version, d.doc_id, "unchanged", d.pages, d.chunks, d.blank_pages)
-        doc = read_document(Path(name) if data is not None else path, max_bytes=self.max_bytes, data=data)
         if data is None:
-            data = path.read_bytes()
+            data = load_bytes(path, max_bytes=self.max_bytes)
+        # Hash before parsing: an unchanged file costs one sha256, not a PDF parse.
+        unchanged = self._unchanged(policy or slugify(Path(name).stem), sha256_bytes(data))
+        if unchanged:
+            return unchanged
+        doc = read_document(Path(name), max_bytes=self.max_bytes, data=data)
         return self._ingest_doc(doc, data, policy=policy, version=version, effective_date=effective_date,
                                 kind=kind, ingested_by=ingested_by, progress=progress)
 
@@ -189,11 +182,11 @@ class PolicyIndex:
                 raise IngestError(f"effective date '{effective_date}' is not a date like 2026-01-31") from None
         policy = policy or slugify(Path(doc.file_name).stem)
         with self._lock:
+            unchanged = self._unchanged(policy, doc.sha256)
+            if unchanged:
+                return unchanged
             existing = self.registry.documents(policy=policy, status=("active", "superseded"))
             same = [d for d in existing if d.sha256 == doc.sha256]
-            if same and same[-1].status == "active":
-                d = same[-1]
-                return IngestReport(doc.file_name, policy, d.version, d.doc_id, "unchanged", d.pages, d.chunks, d.blank_pages)
             version = version or f"v{len({d.version for d in existing}) + 1}"
             if any(d.version == version for d in existing) and not same:
                 raise IngestError(f"policy '{policy}' already has a version '{version}'; choose another --version")
@@ -224,6 +217,13 @@ class PolicyIndex:
                 counts[c.clause_type] = counts.get(c.clause_type, 0) + 1
             return IngestReport(doc.file_name, policy, version, doc_id, "indexed", rec["pages"], len(chunks),
                                 doc.blank_pages, counts, tuple(superseded), doc.warnings)
+
+    def _unchanged(self, policy: str, sha256: str) -> IngestReport | None:
+        """The report for a file that is already the active version of `policy`, else None."""
+        for d in self.registry.documents(policy=policy, status="active"):
+            if d.sha256 == sha256:
+                return IngestReport(d.file_name, policy, d.version, d.doc_id, "unchanged", d.pages, d.chunks, d.blank_pages)
+        return None
 
     def _embed_and_store(self, chunks: list[Chunk], *, progress: Progress | None, batch: int = 128) -> None:
         col = self.collection

@@ -85,9 +85,10 @@ class Registry:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._conn().conn.executescript(SCHEMA)
+        self._db().executescript(SCHEMA)
 
-    def _conn(self) -> sqlite3.Connection:
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection, in autocommit mode (reads see the last committed state)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -95,12 +96,15 @@ class Registry:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
             self._local.conn = conn
-        return _Tx(conn)
+        return conn
+
+    def _tx(self) -> "_Tx":
+        return _Tx(self._db())
 
     # -- reads -------------------------------------------------------------
     def generation(self) -> int:
         """A counter bumped on every visible change; caches key on it."""
-        row = self._conn().conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        row = self._db().execute("SELECT value FROM meta WHERE key='generation'").fetchone()
         return int(row["value"]) if row else 0
 
     def documents(self, *, status: str | tuple[str, ...] | None = None, policy: str | None = None, kind: str | None = None) -> list[DocRecord]:
@@ -115,15 +119,15 @@ class Registry:
         if kind:
             sql += " AND kind = ?"
             args.append(kind)
-        rows = self._conn().conn.execute(sql + " ORDER BY policy, seq", args).fetchall()
+        rows = self._db().execute(sql + " ORDER BY policy, seq", args).fetchall()
         return [_doc(r) for r in rows]
 
     def document(self, doc_id: str) -> DocRecord | None:
-        r = self._conn().conn.execute("SELECT * FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        r = self._db().execute("SELECT * FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
         return _doc(r) if r else None
 
     def policies(self) -> list[str]:
-        rows = self._conn().conn.execute(
+        rows = self._db().execute(
             "SELECT DISTINCT policy FROM documents WHERE kind='policy' AND status!='pending' ORDER BY policy"
         ).fetchall()
         return [r["policy"] for r in rows]
@@ -133,7 +137,7 @@ class Registry:
             return []
         docs = {d.doc_id: d for d in (self.document(i) for i in doc_ids) if d}
         out = []
-        conn = self._conn().conn
+        conn = self._db()
         for i in range(0, len(doc_ids), 500):
             part = doc_ids[i : i + 500]
             rows = conn.execute(
@@ -143,14 +147,14 @@ class Registry:
         return out
 
     def chunk(self, chunk_id: str) -> Chunk | None:
-        r = self._conn().conn.execute("SELECT * FROM chunks WHERE id=?", (chunk_id,)).fetchone()
+        r = self._db().execute("SELECT * FROM chunks WHERE id=?", (chunk_id,)).fetchone()
         if not r:
             return None
         return _chunk(r, self.document(r["doc_id"]))
 
     # -- writes ------------------------------------------------------------
     def add_pending(self, rec: dict, chunks: list[Chunk]) -> None:
-        with self._conn() as c:
+        with self._tx() as c:
             seq = c.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM documents").fetchone()[0]
             c.execute("DELETE FROM documents WHERE doc_id=? AND status='pending'", (rec["doc_id"],))
             c.execute(
@@ -163,18 +167,11 @@ class Registry:
                     json.dumps(list(rec.get("blank_pages", ()))), rec["stored_path"], _now(), rec.get("ingested_by", ""),
                 ),
             )
-            c.executemany(
-                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    (ch.id, ch.doc_id, i, ch.text, ch.page_start, ch.page_end, ch.section, ch.clause_label,
-                     ch.clause_type, ch.char_start, ch.char_end)
-                    for i, ch in enumerate(chunks)
-                ],
-            )
+            _insert_chunks(c, chunks)
 
     def activate(self, doc_id: str, policy: str) -> list[str]:
         """Make `doc_id` the active version of `policy`; returns the doc ids it superseded."""
-        with self._conn() as c:
+        with self._tx() as c:
             old = [r[0] for r in c.execute(
                 "SELECT doc_id FROM documents WHERE policy=? AND status='active' AND doc_id!=?", (policy, doc_id)
             )]
@@ -184,21 +181,14 @@ class Registry:
         return old
 
     def replace_chunks(self, doc_id: str, chunks: list[Chunk], pages: int) -> None:
-        with self._conn() as c:
+        with self._tx() as c:
             c.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
-            c.executemany(
-                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    (ch.id, ch.doc_id, i, ch.text, ch.page_start, ch.page_end, ch.section, ch.clause_label,
-                     ch.clause_type, ch.char_start, ch.char_end)
-                    for i, ch in enumerate(chunks)
-                ],
-            )
+            _insert_chunks(c, chunks)
             c.execute("UPDATE documents SET chunks=?, pages=? WHERE doc_id=?", (len(chunks), pages, doc_id))
             self._bump(c)
 
     def delete(self, doc_id: str) -> None:
-        with self._conn() as c:
+        with self._tx() as c:
             c.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
             self._bump(c)
 
@@ -206,11 +196,11 @@ class Registry:
         return self.documents(status="pending")
 
     def get_meta(self, key: str) -> str | None:
-        r = self._conn().conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        r = self._db().execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return r["value"] if r else None
 
     def set_meta(self, key: str, value: str) -> None:
-        with self._conn() as c:
+        with self._tx() as c:
             c.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     @staticmethod
@@ -220,8 +210,19 @@ class Registry:
         )
 
 
+def _insert_chunks(c: sqlite3.Connection, chunks: list[Chunk]) -> None:
+    c.executemany(
+        "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        [
+            (ch.id, ch.doc_id, i, ch.text, ch.page_start, ch.page_end, ch.section, ch.clause_label,
+             ch.clause_type, ch.char_start, ch.char_end)
+            for i, ch in enumerate(chunks)
+        ],
+    )
+
+
 class _Tx:
-    """`with registry._conn() as c:` runs the block in one IMMEDIATE transaction."""
+    """`with registry._tx() as c:` runs the block in one IMMEDIATE transaction."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn

@@ -353,9 +353,7 @@ def upload_summary(r, why: str, index: PolicyIndex, had_previous: bool) -> str:
         if changes:
             lines.append(f"*Changes from {v1} to {v2}:*")
             for c in changes[:12]:
-                fig = ""
-                if c.old and c.new and c.old.figures != c.new.figures:
-                    fig = f": {', '.join(c.old.figures) or '—'} → {', '.join(c.new.figures) or '—'}"
+                fig = f": {c.figures_changed()}" if c.figures_changed() else ""
                 lines.append(f"• {c.change} {c.clause_type} — {c.section or '—'} (p. {(c.new or c.old).page_start}){fig}")
             if len(changes) > 12:
                 lines.append(f"… and {len(changes) - 12} more (`/policy diff {r.policy}`).")
