@@ -305,6 +305,22 @@ def posture_check(path: Path):
     out.print(f"{path}: {len(p.controls)} controls, valid.")
 
 
+@app.command("eval")
+@_guard
+def eval_cmd(
+    golden: Path = typer.Option(Path(__file__).resolve().parents[1] / "examples" / "golden.yaml", "--golden", help="Golden question file."),
+    corpus: Path = typer.Option(Path(__file__).resolve().parents[2] / "shared" / "corpus", "--corpus", help="The shared corpus folder."),
+    json_out: bool = typer.Option(False, "--json"),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", envvar="POLICYBOT_DATA_DIR"),
+):
+    """Run the golden questions: citation hit rate, abstention, fabricated citations, latency."""
+    from .evaluation import render_report, run_eval
+
+    s = _settings(data_dir or Path(".policybot-eval"))
+    report = run_eval(golden, corpus, _index(s))
+    sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n" if json_out else render_report(report))
+
+
 @app.command()
 @_guard
 def demo(data_dir: Optional[Path] = typer.Option(None, "--data-dir", envvar="POLICYBOT_DATA_DIR")):

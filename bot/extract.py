@@ -17,10 +17,10 @@ GENERIC = frozenset(
     stem(w)
     for w in """policy policies insurance insurer insurers insured cover covered coverage covers require required requires
     requirement requirements need needs needed company our us we say says said mean means clause clauses apply applies
-    applicable get got happen happens able allowed there also tell know please anything something thing things question
+    applicable get got happen happens able allowed there also know please anything something thing things question
     much many long soon fast quickly whether exactly include includes included kind type types does do did doing
     which what when where who why how can could would should will shall must may might is are was were be been being
-    have has had it its this that these those any some all""".split()
+    have has had it its this that these those any some all count way still get let ones""".split()
 )
 
 # A small domain thesaurus: users and wordings say the same thing in different words.
@@ -68,6 +68,20 @@ THESAURUS: dict[str, tuple[str, ...]] = {
     "eol": ("end-of-life", "unsupported"),
     "windows": ("operating", "system", "unsupported"),
     "insider": ("employee",),
+    "nation": ("state",),
+    "wrong": ("misrepresentation", "untrue", "incorrect"),
+    "answers": ("statements",),
+    "tell": ("notify", "notice", "inform"),
+    "ring": ("call", "telephone"),
+    "ringing": ("call", "calling", "telephone"),
+    "phone": ("call", "telephone"),
+    "change": ("alteration", "alter", "amend"),
+    "changes": ("alteration", "alter", "amend"),
+    "acquire": ("acquisition", "acquires"),
+    "brick": ("unusable", "firmware", "hardware"),
+    "bricks": ("unusable", "firmware", "hardware"),
+    "attack": ("breach", "operation", "threat"),
+    "attacks": ("breach", "operation", "threat"),
     "bi": ("business", "interruption"),
     "dbi": ("dependent", "business", "interruption"),
 }
@@ -80,10 +94,14 @@ class QueryTerms:
     terms: tuple[str, ...]
     variants: tuple[frozenset, ...]
     controls: tuple[Control, ...]
+    expansion: str = ""  # the thesaurus words, for the lexical retriever
+
+    def lexical_query(self, question: str) -> str:
+        return f"{question} {self.expansion}".strip()
 
 
 def query_terms(question: str) -> QueryTerms:
-    seen, terms, variants = set(), [], []
+    seen, terms, variants, extra = set(), [], [], []
     for raw in re.findall(r"[A-Za-z0-9][A-Za-z0-9'-]*", question):
         low = raw.lower()
         t = tokens(low)
@@ -95,10 +113,12 @@ def query_terms(question: str) -> QueryTerms:
             if tok in GENERIC or tok in seen or len(tok) < 2:
                 continue
             seen.add(tok)
-            syn = {tok} | {s for w in THESAURUS.get(low, ()) + THESAURUS.get(tok, ()) for s in tokens(w)}
+            words = THESAURUS.get(low, ()) + THESAURUS.get(tok, ())
+            extra += words
+            syn = {tok} | {s for w in words for s in tokens(w)}
             terms.append(tok)
             variants.append(frozenset(syn))
-    return QueryTerms(tuple(terms), tuple(variants), tuple(controls_in(question)))
+    return QueryTerms(tuple(terms), tuple(variants), tuple(controls_in(question)), " ".join(dict.fromkeys(extra)))
 
 
 @dataclass(frozen=True)
@@ -144,15 +164,16 @@ def assess(chunk: Chunk, qt: QueryTerms, df: dict[str, int], n_docs: int) -> Evi
     matched = sum(w for v, w in zip(qt.variants, weights) if v & chunk_toks)
     coverage = matched / total if qt.terms else 0.0
     a, b = sents[best_i]
-    # A bare heading sentence ("A. Backups.") says little; quote the sentence after it too.
-    if b - a < 60 and best_i + 1 < len(sents):
+    # A bare heading sentence ("A. Backups.") says little, and the deadline often sits in the
+    # next sentence: quote the sentence after it too when it is short or also matches.
+    if best_i + 1 < len(sents) and (b - a < 60 or (scored[best_i + 1][0] > 0 and sents[best_i + 1][1] - a < 500)):
         b = sents[best_i + 1][1]
     quote = " ".join(text[a:b].split())
     return Evidence(chunk, quote, coverage, ctrl)
 
 
 _AMOUNT = re.compile(
-    r"(?:[$£€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|m|k))?|\b\d+\s?(?:%|percent)|\b\d+\s(?:hours|days|months)|\b(?:one|two|three|six|twelve)\s(?:hours|days|months))",
+    r"(?:[$£€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|m|k))?|\b\d+\s?(?:%|percent)|(?:\(\d+\)|\b\d+)\s(?:business\s)?(?:hours|days|months)|\b(?:one|two|three|six|twelve)\s(?:hours|days|months))",
     re.I,
 )
 

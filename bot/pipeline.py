@@ -16,6 +16,22 @@ from .posture import Posture
 from .types import Answer, Citation, Gap
 
 ANSWER_THRESHOLD = 0.6  # weighted share of the question's salient terms a clause must contain
+# A clause that both retrievers rank first may answer a paraphrased question with fewer shared words.
+AGREEMENT_THRESHOLD = 0.4
+
+# What a question asks for decides which kind of clause answers it best.
+_INTENTS = [
+    ("notice", re.compile(r"\b(notif\w*|notice|report\w*|tell|inform|how (?:soon|quickly|fast)|deadline|consent|proof of loss)\b", re.I)),
+    ("exclusion", re.compile(r"\bexclu\w*\b", re.I)),
+    ("definition", re.compile(r"\b(defin\w*|what counts as|what (?:is|does) .{1,40} mean)\b", re.I)),
+    ("limit", re.compile(r"\b(how (?:much|long|many)|sub-?limit|limit|retention|deductible|waiting period|coinsurance|most (?:they|we|it)\b)", re.I)),
+    ("coverage", re.compile(r"\b(covered|cover|pay for|reimburse\w*|will (?:they|you|it) pay)\b", re.I)),
+]
+
+
+def wanted_types(question: str) -> tuple[str, ...]:
+    """Clause types the question asks about, most specific first."""
+    return tuple(t for t, rx in _INTENTS if rx.search(question))
 RISK_TYPES = ("exclusion", "limit", "notice")
 
 
@@ -135,24 +151,32 @@ def answer(
         qt = query_terms(focus)
     scope = dict(policy=policy, kind="policy")
     searched = policy or ", ".join(index.policies())
-    hits = index.search(focus, k=max(k, 8), **scope)
+    hits = index.search(focus, k=max(k, 8), lexical_query=qt.lexical_query(focus), **scope)
     df, n = index.term_stats(**scope)
     evs = [assess(h.chunk, qt, df, n) for h in hits]
 
-    def relevant(ev: Evidence) -> bool:
+    def relevant(ev: Evidence, hit: Hit) -> bool:
         if qt.controls:
             return ev.control_match
-        return ev.coverage >= ANSWER_THRESHOLD
+        agreed = hit.dense_rank == 1 and 0 < hit.lexical_rank <= 2
+        return ev.coverage >= ANSWER_THRESHOLD or (agreed and ev.coverage >= AGREEMENT_THRESHOLD)
 
-    good = [ev for ev in evs if relevant(ev)]
+    good = [ev for ev, h in zip(evs, hits) if relevant(ev, h)]
     chunks = {h.chunk.id: h.chunk for h in hits}
     if not qt.terms or not good:
         near = [cite(ev, f"R{i}") for i, ev in enumerate(sorted(evs, key=lambda e: -e.coverage)[:2], 1) if ev.coverage > 0]
         return Answer(question, False, f"{NO_ANSWER} (Searched: {searched}.)", related=tuple(near), policy=policy)
 
-    # Stable sort: retrieval order breaks ties. "How much / how long" questions want a clause with the figure.
-    wants_figure = bool(re.search(r"\b(how (?:much|long|soon|fast|many)|sub-?limit|limit|retention|deductible|waiting period|deadline|coinsurance)\b", question, re.I))
-    good.sort(key=lambda e: (-round(e.coverage, 3), -(wants_figure and bool(amounts(e.quote)))))
+    # Stable sort, so retrieval order breaks ties: then the clause type the question asks for,
+    # and for "how much / how long" questions a clause that states the figure.
+    wants = wanted_types(question)
+    wants_figure = "limit" in wants or "notice" in wants
+
+    def rank(e: Evidence) -> tuple:
+        type_pref = wants.index(e.chunk.clause_type) if e.chunk.clause_type in wants else len(wants)
+        return (-round(e.coverage, 1), type_pref, -(wants_figure and bool(amounts(e.quote))))
+
+    good.sort(key=rank)
     cites = [cite(ev, f"C{i}") for i, ev in enumerate(good[:3], 1)]
     related = _related(focus, qt, index, scope, {c.chunk_id for c in cites}, df, n, chunks)
     mode = "extractive"
@@ -173,7 +197,7 @@ def answer(
 def _related(focus, qt, index: PolicyIndex, scope: dict, cited: set, df, n, chunks: dict) -> list[Citation]:
     """Exclusions, limits and conditions about the same subject that the user should know."""
     out: list[Evidence] = []
-    hits: list[Hit] = index.search(focus, k=6, clause_types=list(RISK_TYPES) + ["requirement"], **scope)
+    hits: list[Hit] = index.search(focus, k=6, clause_types=list(RISK_TYPES) + ["requirement"], lexical_query=qt.lexical_query(focus), **scope)
     for h in hits:
         if h.chunk.id in cited:
             continue

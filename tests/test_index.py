@@ -147,3 +147,11 @@ def test_chroma_http_server(tmp_path, sample_pdfs):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_resending_a_superseded_version_changes_nothing(index, sample_pdfs):
+    index.ingest_file(sample_pdfs["2025"], policy="nw", version="2025")
+    index.ingest_file(sample_pdfs["2026"], policy="nw", version="2026")
+    again = index.ingest_file(sample_pdfs["2025"], policy="nw")
+    assert again.status == "unchanged" and again.version == "2025"
+    assert {d.version: d.status for d in index.documents() if d.policy == "nw"} == {"2025": "superseded", "2026": "active"}

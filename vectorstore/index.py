@@ -186,9 +186,8 @@ class PolicyIndex:
             if unchanged:
                 return unchanged
             existing = self.registry.documents(policy=policy, status=("active", "superseded"))
-            same = [d for d in existing if d.sha256 == doc.sha256]
             version = version or f"v{len({d.version for d in existing}) + 1}"
-            if any(d.version == version for d in existing) and not same:
+            if any(d.version == version for d in existing):
                 raise IngestError(f"policy '{policy}' already has a version '{version}'; choose another --version")
             doc_id = f"{slugify(policy)}@{doc.sha256[:12]}"
             chunks = chunk_document(
@@ -219,8 +218,10 @@ class PolicyIndex:
                                 doc.blank_pages, counts, tuple(superseded), doc.warnings)
 
     def _unchanged(self, policy: str, sha256: str) -> IngestReport | None:
-        """The report for a file that is already the active version of `policy`, else None."""
-        for d in self.registry.documents(policy=policy, status="active"):
+        """The report for a file that is already a version of `policy` (active or superseded), else None.
+
+        Re-sending an old version does not silently make it current again."""
+        for d in self.registry.documents(policy=policy, status=("active", "superseded")):
             if d.sha256 == sha256:
                 return IngestReport(d.file_name, policy, d.version, d.doc_id, "unchanged", d.pages, d.chunks, d.blank_pages)
         return None

@@ -9,28 +9,31 @@ STOPWORDS = frozenset(
     his how i if in into is it its itself just me more most my myself no nor not now of off on once only or other our
     ours out over own same she should so some such than that the their theirs them then there these they this those
     through to too under until up very was we were what when where which while who whom why will with would you your
-    yours shall may must hereby thereof therein herein such per upon""".split()
+    yours another shall may must hereby thereof therein herein such per upon""".split()
 )
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
 
 def stem(w: str) -> str:
     """A light English suffix stripper: enough to match 'patches'/'patching'/'patched'."""
+    if len(w) == 4 and w.endswith("s") and not w.endswith("ss"):
+        return w[:-1]  # "ends", "fees", "days"
     if len(w) <= 4 or w.isdigit():
         return w
+    base = w
     for suf in ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ness", "edly", "ed", "es", "ly", "s"):
         if w.endswith(suf) and len(w) - len(suf) >= 3:
-            base = w[: -len(suf)]
-            if suf in ("ies", "ied"):
-                base += "y"
-            return base
-    return w
+            base = w[: -len(suf)] + ("y" if suf in ("ies", "ied") else "")
+            break
+    # "acquire"/"acquires"/"acquired" and "exclude"/"excluded" meet at one stem
+    return base[:-1] if base.endswith("e") and len(base) > 4 else base
 
 
 def tokens(text: str, *, keep_stopwords: bool = False) -> list[str]:
     """Lower-cased, stemmed word tokens; hyphenated words also yield their parts."""
     out = []
-    for w in _WORD.findall(text.lower()):
+    for w in _WORD.findall(text.lower().replace("\u2019", "'")):
+        w = w.split("'")[0]  # "insurer's" -> "insurer", "what's" -> "what"
         parts = [w] + (re.split(r"[-']", w) if "-" in w else [])
         for p in parts:
             if p and (keep_stopwords or p not in STOPWORDS):
