@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from pathlib import Path
@@ -24,8 +23,11 @@ KS = (1, 2, 4, 8, 16, 32, 64)
 
 def split_query(q: str) -> tuple[str, str]:
     """('Consider the X (parties)', 'What are …?'): the contract description and the question."""
-    m = re.match(r"^\s*(Consider .*?\));\s*(.+)$", q, re.S)
-    return (m.group(1), m.group(2)) if m else ("", q)
+    # The party list itself contains "; ", so split at the last one.
+    if q.lstrip().startswith("Consider") and ";" in q:
+        desc, question = q.rsplit(";", 1)
+        return desc.strip(), question.strip()
+    return "", q
 
 
 def metrics(retrieved: list[tuple[str, int, int]], gold: list[tuple[str, int, int]]) -> dict:

@@ -234,3 +234,28 @@ def test_socket_mode_request_path(make_app, fake_slack):
     assert resp.status == 200
     msg = fake_slack.wait_for("chat.postMessage")[0]
     assert "12 hours" in all_text(msg)
+
+
+def slack_headers(body: str, secret=SECRET, ts=None) -> dict:
+    ts = str(int(ts if ts is not None else time.time()))
+    return {"Content-Type": "application/json", "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)}
+
+
+def test_http_mode_under_uvicorn(make_app, fake_slack):
+    """The production HTTP path: uvicorn + Starlette adapter, real sockets, Slack's signature headers."""
+    from bot.slack.server import http_asgi
+    from tests.http_server import ServerThread
+
+    srv = ServerThread(http_asgi(make_app()))
+    try:
+        body = event_body(mention("what is the ransomware sublimit?", ts="1700000060.000100"), "Eh1")
+        assert srv.post(body, slack_headers(body, secret="nope"))[0] == 401
+        status, _ = srv.post(body, slack_headers(body))
+        assert status == 200
+        msg = fake_slack.wait_for("chat.postMessage")[0]
+        assert msg["thread_ts"] == "1700000060.000100" and "$250,000" in all_text(msg)
+        challenge = json.dumps({"type": "url_verification", "challenge": "abc123", "token": "x"})
+        assert "abc123" in srv.post(challenge, slack_headers(challenge))[1]
+    finally:
+        srv.stop()

@@ -13,6 +13,7 @@ BOT_USER = "UBOT"
 class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict]] = []
+        self.arrivals: list[tuple[float, str, dict]] = []  # (time.monotonic(), path, body) for latency figures
         self.files: dict[str, bytes] = {}
         self.channels: dict[str, dict] = {}
         self.usergroups: dict[str, list[str]] = {}
@@ -63,6 +64,7 @@ class FakeSlack:
     def _record(self, path: str, body: dict) -> None:
         with self._lock:
             self.calls.append((path, body))
+            self.arrivals.append((time.monotonic(), path, body))
 
     def respond(self, path: str, body: dict) -> dict:
         if path == "auth.test":
