@@ -88,7 +88,7 @@ def main() -> None:
     time.sleep(2)
     for conc in (1, 20):
         acks, e2e = [], []
-        for _ in range(args.rounds):
+        for _ in range(args.rounds * (20 // conc)):  # the same number of questions at each level
             batch = [QUESTIONS[i % len(QUESTIONS)] for i in range(conc)]
             with ThreadPoolExecutor(conc) as pool:
                 sent = list(pool.map(send, batch))
