@@ -148,3 +148,14 @@ def test_injected_instruction_in_pdf_is_data(tmp_path, minilm):
     assert "[C7]" not in user_msg
     assert a.mode == "extractive-fallback" and "offline backups" in a.citations[0].quote
     assert "everything is covered" not in a.summary.lower()
+
+
+def test_missing_llm_provider_gives_install_hint():
+    import importlib.util
+
+    from bot.llm import make_chat_model
+
+    if importlib.util.find_spec("langchain_ollama"):
+        pytest.skip("langchain-ollama is installed here")
+    with pytest.raises(RuntimeError, match=r"pip install 'policybot\[ollama\]'"):
+        make_chat_model("ollama:llama3")

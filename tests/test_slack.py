@@ -115,7 +115,7 @@ def test_dm_and_thread_follow_up_without_mention(make_app, fake_slack):
     assert len(fake_slack.requests("chat.postMessage")) == 3
 
 
-def test_pipeline_exception_posts_error_in_thread(make_app, fake_slack):
+def test_pipeline_exception_posts_error_in_thread(make_app, fake_slack, caplog):
     def boom(*a, **k):
         raise RuntimeError("index exploded")
 
@@ -125,6 +125,10 @@ def test_pipeline_exception_posts_error_in_thread(make_app, fake_slack):
     assert msg["thread_ts"] == "1700000010.000100" and "error ref" in msg["text"]
     assert "index exploded" not in msg["text"] and "xoxb" not in msg["text"]
     fake_slack.wait_for("reactions.remove")
+    ref = msg["text"].split("`")[1]
+    logged = caplog.text
+    assert ref in logged and "index exploded" in logged  # details go to the log, with the same ref
+    assert "xoxb-test" not in logged and SECRET not in logged
 
 
 def test_slack_connect_channel_declined(make_app, fake_slack):
@@ -169,7 +173,7 @@ def test_app_home_published(make_app, fake_slack):
     assert view["type"] == "home" and "northwind" in text and "not confirmed" in text
 
 
-def test_feedback_recorded_and_full_clause_shown(make_app, fake_slack):
+def test_feedback_recorded_and_full_clause_shown(make_app, fake_slack, tmp_path):
     app = make_app()
     app.dispatch(signed(event_body(mention("does our policy require MFA on email?", ts="1700000020.000100"), "Ev13")))
     msg = fake_slack.wait_for("chat.postMessage")[0]
@@ -184,6 +188,11 @@ def test_feedback_recorded_and_full_clause_shown(make_app, fake_slack):
     posts = fake_slack.wait_for("chat.postMessage", 2)
     assert "Multi-Factor Authentication" in posts[1]["text"] and "```" in posts[1]["text"]
     assert "feedback was recorded" in fake_slack.wait_for("chat.postEphemeral")[0]["text"]
+    from bot.slack.state import SlackState
+
+    fb = SlackState(tmp_path / "slack-data" / "slack.sqlite3").feedback()
+    assert fb[0]["verdict"] == "helpful" and fb[0]["question"] == "does our policy require MFA on email?"
+    assert fb[0]["chunk_ids"] and fb[0]["answer"]["citations"][0]["page_start"] == 9
 
 
 def test_upload_flow(make_app, fake_slack, sample_pdfs, tmp_path, minilm):

@@ -1,0 +1,66 @@
+"""The command line: JSON contracts, exit codes and messages."""
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+pytestmark = pytest.mark.slow
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory, sample_pdfs):
+    d = tmp_path_factory.mktemp("cli")
+    r = runner.invoke(app, ["ingest", str(sample_pdfs["2026"]), "--policy", "northwind", "--version", "2026",
+                            "--effective-date", "2026-03-01", "--data-dir", str(d)])
+    assert r.exit_code == 0, r.output
+    assert "indexed as northwind 2026" in r.output
+    return d
+
+
+def test_search_json_contract(data_dir):
+    r = runner.invoke(app, ["search", "ransomware sublimit", "--policy", "northwind", "-k", "3", "--json", "--data-dir", str(data_dir)])
+    assert r.exit_code == 0, r.output
+    hits = json.loads(r.stdout)
+    assert len(hits) == 3
+    assert set(hits[0]) == {"text", "file", "policy", "version", "page_start", "page_end", "section", "clause_type", "score"}
+    assert any("$250,000" in h["text"] and h["page_start"] == 1 for h in hits)
+
+
+def test_ask_json_contract(data_dir):
+    r = runner.invoke(app, ["ask", "does our policy require MFA on email?", "--json", "--data-dir", str(data_dir)])
+    assert r.exit_code == 0, r.output
+    a = json.loads(r.stdout)
+    assert a["answered"] is True and a["mode"] == "extractive"
+    c = a["citations"][0]
+    assert c["file"] == "northwind-cyber-2026.pdf" and c["page_start"] == 9 and c["clause_type"] == "requirement"
+    assert {"control", "status", "clause", "message"} <= set(a["gaps"][0])
+
+
+def test_bad_inputs_exit_non_zero_with_message(data_dir, tmp_path):
+    bad = tmp_path / "renewal.pdf"
+    bad.write_bytes(b"not a pdf at all")
+    r = runner.invoke(app, ["ingest", str(bad), "--policy", "northwind", "--data-dir", str(data_dir)])
+    assert r.exit_code == 1 and "is not a PDF" in r.output
+    r = runner.invoke(app, ["ask", "mfa?", "--policy", "acme", "--data-dir", str(data_dir)])
+    assert r.exit_code == 1 and "No policy named 'acme'" in r.output
+    r = runner.invoke(app, ["ask", "mfa?", "--data-dir", str(tmp_path / "empty")])
+    assert r.exit_code == 1 and "No policy is indexed" in r.output
+    posture = tmp_path / "p.yaml"
+    posture.write_text("controls:\n  mfa:\n    status: maybe\n")
+    r = runner.invoke(app, ["ask", "mfa?", "--posture", str(posture), "--data-dir", str(data_dir)])
+    assert r.exit_code == 1 and "status must be one of" in r.output
+
+
+def test_gaps_csv_and_posture_init(data_dir, tmp_path):
+    out = tmp_path / "gaps.csv"
+    r = runner.invoke(app, ["gaps", "--format", "csv", "--out", str(out), "--data-dir", str(data_dir)])
+    assert r.exit_code == 0, r.output
+    rows = out.read_text().splitlines()
+    assert rows[0].startswith("clause_type,policy,version") and any(row.startswith("requirement,northwind,2026") for row in rows)
+    p = tmp_path / "posture.yaml"
+    assert runner.invoke(app, ["posture", "init", str(p)]).exit_code == 0
+    assert "edr:" in p.read_text()
+    assert runner.invoke(app, ["posture", "init", str(p)]).exit_code == 1
