@@ -104,3 +104,18 @@ def test_catalogue_has_the_controls_insurers_ask_for():
     mfa = next(c for c in cat if c.id == "mfa")
     assert "PR.AA-03" in mfa.csf and "IA-2(1)" in mfa.sp800_53
     assert mfa.matches("two-factor authentication on webmail") and not mfa.matches("information")
+
+
+def test_other_layout_health_wording_chunks_cleanly(minilm):
+    """A 49-page health wording with a different layout and vocabulary still chunks within the window."""
+    from tests.conftest import SHARED
+
+    path = SHARED / "other-policies" / "bajaj_allianz_global_health_care_BAJHLIP23020V012223.pdf"
+    if not path.exists():
+        pytest.skip("shared corpus not available")
+    doc = read_document(path)
+    chunks = chunk_document(doc, doc_id="bj", policy="bajaj", version="v1", kind="policy", count_tokens=minilm.count_tokens)
+    assert max(minilm.count_tokens([c.text for c in chunks])) <= 200
+    assert chunks[-1].page_end == doc.pages[-1].number
+    assert sum(1 for c in chunks if c.section) > 0.8 * len(chunks)
+    assert {"exclusion", "definition"} <= {c.clause_type for c in chunks}
