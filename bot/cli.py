@@ -212,22 +212,67 @@ def print_answer(a) -> None:
 @app.command()
 @_guard
 def ask(
-    question: str,
+    question: Optional[str] = typer.Argument(None, help="The question (or use --file)."),
     policy: Optional[str] = typer.Option(None, "--policy"),
     posture: Optional[Path] = typer.Option(None, "--posture", help="Posture YAML (default POLICYBOT_POSTURE_FILE)."),
+    file: Optional[Path] = typer.Option(None, "--file", help='Many questions: .jsonl lines {"id", "question", "policy"} or .txt, one a line.'),
     json_out: bool = typer.Option(False, "--json"),
     data_dir: Optional[Path] = DataDir,
 ):
     """Answer a question with quoted, cited clauses and gap warnings."""
     from .pipeline import answer
 
+    if (question is None) == (file is None):
+        _fail("give a question or --file FILE (not both)")
     s = _settings(data_dir)
     pst = _posture(s, posture)
-    a = answer(question, index=_index(s), policy=policy, posture=pst, chat_model=_chat(s), k=s.top_k)
+    ix, chat = _index(s), _chat(s)
+    if file is not None:
+        _ask_batch(file, policy, ix, pst, chat, s.top_k, json_out)
+        return
+    a = answer(question, index=ix, policy=policy, posture=pst, chat_model=chat, k=s.top_k)
     if json_out:
         sys.stdout.write(json.dumps(a.to_json(), indent=2, ensure_ascii=False) + "\n")
     else:
         print_answer(a)
+
+
+def _ask_batch(file: Path, policy, ix, pst, chat, k: int, json_out: bool) -> None:
+    """One answer per input line, in order; a line that fails gets an `error` and the rest still run."""
+    from ingestion.errors import IngestError
+    from vectorstore.index import IndexError_
+
+    from .batch import read_batch
+    from .pipeline import EmptyIndexError, answer
+
+    if not file.is_file():
+        _fail(f"{file}: no such file")
+    items = list(read_batch(file, policy))
+    failed = 0
+    with _progress() as prog:
+        task = prog.add_task(f"answering {file.name}", total=len(items))
+        for it in items:
+            row: dict = {"id": it.id}
+            if it.error:
+                row["error"] = it.error
+            else:
+                try:
+                    a = answer(it.question, index=ix, policy=it.policy, posture=pst, chat_model=chat, k=k)
+                    row.update(a.to_json())
+                except (IngestError, IndexError_, EmptyIndexError, ValueError) as exc:
+                    row.update(question=it.question, error=str(exc))
+            failed += "error" in row
+            if json_out:
+                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            elif "error" in row:
+                err.print(f"[bold red]{it.id}:[/] {row['error']}", highlight=False)
+            else:
+                out.rule(f"{it.id}. {it.question}")
+                print_answer(a)
+            prog.advance(task)
+    if failed:
+        err.print(f"{failed} of {len(items)} lines could not be answered (see their 'error').")
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -308,17 +353,62 @@ def posture_check(path: Path):
 @app.command("eval")
 @_guard
 def eval_cmd(
-    golden: Path = typer.Option(Path(__file__).resolve().parents[1] / "examples" / "golden.yaml", "--golden", help="Golden question file."),
+    splits: str = typer.Option("dev,test,golden", "--splits", help="Comma-separated: dev, test (report only), golden."),
+    golden: Path = typer.Option(Path(__file__).resolve().parents[1] / "examples" / "golden.yaml", "--golden", help="The first golden question file."),
+    eval_dir: Path = typer.Option(Path(__file__).resolve().parents[1] / "examples" / "eval", "--eval-dir", help="Folder with dev/ and test/ question files."),
     corpus: Path = typer.Option(Path(__file__).resolve().parents[2] / "shared" / "corpus", "--corpus", help="The shared corpus folder."),
+    fit: bool = typer.Option(False, "--fit", help="Fit the answer decision on the dev split and write bot/data/tuning.yaml."),
     json_out: bool = typer.Option(False, "--json"),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", envvar="POLICYBOT_DATA_DIR"),
 ):
-    """Run the golden questions: citation hit rate, abstention, fabricated citations, latency."""
-    from .evaluation import render_report, run_eval
+    """Score the evaluation questions: right clause cited, verdicts, abstention, retrieval, fabricated quotes, latency."""
+    from . import pipeline
+    from .evaluation import eval_sets, render_report, run_eval
 
     s = _settings(data_dir or Path(".policybot-eval"))
-    report = run_eval(golden, corpus, _index(s))
+    ix = _index(s)
+    sets = eval_sets(golden, eval_dir, [x.strip() for x in splits.split(",") if x.strip()])
+    if not sets:
+        _fail(f"no question files found for --splits {splits} (looked in {eval_dir} and {golden})")
+    tuning = pipeline.DEFAULT_TUNING
+    if fit:
+        _fit(sets, corpus, ix)
+        tuning = pipeline.load_tuning()
+    with _progress() as prog:
+        task = prog.add_task("evaluating", total=None)
+        report = run_eval(sets, corpus, ix, tuning=tuning,
+                          progress=lambda d, t, name: prog.update(task, description=f"evaluating {name}", completed=d, total=t))
     sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n" if json_out else render_report(report))
+
+
+def _fit(sets, corpus: Path, ix) -> None:
+    """Fit the relevance model and the answer threshold on dev; write them with the dev figures."""
+    import datetime
+
+    import yaml
+
+    from .evaluation import candidate_table, choose_threshold, fit_logistic, index_documents, load_eval
+    from .pipeline import DEFAULT_TUNING, TUNING_PATH
+
+    if "dev" not in sets:
+        _fail("--fit needs the dev split")
+    index_documents(load_eval(sets["dev"]).documents, corpus, ix)
+    table = candidate_table(sets, ix, DEFAULT_TUNING, "dev")
+    names = [n for n, _ in DEFAULT_TUNING.weights]
+    bias, weights = fit_logistic(table, names)
+    threshold, curve = choose_threshold(table, bias, weights)
+    doc = {
+        "dense_weight": DEFAULT_TUNING.dense_weight, "lexical_weight": DEFAULT_TUNING.lexical_weight,
+        "candidates": DEFAULT_TUNING.candidates, "cite_margin": DEFAULT_TUNING.cite_margin,
+        "answer_threshold": threshold, "bias": round(bias, 4), "weights": {k: round(v, 4) for k, v in weights.items()},
+    }
+    head = (f"# Answer decision fitted on the dev split by `policybot eval --fit` ({datetime.date.today()}, "
+            f"{len({q for q, *_ in table})} questions, {len(table)} candidate clauses).\n"
+            "# relevance = logistic(bias + sum(weight * feature)); a question is answered when its best clause reaches\n"
+            "# answer_threshold (chosen to maximise right decisions on dev). Features: see bot/pipeline.py `features()`.\n")
+    TUNING_PATH.write_text(head + yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    err.print(f"wrote {TUNING_PATH}: threshold {threshold:.2f}; dev right-decision curve: "
+              + ", ".join(f"{c['threshold']:.2f}→{c['right']:.2f}" for c in curve[::2]))
 
 
 @app.command()

@@ -11,6 +11,7 @@ from ingestion.types import Chunk
 from vectorstore.text import stem, tokens
 
 from .types import Citation
+from .vocabulary import Concept, concepts_in
 
 # Words that say nothing about *which* clause answers: every clause is about the policy and cover.
 GENERIC = frozenset(
@@ -20,113 +21,53 @@ GENERIC = frozenset(
     applicable get got happen happens able allowed there also know please anything something thing things question
     much many long soon fast quickly whether exactly include includes included kind type types does do did doing
     which what when where who why how can could would should will shall must may might is are was were be been being
-    have has had it its this that these those any some all count way still get let ones""".split()
+    have has had it its this that these those any some all count way still get let ones ok okay guys hi hey pls
+    just like really actually basically go going gonna wanna want""".split()
 )
-
-# A small domain thesaurus: users and wordings say the same thing in different words.
-THESAURUS: dict[str, tuple[str, ...]] = {
-    "ransomware": ("extortion", "ransom"),
-    "ransom": ("extortion", "ransomware"),
-    "extortion": ("ransomware", "ransom"),
-    "notify": ("notice", "notification", "report"),
-    "notice": ("notify", "notification", "report"),
-    "report": ("notice", "notify"),
-    "deadline": ("within", "later"),
-    "deductible": ("retention", "excess"),
-    "retention": ("deductible", "excess"),
-    "wire": ("funds", "transfer", "social", "fraudulent"),
-    "fraud": ("fraudulent", "social", "engineering"),
-    "hack": ("breach", "unauthorised", "unauthorized"),
-    "hacker": ("breach", "unauthorised", "unauthorized"),
-    "cyberattack": ("breach", "attack"),
-    "outage": ("interruption", "failure"),
-    "downtime": ("interruption", "outage"),
-    "fine": ("penalty", "penalties", "fines"),
-    "penalty": ("fine", "fines"),
-    "gdpr": ("regulatory", "privacy"),
-    "laptop": ("portable", "device", "devices"),
-    "stolen": ("theft", "loss"),
-    "lost": ("loss", "theft"),
-    "state": ("war", "state-backed"),
-    "sponsored": ("state", "war"),
-    "cloud": ("service", "provider", "hosting"),
-    "vendor": ("provider", "service", "supplier"),
-    "msp": ("provider", "managed"),
-    "upgrade": ("betterment", "upgrading", "improving"),
-    "upgrades": ("betterment", "upgrading", "improving"),
-    "bricked": ("hardware", "unusable"),
-    "hotline": ("notice",),
-    "employee": ("employees", "insider", "rogue"),
-    "subsidiary": ("acquire", "acquisition", "acquires"),
-    "subsidiaries": ("acquire", "acquisition", "acquires"),
-    "acquisition": ("acquire", "acquires", "subsidiary"),
-    "consent": ("approval", "agree"),
-    "rescind": ("void", "misrepresentation", "application"),
-    "lawyer": ("counsel", "legal", "panel"),
-    "firm": ("vendor", "panel"),
-    "unpatched": ("patch", "vulnerability"),
-    "eol": ("end-of-life", "unsupported"),
-    "windows": ("operating", "system", "unsupported"),
-    "insider": ("employee",),
-    "nation": ("state",),
-    "wrong": ("misrepresentation", "untrue", "incorrect"),
-    "answers": ("statements",),
-    "tell": ("notify", "notice", "inform"),
-    "ring": ("call", "telephone"),
-    "ringing": ("call", "calling", "telephone"),
-    "phone": ("call", "telephone"),
-    "change": ("alteration", "alter", "amend"),
-    "changes": ("alteration", "alter", "amend"),
-    "acquire": ("acquisition", "acquires"),
-    "brick": ("unusable", "firmware", "hardware"),
-    "bricks": ("unusable", "firmware", "hardware"),
-    "attack": ("breach", "operation", "threat"),
-    "attacks": ("breach", "operation", "threat"),
-    "bi": ("business", "interruption"),
-    "dbi": ("dependent", "business", "interruption"),
-}
 
 
 @dataclass(frozen=True)
 class QueryTerms:
-    """The salient terms of a question, their synonym sets, and the controls it names."""
+    """The salient terms of a question, their variants (lay vocabulary → wording), and the controls it names."""
 
     terms: tuple[str, ...]
     variants: tuple[frozenset, ...]
     controls: tuple[Control, ...]
-    expansion: str = ""  # the thesaurus words, for the lexical retriever
+    concepts: tuple[Concept, ...] = ()
+    expansion: str = ""  # the wording's words for the concepts the question mentions, for the lexical retriever
 
     def lexical_query(self, question: str) -> str:
         return f"{question} {self.expansion}".strip()
 
 
 def query_terms(question: str) -> QueryTerms:
-    seen, terms, variants, extra = set(), [], [], []
-    for raw in re.findall(r"[A-Za-z0-9][A-Za-z0-9'-]*", question):
-        low = raw.lower()
-        t = tokens(low)
-        if "-" in low and len(t) > 1:
-            t = t[1:]  # "state-sponsored" counts as its parts, not as one rare compound
-        if not t:
+    """Salient stems of `question`, each with the stems the vocabulary says wordings use for it."""
+    found = concepts_in(question)
+    by_stem: dict[str, set[str]] = {}
+    for concept, phrase in found:
+        for s in phrase:
+            by_stem.setdefault(s, set()).update(concept.policy_stems)
+    seen, terms, variants = set(), [], []
+    for tok in tokens(question):
+        if tok in GENERIC or tok in seen or len(tok) < 2:
             continue
-        for tok in t:
-            if tok in GENERIC or tok in seen or len(tok) < 2:
-                continue
-            seen.add(tok)
-            words = THESAURUS.get(low, ()) + THESAURUS.get(tok, ())
-            extra += words
-            syn = {tok} | {s for w in words for s in tokens(w)}
-            terms.append(tok)
-            variants.append(frozenset(syn))
-    return QueryTerms(tuple(terms), tuple(variants), tuple(controls_in(question)), " ".join(dict.fromkeys(extra)))
+        seen.add(tok)
+        terms.append(tok)
+        variants.append(frozenset({tok} | by_stem.get(tok, set())))
+    expansion = " ".join(dict.fromkeys(p for c, _ in found for p in c.policies_say))
+    return QueryTerms(tuple(terms), tuple(variants), tuple(controls_in(question)), tuple(c for c, _ in found), expansion)
 
 
 @dataclass(frozen=True)
 class Evidence:
+    """How a chunk bears on the question: the sentences to quote and how much of the question it covers."""
+
     chunk: Chunk
     quote: str
-    coverage: float  # weighted share of the question's salient terms found in the clause
+    coverage: float  # weighted share of the question's salient terms found in the clause (vocabulary included)
+    literal: float  # the same share counting only the question's own words
     control_match: bool
+    concept_hits: int  # concepts of the question whose wording appears in the clause
 
 
 def cite(ev: Evidence, key: str) -> Citation:
@@ -150,10 +91,12 @@ def assess(chunk: Chunk, qt: QueryTerms, df: dict[str, int], n_docs: int) -> Evi
     text = chunk.text
     sents = split_sentences(text) or [(0, len(text))]
     ctrl = bool(qt.controls) and any(c.matches(text) for c in qt.controls)
+    concept_stems = [c.policy_stems for c in qt.concepts]
 
     def score(span: tuple[int, int]) -> float:
         toks = set(tokens(text[span[0] : span[1]]))
         s = sum(w for v, w in zip(qt.variants, weights) if v & toks)
+        s += 0.5 * sum(bool(cs & toks) for cs in concept_stems)
         if qt.controls and any(c.matches(text[span[0] : span[1]]) for c in qt.controls):
             s += total
         return s
@@ -162,6 +105,7 @@ def assess(chunk: Chunk, qt: QueryTerms, df: dict[str, int], n_docs: int) -> Evi
     best_score, best_i = max(scored, key=lambda x: (x[0], -x[1]))
     chunk_toks = set(tokens(f"{chunk.section} {text}"))
     matched = sum(w for v, w in zip(qt.variants, weights) if v & chunk_toks)
+    literal = sum(w for t, w in zip(qt.terms, weights) if t in chunk_toks)
     coverage = matched / total if qt.terms else 0.0
     a, b = sents[best_i]
     # A bare heading sentence ("A. Backups.") says little, and the deadline often sits in the
@@ -169,7 +113,8 @@ def assess(chunk: Chunk, qt: QueryTerms, df: dict[str, int], n_docs: int) -> Evi
     if best_i + 1 < len(sents) and (b - a < 60 or (scored[best_i + 1][0] > 0 and sents[best_i + 1][1] - a < 500)):
         b = sents[best_i + 1][1]
     quote = " ".join(text[a:b].split())
-    return Evidence(chunk, quote, coverage, ctrl)
+    hits = sum(bool(cs & chunk_toks) for cs in concept_stems)
+    return Evidence(chunk, quote, coverage, literal / total if qt.terms else 0.0, ctrl, hits)
 
 
 _AMOUNT = re.compile(
@@ -179,5 +124,5 @@ _AMOUNT = re.compile(
 
 
 def amounts(text: str) -> list[str]:
-    """Money, percentages and periods mentioned in a clause, in order."""
-    return [m.group(0) for m in _AMOUNT.finditer(" ".join(text.split()))]
+    """Money, percentages and periods mentioned in a clause, in order, each once."""
+    return list(dict.fromkeys(m.group(0) for m in _AMOUNT.finditer(" ".join(text.split()))))

@@ -1,9 +1,13 @@
 """The answer pipeline: question in, cited Answer out. CLI, Slack and evaluation all call `answer()`."""
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
+
+import numpy as np
 
 from ingestion.guidance import controls_by_id, controls_in
 from ingestion.types import Chunk
@@ -11,28 +15,69 @@ from prompts import NO_ANSWER
 from vectorstore.index import Hit, PolicyIndex, UnknownPolicyError
 from vectorstore.text import tokens
 
-from .extract import Evidence, amounts, assess, cite, query_terms
+from .extract import Evidence, QueryTerms, amounts, assess, cite, query_terms
 from .posture import Posture
 from .types import Answer, Citation, Gap
+from .verdict import section_short as _section_short
+from .verdict import verdict
 
-ANSWER_THRESHOLD = 0.6  # weighted share of the question's salient terms a clause must contain
-# A clause that both retrievers rank first may answer a paraphrased question with fewer shared words.
-AGREEMENT_THRESHOLD = 0.4
+RISK_TYPES = ("exclusion", "limit", "notice")
 
 # What a question asks for decides which kind of clause answers it best.
 _INTENTS = [
-    ("notice", re.compile(r"\b(notif\w*|notice|report\w*|tell|inform|how (?:soon|quickly|fast)|deadline|consent|proof of loss)\b", re.I)),
-    ("exclusion", re.compile(r"\bexclu\w*\b", re.I)),
-    ("definition", re.compile(r"\b(defin\w*|what counts as|what (?:is|does) .{1,40} mean)\b", re.I)),
-    ("limit", re.compile(r"\b(how (?:much|long|many)|sub-?limit|limit|retention|deductible|waiting period|coinsurance|most (?:they|we|it)\b)", re.I)),
-    ("coverage", re.compile(r"\b(covered|cover|pay for|reimburse\w*|will (?:they|you|it) pay)\b", re.I)),
+    ("notice", re.compile(r"\b(notif\w*|notice|report\w*|tell|inform|how (?:soon|quickly|fast)|deadline|consent|permission|approv\w*|proof of loss|hotline)\b", re.I)),
+    ("exclusion", re.compile(r"\bexclu\w*\b|\bnot covered\b", re.I)),
+    ("definition", re.compile(r"\b(defin\w*|what counts as|count as|what (?:is|does) .{1,40} mean)\b", re.I)),
+    ("limit", re.compile(r"\b(how (?:much|long|many)|sub-?limit|limit|max\w*|cap|retention|deductible|excess|waiting period|coinsurance|most (?:they|we|it)\b)", re.I)),
+    ("requirement", re.compile(r"\b(must|have to|has to|need to|required?|requirement|mandatory|obliged|condition)\b", re.I)),
+    ("coverage", re.compile(r"\b(covered|cover|pay|pays|paid|reimburse\w*|will (?:they|you|it) pay)\b", re.I)),
 ]
 
 
 def wanted_types(question: str) -> tuple[str, ...]:
     """Clause types the question asks about, most specific first."""
     return tuple(t for t, rx in _INTENTS if rx.search(question))
-RISK_TYPES = ("exclusion", "limit", "notice")
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """How retrieval is fused and when a clause counts as an answer. Chosen on the dev split (`policybot eval`).
+
+    The relevance of a candidate clause is a logistic score over its features (see `features()`);
+    the question is answered when the best candidate's score reaches `answer_threshold`.
+    """
+
+    dense_weight: float = 1.0  # reciprocal-rank-fusion weight of MiniLM search
+    lexical_weight: float = 1.0  # … and of BM25 over the question plus its vocabulary expansion
+    candidates: int = 12  # clauses scored per question
+    definition_hop: int = 0  # definitions (found by the question's meaning) whose defined terms join the lexical query
+    answer_threshold: float = 0.5  # relevance below which the answer is "not addressed"
+    cite_margin: float = 0.25  # further citations must score within this of the best one
+    bias: float = -6.0
+    weights: tuple[tuple[str, float], ...] = (
+        ("cosine", 8.0), ("coverage", 2.0), ("literal", 1.0), ("concepts", 0.3), ("control", 1.5),
+        ("dense_top", 0.5), ("lexical_top", 0.5), ("type_match", 0.4),
+    )
+
+
+TUNING_PATH = Path(__file__).parent / "data" / "tuning.yaml"
+
+
+def load_tuning(path: str | Path = TUNING_PATH) -> Tuning:
+    """The tuning chosen on the dev split (`policybot eval --fit` writes the file); defaults where it is absent."""
+    import yaml
+
+    p = Path(path)
+    if not p.exists():
+        return Tuning()
+    raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    fields = {k: v for k, v in raw.items() if k in Tuning.__dataclass_fields__ and k != "weights"}
+    if "weights" in raw:
+        fields["weights"] = tuple((str(k), float(v)) for k, v in raw["weights"].items())
+    return Tuning(**fields)
+
+
+DEFAULT_TUNING = load_tuning()
 
 
 class EmptyIndexError(Exception):
@@ -46,51 +91,229 @@ def empty_index_message(index: PolicyIndex) -> str:
     )
 
 
-def resolve_policy(question: str, index: PolicyIndex) -> tuple[str | None, str]:
-    """Find a policy the question names ("under our Coalition policy, …").
-
-    Returns (policy or None, the question with that phrase removed)."""
-    names = index.policies()
-    q_toks = set(tokens(question))
-    generic = {"cyber", "polic", "policy", "insurance", "tech", "technology", "v1", "v2", "form", "coverage", "specimen", "wording", "liability"}
-    best, best_score = None, 0
-    for name in names:
-        docs = [d for d in index.select_docs(policy=name)]
-        words = set(tokens(name.replace("-", " ").replace("_", " ")))
-        for d in docs:
-            words |= set(tokens(d.title)) | set(tokens(Path(d.file_name).stem.replace("_", " ")))
-        distinctive = {w for w in words if w not in generic and not w.isdigit() and len(w) > 2}
-        score = len(distinctive & q_toks)
-        if score > best_score:
-            best, best_score = name, score
-    if not best:
-        return None, question
-    stripped = re.sub(r"^\s*(?:under|in|for|with)\s+(?:our|the|my)\s+[^,?]{1,60}?\s+(?:policy|wording|cover)\s*[,:]?\s*", "", question, flags=re.I)
-    return best, stripped or question
+# Words in a policy's name or title that do not tell one policy from another.
+_GENERIC_NAME_WORDS = frozenset(tokens(
+    "cyber policy insurance tech technology form coverage specimen wording liability professional privacy security "
+    "network risk data breach e&o eo errors omissions endorsement application version edition v1 v2 v3 us uk au "
+    "integrated smart short sponsored company limited ltd inc plc group the our new"
+))
 
 
-def _section_short(c: Citation) -> str:
-    return c.section.split(" > ")[0] + (f" §{c.section.split(' > ')[-1]}" if " > " in c.section else "") if c.section else "the policy"
+def resolve_policy(text: str, index: PolicyIndex) -> tuple[str | None, str]:
+    """The one policy `text` names ("under our Coalition policy, …"), or None when no name is strong and unique.
+
+    Returns (policy, the text with a leading "under our X policy," phrase removed). A policy is named by a word
+    of its name, or by two distinctive words of its title or file name, that no other indexed policy shares.
+    """
+    docs = [d for d in index.documents(include_superseded=False, kind="policy")]
+    if not docs:
+        return None, text
+    words: dict[str, tuple[set[str], set[str]]] = {}
+    for d in docs:
+        name, title = words.setdefault(d.policy, (set(), set()))
+        name |= set(tokens(d.policy.replace("-", " ").replace("_", " ")))
+        title |= set(tokens(f"{d.title} {Path(d.file_name).stem.replace('_', ' ')}"))
+    owners: dict[str, set[str]] = {}
+    for pol, (name, title) in words.items():
+        for w in name | title:
+            owners.setdefault(w, set()).add(pol)
+    q = set(tokens(text))
+
+    def distinctive(ws: set[str]) -> set[str]:
+        return {w for w in ws & q if len(owners[w]) == 1 and w not in _GENERIC_NAME_WORDS and not w.isdigit() and len(w) > 2}
+
+    strong = [p for p, (name, title) in words.items() if distinctive(name) or len(distinctive(title)) >= 2]
+    if len(strong) != 1:
+        return None, text
+    stripped = re.sub(r"^\s*(?:under|in|for|with|on)\s+(?:our|the|my)\s+[^,?]{1,60}?\s+(?:policy|wording|cover)\s*[,:]?\s*", "", text, flags=re.I)
+    return strong[0], stripped or text
 
 
-def verdict(top: Citation, controls: Sequence) -> str:
-    """A one-line verdict phrased from the clause type of the best citation."""
-    where = f"{_section_short(top)}, {top.pages}"
-    figures = amounts(top.quote)
-    if top.clause_type == "requirement":
-        what = controls[0].name if controls else "This"
-        return f"Yes — {what} is a condition of coverage ({where})."
-    if top.clause_type == "exclusion":
-        return f"An exclusion applies ({where}); read it and any carve-back below."
-    if top.clause_type == "limit":
-        return f"A limit applies ({where})" + (f": {', '.join(figures[:2])}." if figures else ".")
-    if top.clause_type == "notice":
-        return f"A notice or consent condition applies ({where})" + (f": {', '.join(figures[:2])}." if figures else ".")
-    if top.clause_type == "definition":
-        return f"The policy defines this ({where})."
-    if top.clause_type == "coverage":
-        return f"Covered under {_section_short(top)} ({top.pages}), subject to the limits, exclusions and conditions below."
-    return f"The policy addresses this in {where}."
+_PART_SPLIT = re.compile(r"(?<=\?)\s+(?=\S)|\n+|;\s+(?:and\s+)?(?=(?:also|what|how|is|are|do|does|can|will|would|must|if)\b)", re.I)
+
+
+def split_parts(question: str) -> list[str]:
+    """The sub-questions of a multi-part message ("is X covered? and how fast must we tell them?")."""
+    parts = [p.strip(" ,;") for p in _PART_SPLIT.split(question) if p and p.strip(" ,;")]
+    parts = [re.sub(r"^(?:and|also|plus)\b[\s,]*", "", p, flags=re.I) for p in parts]
+    substantive = [p for p in parts if len([t for t in tokens(p) if len(t) > 2]) >= 2]
+    return substantive if len(substantive) > 1 else [question]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A retrieved clause with the evidence for it and its relevance to the question."""
+
+    hit: Hit
+    evidence: Evidence
+    cosine: float
+    relevance: float
+
+
+def retrieve(
+    question: str, *, index: PolicyIndex, policy: str | None, qt: QueryTerms | None = None,
+    tuning: Tuning = DEFAULT_TUNING, k: int | None = None, dense_weight: float | None = None, lexical_weight: float | None = None,
+) -> list[Hit]:
+    """The hybrid search an answer is built on: MiniLM on the question, BM25 on the question plus the wording's words."""
+    qt = qt or query_terms(question)
+    lexical = " ".join([qt.lexical_query(question)] + defined_terms_for(question, index=index, policy=policy, tuning=tuning))
+    return index.search(
+        question, k=k or tuning.candidates, policy=policy, kind="policy", lexical_query=lexical,
+        dense_weight=tuning.dense_weight if dense_weight is None else dense_weight,
+        lexical_weight=tuning.lexical_weight if lexical_weight is None else lexical_weight,
+        candidates=max(60, 4 * (k or tuning.candidates)),
+    )
+
+
+def defined_terms_for(question: str, *, index: PolicyIndex, policy: str | None, tuning: Tuning = DEFAULT_TUNING) -> list[str]:
+    """Defined terms whose definitions read like the question: users describe the thing ("hackers locked our
+    files and want money"), wordings name it ("Extortion Threat"). Their names join the lexical query, so the
+    clauses that use them are found."""
+    if not tuning.definition_hop:
+        return []
+    hits = index.search(question, k=tuning.definition_hop, policy=policy, kind="policy", clause_types=["definition"])
+    return [h.chunk.clause_label for h in hits if h.chunk.clause_label and not h.chunk.clause_label[:1].isdigit()]
+
+
+def _cosines(index: PolicyIndex, question: str, hits: Sequence[Hit]) -> list[float]:
+    if not hits:
+        return []
+    qv = np.asarray(index.embedder.embed([question]), dtype=np.float32)[0]
+    got = index.collection.get(ids=[h.chunk.id for h in hits], include=["embeddings"])
+    vec = {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
+    return [float(np.dot(qv, vec[h.chunk.id])) if h.chunk.id in vec else 0.0 for h in hits]
+
+
+def features(ev: Evidence, hit: Hit, cosine: float, wants: Sequence[str]) -> dict[str, float]:
+    """What the answer decision weighs for one candidate clause."""
+    return {
+        "cosine": cosine,
+        "coverage": ev.coverage,
+        "literal": ev.literal,
+        "concepts": float(min(ev.concept_hits, 3)),
+        "control": float(ev.control_match),
+        "dense_top": float(hit.dense_rank == 1),
+        "lexical_top": float(0 < hit.lexical_rank <= 3),
+        "type_match": float(ev.chunk.clause_type in wants[:2]),
+    }
+
+
+def relevance(feats: dict[str, float], tuning: Tuning) -> float:
+    z = tuning.bias + sum(w * feats.get(name, 0.0) for name, w in tuning.weights)
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def candidates(question: str, *, index: PolicyIndex, policy: str | None, tuning: Tuning = DEFAULT_TUNING) -> tuple[QueryTerms, list[Candidate]]:
+    """Retrieve and score the clauses that may answer `question`, best first."""
+    qt = query_terms(question)
+    hits = retrieve(question, index=index, policy=policy, qt=qt, tuning=tuning)
+    df, n = index.term_stats(policy=policy, kind="policy")
+    wants = wanted_types(question)
+    out = []
+    for h, cos in zip(hits, _cosines(index, question, hits)):
+        ev = assess(h.chunk, qt, df, n)
+        out.append(Candidate(h, ev, cos, relevance(features(ev, h, cos, wants), tuning)))
+    out.sort(key=lambda c: -c.relevance)
+    return qt, out
+
+
+def _flagged(chunk: Chunk) -> bool:
+    return bool(chunk.extra.get("flags"))
+
+
+def answer(
+    question: str,
+    *,
+    index: PolicyIndex,
+    policy: str | None = None,
+    posture: Posture | None = None,
+    history: Sequence[str] = (),
+    chat_model=None,
+    k: int = 5,
+    tuning: Tuning = DEFAULT_TUNING,
+) -> Answer:
+    """Answer a question from the indexed policy with quoted, cited clauses and gap warnings.
+
+    `chat_model` is a LangChain chat model; without one the answer is extractive and offline.
+    A multi-part question is answered part by part. Raises EmptyIndexError or UnknownPolicyError
+    with a message for the user.
+    """
+    question = question.strip()
+    if not index.policies():
+        raise EmptyIndexError(empty_index_message(index))
+    notes: list[str] = []
+    if policy:
+        index.select_docs(policy=policy)  # raises UnknownPolicyError with the known names
+        focus = question
+    else:
+        policy, focus = resolve_policy(question, index)
+        if policy:
+            notes.append(f"Answered from the policy '{policy}', which your question names.")
+    if len(tokens(focus)) < 3 and history:
+        # A follow-up such as "and the waiting period?" leans on the thread's last question.
+        focus = f"{history[-1]} {focus}"
+    parts = split_parts(focus)
+    if len(parts) == 1:
+        a = _answer_one(question, focus, index=index, policy=policy, posture=posture, chat_model=chat_model, k=k, tuning=tuning)
+        return replace(a, notes=tuple(notes) + a.notes)
+    subs = [_answer_one(p, p, index=index, policy=policy, posture=posture, chat_model=chat_model, k=k, tuning=tuning) for p in parts]
+    summary = " ".join(f"({i}) {s.summary}" for i, s in enumerate(subs, 1))
+    cites, seen = [], set()
+    for s in subs:
+        for c in s.citations:
+            if c.chunk_id not in seen:
+                seen.add(c.chunk_id)
+                cites.append(replace(c, key=f"C{len(cites) + 1}"))
+    related = tuple(r for s in subs for r in s.related if r.chunk_id not in seen)
+    gaps = tuple({(g.kind, g.control, g.chunk_id): g for s in subs for g in s.gaps}.values())
+    return Answer(question, any(s.answered for s in subs), summary, tuple(cites), gaps, related[:3],
+                  subs[0].mode, policy, tuple(notes), verdict=subs[0].verdict,
+                  confidence=max(s.confidence for s in subs), parts=tuple(subs))
+
+
+def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | None, posture, chat_model, k: int, tuning: Tuning) -> Answer:
+    qt, cands = candidates(focus, index=index, policy=policy, tuning=tuning)
+    searched = policy or ", ".join(index.policies())
+    best = cands[0].relevance if cands else 0.0
+    good = [c for c in cands if c.relevance >= tuning.answer_threshold and c.relevance >= best - tuning.cite_margin]
+    if not qt.terms or not good:
+        near = [cite(c.evidence, f"R{i}") for i, c in enumerate(cands[:2], 1)]
+        return Answer(question, False, f"{NO_ANSWER} (Searched: {searched}.)", related=tuple(near), policy=policy,
+                      verdict="not_addressed", confidence=best)
+    # Text addressed to an AI assistant inside a document is quoted with a warning, never used for the verdict.
+    trusted = [c for c in good if not _flagged(c.evidence.chunk)] or good
+    wants = wanted_types(focus)
+
+    def rank(c: Candidate) -> tuple:
+        type_pref = wants.index(c.evidence.chunk.clause_type) if c.evidence.chunk.clause_type in wants else len(wants)
+        return (-round(c.relevance, 1), type_pref)
+
+    trusted.sort(key=rank)
+    chosen = trusted[:3]
+    cites = [cite(c.evidence, f"C{i}") for i, c in enumerate(chosen, 1)]
+    chunks = {c.hit.chunk.id: c.hit.chunk for c in cands}
+    related = _related(cands, {c.chunk_id for c in cites}, tuning)
+    kind, summary = verdict(focus, cites, [chunks[c.chunk_id].text for c in cites])
+    mode, notes = "extractive", []
+    if chat_model is not None:
+        from .llm import llm_answer
+
+        df, n = index.term_stats(policy=policy, kind="policy")
+        llm = llm_answer(question, [c.hit for c in cands[: max(k, 5)]], chat_model, qt, df, n)
+        if llm is not None:
+            summary, cites, mode = llm
+        else:
+            mode, notes = "extractive-fallback", ["The language model gave no valid citation; this is the extractive answer."]
+    gaps = _gaps(list(cites) + list(related), chunks, posture, qt.controls)
+    return Answer(question, True, summary, tuple(cites), tuple(gaps), tuple(related), mode, policy, tuple(notes),
+                  verdict=kind, confidence=best)
+
+
+def _related(cands: Sequence[Candidate], cited: set, tuning: Tuning) -> list[Citation]:
+    """Exclusions, limits and conditions about the same subject that the user should know."""
+    out = [c for c in cands if c.hit.chunk.id not in cited and c.hit.chunk.clause_type in RISK_TYPES + ("requirement",)
+           and c.relevance >= tuning.answer_threshold / 2]
+    return [cite(c.evidence, f"R{i}") for i, c in enumerate(out[:3], 1)]
 
 
 def _gaps(cites: Sequence[Citation], chunks: dict[str, Chunk], posture: Posture | None, asked_controls: Sequence) -> list[Gap]:
@@ -119,92 +342,3 @@ def _gaps(cites: Sequence[Citation], chunks: dict[str, Chunk], posture: Posture 
             kind = {"exclusion": "Exclusion", "limit": "Limit", "notice": "Notice/consent condition"}[c.clause_type]
             out.append(Gap(c.clause_type, None, "risk", c.label(), f"{kind} that could reduce or void a claim: “{c.quote}”", c.chunk_id))
     return out
-
-
-def answer(
-    question: str,
-    *,
-    index: PolicyIndex,
-    policy: str | None = None,
-    posture: Posture | None = None,
-    history: Sequence[str] = (),
-    chat_model=None,
-    k: int = 5,
-) -> Answer:
-    """Answer a question from the indexed policy with quoted, cited clauses and gap warnings.
-
-    `chat_model` is a LangChain chat model; without one the answer is extractive and offline.
-    Raises EmptyIndexError or UnknownPolicyError with a message for the user.
-    """
-    question = question.strip()
-    if not index.policies():
-        raise EmptyIndexError(empty_index_message(index))
-    if policy:
-        index.select_docs(policy=policy)  # raises UnknownPolicyError with the known names
-        focus = question
-    else:
-        policy, focus = resolve_policy(question, index)
-    qt = query_terms(focus)
-    if len(qt.terms) < 2 and history:
-        # A follow-up such as "and the waiting period?" leans on the thread's last question.
-        focus = f"{history[-1]} {focus}"
-        qt = query_terms(focus)
-    scope = dict(policy=policy, kind="policy")
-    searched = policy or ", ".join(index.policies())
-    hits = index.search(focus, k=max(k, 8), lexical_query=qt.lexical_query(focus), **scope)
-    df, n = index.term_stats(**scope)
-    evs = [assess(h.chunk, qt, df, n) for h in hits]
-
-    def relevant(ev: Evidence, hit: Hit) -> bool:
-        if qt.controls:
-            return ev.control_match
-        agreed = hit.dense_rank == 1 and 0 < hit.lexical_rank <= 2
-        return ev.coverage >= ANSWER_THRESHOLD or (agreed and ev.coverage >= AGREEMENT_THRESHOLD)
-
-    good = [ev for ev, h in zip(evs, hits) if relevant(ev, h)]
-    chunks = {h.chunk.id: h.chunk for h in hits}
-    if not qt.terms or not good:
-        near = [cite(ev, f"R{i}") for i, ev in enumerate(sorted(evs, key=lambda e: -e.coverage)[:2], 1) if ev.coverage > 0]
-        return Answer(question, False, f"{NO_ANSWER} (Searched: {searched}.)", related=tuple(near), policy=policy)
-
-    # Stable sort, so retrieval order breaks ties: then the clause type the question asks for,
-    # and for "how much / how long" questions a clause that states the figure.
-    wants = wanted_types(question)
-    wants_figure = "limit" in wants or "notice" in wants
-
-    def rank(e: Evidence) -> tuple:
-        type_pref = wants.index(e.chunk.clause_type) if e.chunk.clause_type in wants else len(wants)
-        return (-round(e.coverage, 1), type_pref, -(wants_figure and bool(amounts(e.quote))))
-
-    good.sort(key=rank)
-    cites = [cite(ev, f"C{i}") for i, ev in enumerate(good[:3], 1)]
-    related = _related(focus, qt, index, scope, {c.chunk_id for c in cites}, df, n, chunks)
-    mode = "extractive"
-    summary = verdict(cites[0], qt.controls)
-    notes: list[str] = []
-    if chat_model is not None:
-        from .llm import llm_answer
-
-        llm = llm_answer(question, hits[: max(k, 5)], chat_model, qt, df, n)
-        if llm is not None:
-            summary, cites, mode = llm
-        else:
-            mode, notes = "extractive-fallback", ["The language model gave no valid citation; this is the extractive answer."]
-    gaps = _gaps(list(cites) + list(related), chunks, posture, qt.controls)
-    return Answer(question, True, summary, tuple(cites), tuple(gaps), tuple(related), mode, policy, tuple(notes))
-
-
-def _related(focus, qt, index: PolicyIndex, scope: dict, cited: set, df, n, chunks: dict) -> list[Citation]:
-    """Exclusions, limits and conditions about the same subject that the user should know."""
-    out: list[Evidence] = []
-    hits: list[Hit] = index.search(focus, k=6, clause_types=list(RISK_TYPES) + ["requirement"], lexical_query=qt.lexical_query(focus), **scope)
-    for h in hits:
-        if h.chunk.id in cited:
-            continue
-        ev = assess(h.chunk, qt, df, n)
-        strong = ev.control_match or ev.coverage >= 0.5
-        if strong:
-            out.append(ev)
-            chunks[h.chunk.id] = h.chunk
-    out.sort(key=lambda e: -e.coverage)
-    return [cite(ev, f"R{i}") for i, ev in enumerate(out[:3], 1)]

@@ -54,6 +54,9 @@ class Answer:
     mode: str = "extractive"
     policy: str | None = None
     notes: tuple[str, ...] = field(default=())
+    verdict: str = ""  # yes, no, depends, figure, info or not_addressed
+    confidence: float = 0.0  # relevance of the best clause (the answer decision's score)
+    parts: tuple["Answer", ...] = ()  # one answer per part of a multi-part question
 
     def to_json(self) -> dict:
         """The stable JSON contract of `policybot ask --json`."""
@@ -71,4 +74,7 @@ class Answer:
             "related": [cite(c) for c in self.related],
             "mode": self.mode,
             "notes": list(self.notes),
+            "verdict": self.verdict,
+            "confidence": round(self.confidence, 4),
+            "parts": [p.to_json() for p in self.parts],
         }

@@ -1,0 +1,133 @@
+"""The one-line verdict: what the question asks (must we / can we / are we covered / how much) × what the clause says."""
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from .types import Citation
+
+# What kind of answer the question wants, checked in this order.
+_ASKS = [
+    ("figure", re.compile(
+        r"\bhow (?:much|long|many|soon|quickly|fast|big|high|low)\b|\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
+        r"waiting period|coinsurance|co-insurance|cap|max\w*|period of restoration|deadline|time ?limit)\b|\bdeadline\b|\bwithin how\b|"
+        r"\bhow many (?:days|hours)\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bmax(?:imum)?\b|\bcapped\b", re.I)),
+    ("exclusion", re.compile(r"\bexclu\w*\b", re.I)),
+    ("permission", re.compile(
+        r"\b(?:can|may|could) (?:we|i|us)\b|\b(?:are|r) we (?:allowed|ok|okay|free)\b|\bis it (?:ok|okay|fine)\b|\bok to\b|\bwithout (?:asking|telling|consent|permission|checking)\b|"
+        r"\bour own\b|\bpick (?:our|the|a)\b|\bchoose (?:our|the|a)\b", re.I)),
+    ("obligation", re.compile(
+        r"\b(?:must|have to|has to|need to|needs to|got to|gotta|required?|requirement|obliged|mandatory|condition of)\b|\bdo (?:we|i) need\b|\bshould we\b", re.I)),
+    ("coverage", re.compile(
+        r"\b(?:covered|cover|covers|pay|pays|paid|payout|reimburse\w*|protected|claim (?:for|on)|insured for|help with|foot the bill)\b", re.I)),
+]
+
+_CONSENT = re.compile(
+    r"prior (?:written )?(?:consent|approval)|without (?:our|the insurer'?s?|the underwriters'?|the company'?s?|its) (?:prior )?(?:written )?(?:consent|approval|agreement)|"
+    r"with (?:our|the insurer'?s?) (?:prior )?(?:written )?consent|consent of the (?:insurer|company|underwriters)|"
+    r"must be approved|shall not (?:\w+ ){0,6}without|panel|approved (?:provider|vendor|counsel)", re.I)
+_DEFERS = re.compile(
+    r"(?:stated|shown|set (?:forth|out)|specified|listed|indicated|designated) (?:in|on) (?:the |item \d+\w* (?:of|in) the )?(?:declarations|schedule)|"
+    r"(?:declarations|schedule)(?: page)?,? (?:item \d+)?", re.I)
+_ASAP = re.compile(r"as soon as (?:reasonably )?(?:practicable|possible)", re.I)
+_NEGATED = re.compile(r"\b(?:shall|will|does|do) not (?:apply|cover|pay|be liable|make any payment)|\bnot covered\b|\bexclud\w+|\bno coverage\b", re.I)
+
+# Which figure a "how much / how long" question wants: the words around the figure in the clause.
+_ROLES = [
+    (re.compile(r"deductible|retention|excess|pay ourselves|out of pocket|first \$", re.I), re.compile(r"retention|deductible|excess", re.I), "money"),
+    (re.compile(r"coinsurance|co-insurance|percent|%|share", re.I), re.compile(r"coinsurance|co-insurance|percent|%", re.I), "percent"),
+    (re.compile(r"waiting|before (?:it|they|cover) (?:kicks?|starts?|pays?)|hours? (?:of )?(?:downtime|outage)", re.I), re.compile(r"waiting period|hours", re.I), "period"),
+    (re.compile(r"restoration|how long (?:will|do) they pay|how long .{0,20}(?:downtime|interruption|income)", re.I), re.compile(r"restoration|period of indemnity|days|months", re.I), "period"),
+    (re.compile(r"notif|notice|tell|report|inform|deadline|how (?:soon|quickly|fast)|when (?:do|must|should) we", re.I), re.compile(r"notice|notif|report|within|later than", re.I), "period"),
+    (re.compile(r"sub-?limit|limit|most|max|cap|how much", re.I), re.compile(r"sub-?limit|limit|aggregate|in the amount|up to", re.I), "money"),
+]
+_MONEY = re.compile(r"[$£€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|m|k))?|\b(?:USD|GBP|EUR|AUD)\s?\d[\d,]*", re.I)
+_PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|percent)", re.I)
+_PERIOD = re.compile(
+    r"(?:\b\d+|\b(?:one|two|three|four|five|six|seven|eight|ten|twelve|fourteen|fifteen|thirty|sixty|ninety)(?:\s?\(\d+\))?)\s(?:business\s|calendar\s|consecutive\s)?(?:hours?|days?|months?|years?)\b", re.I)
+
+
+def question_asks(question: str) -> str:
+    """figure, exclusion, permission, obligation, coverage or info."""
+    for kind, rx in _ASKS:
+        if rx.search(question):
+            return kind
+    return "info"
+
+
+def pick_figure(question: str, text: str) -> str | None:
+    """The figure of the clause that answers a "how much / how long" question, chosen by its role."""
+    flat = " ".join(text.split())
+    for q_rx, near_rx, unit in _ROLES:
+        if not q_rx.search(question):
+            continue
+        rx = {"money": _MONEY, "percent": _PERCENT, "period": _PERIOD}[unit]
+        found = [(m.start(), m.group(0)) for m in rx.finditer(flat)]
+        if not found:
+            continue
+        anchors = [m.start() for m in near_rx.finditer(flat)]
+        if not anchors:
+            return found[0][1]
+        return min(found, key=lambda f: min(abs(f[0] - a) for a in anchors))[1]
+    any_fig = _MONEY.search(flat) or _PERCENT.search(flat) or _PERIOD.search(flat)
+    return any_fig.group(0) if any_fig else None
+
+
+def section_short(c: Citation) -> str:
+    """'VI. CONDITIONS §A' — the heading and the clause label of a citation."""
+    return c.section.split(" > ")[0] + (f" §{c.section.split(' > ')[-1]}" if " > " in c.section else "") if c.section else "the policy"
+
+
+def _where(c: Citation) -> str:
+    return f"{section_short(c)}, {c.pages}"
+
+
+def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str]) -> tuple[str, str]:
+    """(kind, sentence): kind is yes, no, depends, figure or info; the sentence says it with where."""
+    top, text = cites[0], texts[0]
+    where = _where(top)
+    asks = question_asks(question)
+    ctype = top.clause_type
+    consent = bool(_CONSENT.search(top.quote) or _CONSENT.search(text))
+    if asks == "figure":
+        fig = pick_figure(question, top.quote) or pick_figure(question, text)
+        if fig:
+            return "figure", f"{fig} ({where})."
+        if _ASAP.search(text):
+            return "figure", f"As soon as practicable — the wording sets no fixed number of days ({where})."
+        if _DEFERS.search(text):
+            return "depends", f"It depends on your Declarations: the wording refers the amount to them ({where})."
+        return "info", f"The wording addresses this without a figure ({where})."
+    if asks == "exclusion":
+        if ctype == "exclusion":
+            return "yes", f"Yes — it is excluded ({where}); check the carve-backs in the clause."
+        if ctype == "coverage":
+            return "no", f"No exclusion found for this; it is covered under {where}, subject to the terms below."
+    if asks == "permission":
+        if consent or ctype == "requirement":
+            return "no", f"Not on your own — the policy requires the insurer's consent or its panel ({where})."
+        if ctype == "exclusion":
+            return "no", f"No — an exclusion applies ({where})."
+        return "yes", f"Yes, as far as the policy says ({where}); read the clause below."
+    if asks == "obligation":
+        if ctype in ("requirement", "notice") or consent:
+            return "yes", f"Yes — the policy requires it ({where})."
+        if ctype == "exclusion":
+            return "yes", f"Effectively yes — without it an exclusion applies ({where})."
+        if ctype == "coverage":
+            return "depends", f"The policy covers this subject to its conditions ({where}); see the clauses below."
+    if asks in ("coverage", "obligation", "exclusion"):
+        if ctype == "exclusion" or _NEGATED.search(top.quote):
+            return "no", f"No — it is excluded ({where}); check any carve-back in the clause."
+        if ctype == "coverage":
+            return "yes", f"Yes — covered under {where}, subject to the limits, exclusions and conditions below."
+        if ctype == "limit":
+            fig = pick_figure(question, top.quote)
+            if _DEFERS.search(text) and not fig:
+                return "depends", f"Covered up to a limit stated in your Declarations ({where})."
+            return "yes", f"Yes, up to a limit ({where})" + (f": {fig}." if fig else ".")
+        if ctype in ("requirement", "notice") or consent:
+            return "depends", f"It depends on meeting a condition ({where})."
+    if ctype == "definition":
+        return "info", f"The policy defines this ({where})."
+    return "info", f"The policy addresses this in {where}."

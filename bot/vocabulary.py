@@ -1,0 +1,55 @@
+"""The lay-vocabulary map: how people talk about incidents and cover, mapped to the words wordings use."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from vectorstore.text import tokens
+
+VOCABULARY_PATH = Path(__file__).parent / "data" / "vocabulary.yaml"
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One entry of `data/vocabulary.yaml`: lay phrases (as stem sequences) and the wording's words."""
+
+    users_say: tuple[tuple[str, ...], ...]
+    policies_say: tuple[str, ...]
+    why: str
+
+    @property
+    def policy_stems(self) -> frozenset[str]:
+        return frozenset(t for p in self.policies_say for t in tokens(p))
+
+
+@lru_cache(maxsize=4)
+def load_vocabulary(path: str | Path = VOCABULARY_PATH) -> tuple[Concept, ...]:
+    """Every concept of the vocabulary file; an entry without a reason is refused."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    out = []
+    for i, e in enumerate(raw["entries"]):
+        if not str(e.get("why", "")).strip():
+            raise ValueError(f"{path}: entry {i} has no 'why'")
+        # Phrases keep their small words: "how much" and "pay them" mean something only as a whole.
+        phrases = tuple(t for t in (tuple(tokens(str(p), keep_stopwords=True)) for p in e["users_say"]) if t)
+        out.append(Concept(phrases, tuple(str(p) for p in e["policies_say"]), str(e["why"]).strip()))
+    return tuple(out)
+
+
+def _contains(seq: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(seq[i : i + n]) == phrase for i in range(len(seq) - n + 1))
+
+
+def concepts_in(text: str, vocabulary: tuple[Concept, ...] | None = None) -> list[tuple[Concept, tuple[str, ...]]]:
+    """The concepts whose lay phrases occur in `text`, each with the stems of the phrase that matched."""
+    seq = tokens(text, keep_stopwords=True)
+    out = []
+    for c in vocabulary if vocabulary is not None else load_vocabulary():
+        hit = next((p for p in sorted(c.users_say, key=len, reverse=True) if _contains(seq, p)), None)
+        if hit:
+            out.append((c, hit))
+    return out

@@ -1,0 +1,96 @@
+"""Batch questions, multi-part splitting, the policy resolver and the verdict's reading of a question."""
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.batch import read_batch
+from bot.cli import app
+from bot.pipeline import split_parts
+from bot.types import Citation
+from bot.verdict import pick_figure, question_asks, verdict
+from bot.vocabulary import concepts_in, load_vocabulary
+
+runner = CliRunner()
+
+
+def test_question_asks_what_kind_of_answer():
+    assert question_asks("How quickly must we tell the insurer?") == "figure"
+    assert question_asks("what's our deductible per claim") == "figure"
+    assert question_asks("Can we use our own forensics company?") == "permission"
+    assert question_asks("do we have to have MFA on email") == "obligation"
+    assert question_asks("is a state-backed attack excluded?") == "exclusion"
+    assert question_asks("will they pay to get our data back?") == "coverage"
+
+
+def test_figure_chosen_by_role_not_first_in_clause():
+    clause = ("The Retention is $25,000 each Claim. The Insured shall bear 30% of all Cyber Extortion Loss. "
+              "The Waiting Period is 12 hours.")
+    assert pick_figure("what's our deductible?", clause) == "$25,000"
+    assert pick_figure("what share of a ransom loss do we carry (coinsurance)?", clause) == "30%"
+    assert pick_figure("how many hours of downtime before they pay, the waiting period?", clause) == "12 hours"
+
+
+def _cite(ctype: str, quote: str) -> Citation:
+    return Citation("C1", "d#1", "p", "v1", "f.pdf", 10, 10, "VII. CONDITIONS > C", ctype, quote)
+
+
+def test_verdict_answers_the_question_asked():
+    panel = "The Insured shall only use vendors on our breach response panel, with our prior written consent."
+    kind, line = verdict("Can we use our own forensics company?", [_cite("requirement", panel)], [panel])
+    assert kind == "no" and "p. 10" in line
+    asap = "The Insured shall give written notice of any Claim as soon as practicable."
+    kind, line = verdict("How quickly must we tell the insurer?", [_cite("notice", asap)], [asap])
+    assert kind == "figure" and "as soon as practicable" in line.lower() and "60 days" not in line
+    decl = "The Retention stated in Item 5 of the Declarations applies to each Claim."
+    kind, _ = verdict("what's our deductible?", [_cite("limit", decl)], [decl])
+    assert kind == "depends"
+    excl = "We shall not be liable for any Loss arising out of war or a cyber operation."
+    kind, _ = verdict("are we covered if russia hacks us?", [_cite("exclusion", excl)], [excl])
+    assert kind == "no"
+
+
+def test_multi_part_questions_are_split():
+    assert split_parts("is ransomware covered? and how fast must we tell them?") == ["is ransomware covered?", "how fast must we tell them?"]
+    assert split_parts("does the policy require MFA on email?") == ["does the policy require MFA on email?"]
+    assert split_parts("ok? thanks") == ["ok? thanks"]
+
+
+def test_vocabulary_entries_have_reasons_and_match_lay_words():
+    vocab = load_vocabulary()
+    assert len(vocab) >= 30 and all(c.why for c in vocab)
+    found = {p for c, _ in concepts_in("hackers locked our files and want bitcoin") for p in c.policies_say}
+    assert "extortion" in found
+    assert not concepts_in("r we ok if IT is a month behind on the rota")  # no lay phrase, no concept
+
+
+def test_read_batch_keeps_order_and_reports_bad_lines(tmp_path):
+    f = tmp_path / "q.jsonl"
+    f.write_text('{"id": "a", "question": "is ransomware covered?", "policy": "nw"}\n\nnot json\n{"question": ""}\n{"id": 7, "question": "mfa?"}\n')
+    items = list(read_batch(f, "default"))
+    assert [i.id for i in items] == ["a", "3", "4", "7"]
+    assert items[0].policy == "nw" and items[3].policy == "default"
+    assert "line 3 is not valid JSON" in items[1].error and "empty" in items[2].error
+    t = tmp_path / "q.txt"
+    t.write_text("first?\n\nsecond?\n")
+    assert [(i.id, i.question, i.policy) for i in read_batch(t, "nw")] == [("1", "first?", "nw"), ("3", "second?", "nw")]
+
+
+@pytest.mark.slow
+def test_ask_file_answers_every_line_in_order(tmp_path, sample_pdfs):
+    d = tmp_path / "d"
+    r = runner.invoke(app, ["ingest", str(sample_pdfs["2026"]), "--policy", "northwind", "--data-dir", str(d)])
+    assert r.exit_code == 0, r.output
+    f = tmp_path / "q.jsonl"
+    f.write_text(json.dumps({"id": "mfa", "question": "do we need MFA for email?"}) + "\n"
+                 + "{broken\n"
+                 + json.dumps({"id": "ransom", "question": "what is the ransomware sublimit?", "policy": "northwind"}) + "\n"
+                 + json.dumps({"id": "x", "question": "mfa?", "policy": "acme"}) + "\n")
+    r = runner.invoke(app, ["ask", "--file", str(f), "--json", "--data-dir", str(d)])
+    assert r.exit_code == 1  # two lines failed, and said so
+    rows = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
+    assert [x["id"] for x in rows] == ["mfa", "2", "ransom", "x"]
+    assert rows[0]["answered"] and rows[0]["citations"][0]["page_start"] == 9
+    assert "not valid JSON" in rows[1]["error"]
+    assert any("$250,000" in c["quote"] for c in rows[2]["citations"]) and rows[2]["citations"][0]["page_start"] == 1
+    assert "No policy named 'acme'" in rows[3]["error"]
