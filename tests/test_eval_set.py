@@ -36,7 +36,7 @@ def test_eval_set_is_grounded_in_the_documents(verify):
 
 
 def test_verifier_reports_a_phrase_missing_from_its_page(verify, tmp_path):
-    """A wrong page, a present 'absent' word and a question in the wrong split are each reported."""
+    """An unquoted yes, a wrong page, a present 'absent' word and a question in the wrong split are each reported."""
     qid = next(f"probe-{i}" for i in range(100) if verify.split_of(f"probe-{i}") == "dev")
     wrong_split = next(f"probe-{i}" for i in range(100) if verify.split_of(f"probe-{i}") == "test")
     (tmp_path / "dev").mkdir()
@@ -54,7 +54,8 @@ questions:
     assert f"{qid}: evidence not found on pages [1]" in text
     assert f"{wrong_split}: checked_absent word 'insur' occurs" in text
     assert f"{wrong_split}: belongs in test/" in text
-    assert len(report.problems) == 3
+    assert f"{qid}: verdict parsed as True: write it quoted" in text
+    assert len(report.problems) == 4
 
 
 def test_normalise_joins_hyphenated_breaks_and_quotes():

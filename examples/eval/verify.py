@@ -179,6 +179,14 @@ def _check_absent(where: str, item: dict, doc: Document, problems: list[str]) ->
             problems.append(f"{where}: checked_absent word {w!r} occurs in the document")
 
 
+def _verdict_problem(where: str, verdict: object) -> str | None:
+    if isinstance(verdict, bool):  # YAML 1.1 reads a bare yes/no as a boolean
+        return f"{where}: verdict parsed as {verdict}: write it quoted, \"yes\" or \"no\""
+    if verdict not in VERDICTS:
+        return f"{where}: unknown verdict {verdict!r}"
+    return None
+
+
 def check_question(q: dict, docs: dict[str, Document], problems: list[str]) -> None:
     qid = q.get("id", "?")
     for key in ("id", "q", "policy", "style", "answerable", "verdict"):
@@ -188,8 +196,8 @@ def check_question(q: dict, docs: dict[str, Document], problems: list[str]) -> N
         return
     if q["style"] not in STYLES:
         problems.append(f"{qid}: unknown style {q['style']!r}")
-    if q["verdict"] not in VERDICTS:
-        problems.append(f"{qid}: unknown verdict {q['verdict']!r}")
+    if bad := _verdict_problem(qid, q["verdict"]):
+        problems.append(bad)
     key = f"{q['policy']}@{q['version']}" if "version" in q else q["policy"]
     doc = docs.get(key)
     if doc is None:
@@ -216,8 +224,8 @@ def check_question(q: dict, docs: dict[str, Document], problems: list[str]) -> N
             return
         for i, part in enumerate(parts, 1):
             where = f"{qid} part {i}"
-            if part.get("verdict") not in VERDICTS:
-                problems.append(f"{where}: unknown verdict {part.get('verdict')!r}")
+            if bad := _verdict_problem(where, part.get("verdict")):
+                problems.append(bad)
             elif part["verdict"] == "not_addressed":
                 _check_absent(where, part, doc, problems)
             else:
