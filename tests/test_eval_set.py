@@ -47,12 +47,12 @@ questions:
   - {{id: {qid}, q: "do they cover us?", policy: hiscox, style: slack, answerable: true, verdict: yes,
       type: coverage, pages: [1], evidence: ["this phrase is not in the hiscox wording at all"]}}
   - {{id: {wrong_split}, q: "earthquake?", policy: hiscox, style: slack, answerable: false,
-      verdict: not_addressed, checked_absent: ["insur"]}}
+      verdict: not_addressed, checked_absent: ["insurance"]}}
 """)
     report = verify.check(tmp_path, SPECIMENS.parent)
     text = "\n".join(report.problems)
     assert f"{qid}: evidence not found on pages [1]" in text
-    assert f"{wrong_split}: checked_absent word 'insur' occurs" in text
+    assert f"{wrong_split}: checked_absent word 'insurance' occurs" in text
     assert f"{wrong_split}: belongs in test/" in text
     assert f"{qid}: verdict parsed as True: write it quoted" in text
     assert len(report.problems) == 4
