@@ -220,6 +220,7 @@ def check_question(q: dict, docs: dict[str, Document], problems: list[str]) -> N
         if "pages" in q or "evidence" in q:
             problems.append(f"{qid}: an unanswerable question cites no pages or evidence")
         _check_absent(qid, q, doc, problems)
+        _check_parts(q, doc, problems, answerable=False)
         return
     if q["verdict"] == "not_addressed":
         problems.append(f"{qid}: an answerable question cannot have verdict not_addressed")
@@ -228,23 +229,32 @@ def check_question(q: dict, docs: dict[str, Document], problems: list[str]) -> N
     if (q["verdict"] == "figure") != ("figure" in q):
         problems.append(f"{qid}: `figure` is given exactly when the verdict is figure")
     _check_grounding(qid, q, doc, problems, figure=q.get("figure"))
-    if q["style"] == "multipart":
-        parts = q.get("parts")
-        if not isinstance(parts, list) or len(parts) < 2:
-            problems.append(f"{qid}: a multipart question lists >= 2 `parts`")
-            return
-        for i, part in enumerate(parts, 1):
-            where = f"{qid} part {i}"
-            if bad := _verdict_problem(where, part.get("verdict")):
-                problems.append(bad)
-            elif part["verdict"] == "not_addressed":
-                _check_absent(where, part, doc, problems)
-            else:
-                if (part["verdict"] == "figure") != ("figure" in part):
-                    problems.append(f"{where}: `figure` is given exactly when the verdict is figure")
-                _check_grounding(where, part, doc, problems, figure=part.get("figure"))
-    elif "parts" in q:
-        problems.append(f"{qid}: only a multipart question has `parts`")
+    _check_parts(q, doc, problems, answerable=True)
+
+
+def _check_parts(q: dict, doc: Document, problems: list[str], *, answerable: bool) -> None:
+    """A multipart question lists each sub-question with its own verdict and grounding (or absent words)."""
+    qid = q["id"]
+    if q["style"] != "multipart":
+        if "parts" in q:
+            problems.append(f"{qid}: only a multipart question has `parts`")
+        return
+    parts = q.get("parts")
+    if not isinstance(parts, list) or len(parts) < 2:
+        problems.append(f"{qid}: a multipart question lists >= 2 `parts`")
+        return
+    for i, part in enumerate(parts, 1):
+        where = f"{qid} part {i}"
+        if bad := _verdict_problem(where, part.get("verdict")):
+            problems.append(bad)
+        elif part["verdict"] == "not_addressed":
+            _check_absent(where, part, doc, problems)
+        elif not answerable:
+            problems.append(f"{where}: an unanswerable question has only not_addressed parts")
+        else:
+            if (part["verdict"] == "figure") != ("figure" in part):
+                problems.append(f"{where}: `figure` is given exactly when the verdict is figure")
+            _check_grounding(where, part, doc, problems, figure=part.get("figure"))
 
 
 def check(eval_dir: Path = EVAL_DIR, corpus: Path = DEFAULT_CORPUS) -> Report:
