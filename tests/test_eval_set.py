@@ -36,9 +36,11 @@ def test_eval_set_is_grounded_in_the_documents(verify):
 
 
 def test_verifier_reports_a_phrase_missing_from_its_page(verify, tmp_path):
-    """An unquoted yes, a wrong page, a present 'absent' word and a question in the wrong split are each reported."""
+    """An unquoted yes, a wrong page, a present 'absent' word, a question in the wrong split, a repeated question
+    and an answered part of an unanswerable question are each reported."""
     qid = next(f"probe-{i}" for i in range(100) if verify.split_of(f"probe-{i}") == "dev")
     wrong_split = next(f"probe-{i}" for i in range(100) if verify.split_of(f"probe-{i}") == "test")
+    other = next(f"probe-{i}" for i in range(100) if verify.split_of(f"probe-{i}") == "dev" and f"probe-{i}" != qid)
     (tmp_path / "dev").mkdir()
     (tmp_path / "dev" / "x.yaml").write_text(f"""
 documents:
@@ -48,6 +50,9 @@ questions:
       type: coverage, pages: [1], evidence: ["this phrase is not in the hiscox wording at all"]}}
   - {{id: {wrong_split}, q: "earthquake?", policy: hiscox, style: slack, answerable: false,
       verdict: not_addressed, checked_absent: ["insurance"]}}
+  - {{id: {other}, q: "Earthquake? ", policy: hiscox, style: multipart, answerable: false,
+      verdict: not_addressed, checked_absent: ["earthquake"],
+      parts: [{{verdict: not_addressed, checked_absent: ["seismic"]}}, {{verdict: "no", pages: [6], evidence: ["x"]}}]}}
 """)
     report = verify.check(tmp_path, SPECIMENS.parent)
     text = "\n".join(report.problems)
@@ -55,7 +60,9 @@ questions:
     assert f"{wrong_split}: checked_absent word 'insurance' occurs" in text
     assert f"{wrong_split}: belongs in test/" in text
     assert f"{qid}: verdict parsed as True: write it quoted" in text
-    assert len(report.problems) == 4
+    assert f"{other}: same question text as {wrong_split}" in text
+    assert f"{other} part 2: an unanswerable question has only not_addressed parts" in text
+    assert len(report.problems) == 6
 
 
 def test_normalise_joins_hyphenated_breaks_and_quotes():

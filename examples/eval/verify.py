@@ -30,6 +30,7 @@ from pathlib import Path
 
 import yaml
 from pypdf import PdfReader
+from pypdf.errors import PyPdfError
 
 EVAL_DIR = Path(__file__).resolve().parent
 REPO = EVAL_DIR.parents[1]
@@ -110,8 +111,9 @@ def read_pdf_pages(path: Path) -> tuple[str, ...]:
 class Documents:
     """Loads each document named in a file's `documents` list once."""
 
-    def __init__(self, corpus: Path):
+    def __init__(self, corpus: Path, scratch: Path):
         self.corpus = corpus
+        self.scratch = scratch  # the sample PDFs are rendered here, fresh each run
         self._cache: dict[tuple[str, str], Path] = {}
         self._texts: dict[Path, tuple[str, ...]] = {}
         self._samples: dict[str, Path] | None = None
@@ -121,7 +123,7 @@ class Documents:
             sys.path.insert(0, str(REPO))
             from bot.samples import sample_pdfs  # the fictional sample is built, never stored as a PDF
 
-            self._samples = sample_pdfs(Path(tempfile.mkdtemp(prefix="eval-samples-")))
+            self._samples = sample_pdfs(self.scratch)
         return self._samples[edition]
 
     def path(self, entry: dict) -> Path:
@@ -259,9 +261,14 @@ def _check_parts(q: dict, doc: Document, problems: list[str], *, answerable: boo
 
 def check(eval_dir: Path = EVAL_DIR, corpus: Path = DEFAULT_CORPUS) -> Report:
     """Check every `eval_dir/*/*.yaml`; the report lists each problem found and every question read."""
+    with tempfile.TemporaryDirectory(prefix="eval-samples-") as scratch:
+        return _check_files(eval_dir, Documents(corpus, Path(scratch)))
+
+
+def _check_files(eval_dir: Path, loader: Documents) -> Report:
     report = Report()
-    loader = Documents(corpus)
     seen: dict[str, str] = {}
+    texts: dict[str, str] = {}
     files = sorted(eval_dir.glob("*/*.yaml"))
     if not files:
         report.problems.append(f"no evaluation files under {eval_dir}/*/")
@@ -270,12 +277,16 @@ def check(eval_dir: Path = EVAL_DIR, corpus: Path = DEFAULT_CORPUS) -> Report:
         split = path.parent.name
         if split not in SPLITS:
             report.problems.append(f"{rel}: files live in {'/ or '.join(SPLITS)}/")
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            report.problems.append(f"{rel}: not valid YAML ({exc})")
+            continue
         docs: dict[str, Document] = {}
         for entry in data.get("documents") or []:
             try:
                 doc = loader.load(entry)
-            except (KeyError, FileNotFoundError, OSError) as exc:
+            except (KeyError, OSError, PyPdfError) as exc:
                 report.problems.append(f"{rel}: document {entry} cannot be read ({exc})")
                 continue
             docs[f"{doc.policy}@{doc.version}"] = doc
@@ -285,6 +296,12 @@ def check(eval_dir: Path = EVAL_DIR, corpus: Path = DEFAULT_CORPUS) -> Report:
             if qid in seen:
                 report.problems.append(f"{qid}: id used twice ({seen[qid]} and {rel})")
             seen[qid] = str(rel)
+            text = " ".join(str(q.get("q", "")).lower().split())
+            if not text:
+                report.problems.append(f"{qid}: empty question")
+            elif text in texts:
+                report.problems.append(f"{qid}: same question text as {texts[text]}")
+            texts.setdefault(text, qid)
             if split in SPLITS and split_of(qid) != split:
                 report.problems.append(f"{qid}: belongs in {split_of(qid)}/ by its id hash, found in {split}/")
             check_question(q, docs, report.problems)
