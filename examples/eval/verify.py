@@ -54,7 +54,7 @@ STOP_WORDS = frozenset(
     other our ours ourselves out over own re s same shall she should so some such t than that thats the
     their theirs them then there these they theyre this those through to too under until up us very was
     we were weve what whats when where which while who whom why will with wont would you your yours
-    do does r u ur pls plz hey hi ok okay anyone anybody someone guys also still even really""".split()
+    r u ur pls plz hey hi ok okay anyone anybody someone guys also still even really""".split()
 )
 
 
@@ -73,7 +73,7 @@ def normalise(text: str) -> str:
 
 
 def stem(word: str) -> str:
-    """A crude stem: enough to match 'excluded' with 'exclusion' and 'payments' with 'pay'."""
+    """A crude stem: enough to match 'payments' with 'pay' and 'encrypted' with 'encrypt'."""
     for suffix in ("ations", "ation", "ments", "ment", "ings", "ing", "ions", "ion", "ies", "ed", "es", "ly", "s", "e"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]
