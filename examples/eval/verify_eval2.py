@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import logging
 import re
 import sys
 import unicodedata
@@ -38,6 +39,7 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_FILES = (HERE / "dev" / "eval2.yaml", HERE / "test" / "eval2.yaml")
 DEFAULT_CORPUS = HERE.parents[2] / "shared" / "corpus"  # ../shared/corpus from the repository root
 SPLITS = ("dev", "test")
+logging.getLogger("pypdf").setLevel(logging.ERROR)  # recoverable xref glitches are noise here
 STYLES = frozenset({"incident", "renewal", "slack", "paraphrase", "multipart"})
 ANSWER_VERDICTS = frozenset({"yes", "no", "depends", "figure"})
 VERDICTS = ANSWER_VERDICTS | {"not_addressed"}
