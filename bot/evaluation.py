@@ -37,10 +37,14 @@ class EvalDoc(BaseModel):
 
 
 class EvalPart(BaseModel):
+    """One sub-question of a multi-part question; a part the policy does not address has no pages."""
+
     model_config = ConfigDict(extra="forbid")
-    pages: list[int]
-    evidence: list[str]
+    pages: list[int] = []
+    evidence: list[str] = []
     verdict: str | None = None
+    figure: str | None = None
+    checked_absent: list[str] = []
 
 
 class EvalQuestion(BaseModel):
@@ -148,7 +152,7 @@ def _matches(text: str, pages: Sequence[int], page_start: int, page_end: int, ev
 
 
 def _targets(g: EvalQuestion) -> list[tuple[list[int], list[str]]]:
-    return [(p.pages, p.evidence) for p in g.parts] or [(g.pages, g.evidence)]
+    return [(p.pages, p.evidence) for p in g.parts if p.evidence] or [(g.pages, g.evidence)]
 
 
 @dataclass(frozen=True)
@@ -185,7 +189,8 @@ def _verdict_right(g: EvalQuestion, a) -> bool | None:
     if not a.answered:
         return False
     if g.parts and a.parts and len(a.parts) == len(g.parts):
-        return all(p.verdict is None or _one_verdict(p.verdict, s.verdict, None, s.summary) for p, s in zip(g.parts, a.parts))
+        return all(p.verdict is None or (not s.answered if p.verdict == "not_addressed" else s.answered and _one_verdict(p.verdict, s.verdict, p.figure, s.summary))
+                   for p, s in zip(g.parts, a.parts))
     return _one_verdict(gold, a.verdict, g.figure, a.summary)
 
 

@@ -9,7 +9,7 @@ from .conftest import SPECIMENS
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "examples" / "eval"
 # h-eval1 wrote about half the set; the lead raises this to 200 once h-eval2's half is merged.
-MIN_QUESTIONS = 100
+MIN_QUESTIONS = 200  # the issue asks for at least 200, over all 11 specimens and the sample
 
 
 def _verifier():
@@ -32,7 +32,7 @@ def test_eval_set_is_grounded_in_the_documents(verify):
     assert report.problems == []
     assert len(report.questions) >= MIN_QUESTIONS
     assert {q["_split"] for q in report.questions} == {"dev", "test"}
-    assert sum(not q["answerable"] for q in report.questions) >= 22
+    assert sum(not q["answerable"] for q in report.questions) >= 40  # the issue asks for at least 40 the named policy does not address
 
 
 def test_verifier_reports_a_phrase_missing_from_its_page(verify, tmp_path):
