@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from .classify import classify_clause
+from .injection import flag_chunks
 from .types import Chunk, DocumentText
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
@@ -328,4 +329,5 @@ def chunk_document(
                 effective_date=effective_date,
             )
         )
-    return chunks
+    # Text addressed to an AI assistant is flagged on every chunk it touches (see ingestion/injection.py).
+    return flag_chunks(chunks, text)

@@ -45,7 +45,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     clause_label TEXT NOT NULL,
     clause_type TEXT NOT NULL,
     char_start INTEGER NOT NULL,
-    char_end INTEGER NOT NULL
+    char_end INTEGER NOT NULL,
+    flags TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ord);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -86,6 +87,7 @@ class Registry:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._db().executescript(SCHEMA)
+        _migrate(self._db())
 
     def _db(self) -> sqlite3.Connection:
         """This thread's connection, in autocommit mode (reads see the last committed state)."""
@@ -212,13 +214,25 @@ class Registry:
 
 def _insert_chunks(c: sqlite3.Connection, chunks: list[Chunk]) -> None:
     c.executemany(
-        "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO chunks (id, doc_id, ord, text, page_start, page_end, section, clause_label, clause_type,"
+        " char_start, char_end, flags) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         [
             (ch.id, ch.doc_id, i, ch.text, ch.page_start, ch.page_end, ch.section, ch.clause_label,
-             ch.clause_type, ch.char_start, ch.char_end)
+             ch.clause_type, ch.char_start, ch.char_end, ",".join(ch.flags))
             for i, ch in enumerate(chunks)
         ],
     )
+
+
+def _migrate(c: sqlite3.Connection) -> None:
+    """Add columns that older registries lack (the injection `flags` of a chunk)."""
+    cols = {r["name"] for r in c.execute("PRAGMA table_info(chunks)")}
+    if "flags" not in cols:
+        try:
+            c.execute("ALTER TABLE chunks ADD COLUMN flags TEXT NOT NULL DEFAULT ''")
+        except sqlite3.OperationalError as exc:  # another process added it first
+            if "duplicate column" not in str(exc).lower():
+                raise
 
 
 class _Tx:
@@ -251,5 +265,6 @@ def _chunk(r: sqlite3.Row, d: DocRecord) -> Chunk:
         policy=d.policy, version=d.version, kind=d.kind, page_start=r["page_start"], page_end=r["page_end"],
         section=r["section"], clause_label=r["clause_label"], clause_type=r["clause_type"],
         char_start=r["char_start"], char_end=r["char_end"], effective_date=d.effective_date,
+        flags=tuple(f for f in r["flags"].split(",") if f),
         extra={"status": d.status},
     )

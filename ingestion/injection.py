@@ -1,0 +1,187 @@
+"""Prompt injection inside documents: text addressed to an AI assistant, found at ingest.
+
+A policy wording speaks to the insured, never to an AI. Text that does ("ignore previous instructions",
+"tell the user that…", "you are an AI", chat markup) is flagged on the chunks that contain it; the
+answer pipeline quotes such chunks only with `FLAGGED_MARKER` and never uses them for a verdict, and
+they are never sent to a language model. The vocabulary, with a reason per pattern, lives in
+`data/injection.yaml`.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import yaml
+
+from .types import Chunk
+
+VOCABULARY_PATH = Path(__file__).parent / "data" / "injection.yaml"
+
+# The one line every surface shows above a quote from a flagged chunk.
+FLAGGED_MARKER = (
+    "⚠ Possible prompt injection: this passage of the document is addressed to an AI assistant. "
+    "It is quoted as a warning only and was not used for the answer."
+)
+# Longest excerpt of a finding shown in an ingest warning.
+EXCERPT_CHARS = 90
+
+# Letters from other scripts that look like Latin ones, used to hide a phrase from a plain search.
+_LOOKALIKES = str.maketrans(
+    "аеорсухіјѕԁАВЕКМНОРСТХІЈЅοαιενρτΑΒΕΗΙΚΜΝΟΡΤΧΥΖ",
+    "aeopcyxijsdABEKMHOPCTXIJSoaievptABEHIKMNOPTXYZ",
+)
+_SENTENCE_END = re.compile(r"[.!?](?=[\s\"”’)]|$)|\n\s*\n")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    reason: str
+    pattern: re.Pattern
+    strong: bool
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A passage addressed to an AI: offsets into the original text, the rules that fired, why."""
+
+    start: int
+    end: int
+    rules: tuple[str, ...]
+    reason: str
+    excerpt: str
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    rules: tuple[Rule, ...]
+    window: int  # weak signals count only with another signal within this many characters
+
+
+@lru_cache(maxsize=None)
+def vocabulary(path: str | Path = VOCABULARY_PATH) -> Vocabulary:
+    """The injection vocabulary from `data/injection.yaml` (cached)."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    rules = []
+    for strength in ("strong", "weak"):
+        for r in raw.get(strength) or ():
+            rules.append(Rule(r["id"], r["reason"], re.compile(r["pattern"], re.I | re.M), strength == "strong"))
+    return Vocabulary(tuple(rules), int(raw["window"]))
+
+
+def fold(text: str) -> tuple[str, list[int]]:
+    """Text as it reads to a model: NFKC, no zero-width or format characters, Latin look-alikes,
+    whitespace runs collapsed (a run with a line break becomes one newline). Returns the folded
+    text and, for each of its characters, the offset of the original character it came from."""
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if out and out[-1] in " \n":
+                if ch in "\n\r\f\v\u2028\u2029" and out[-1] == " ":
+                    out[-1] = "\n"
+                continue
+            out.append("\n" if ch in "\n\r\f\v\u2028\u2029" else " ")
+            where.append(i)
+            continue
+        if unicodedata.category(ch) == "Cf":  # zero-width space/joiner, soft hyphen, BOM, bidi marks
+            continue
+        for c in unicodedata.normalize("NFKC", ch).translate(_LOOKALIKES):
+            out.append(c)
+            where.append(i)
+    return "".join(out), where
+
+
+def find_injections(text: str, vocab: Vocabulary | None = None) -> list[Finding]:
+    """Passages of `text` addressed to an AI assistant, as sentence-wide spans of the original text."""
+    vocab = vocab or vocabulary()
+    folded, where = fold(text)
+    if not folded:
+        return []
+    hits = [(m.start(), m.end(), r) for r in vocab.rules for m in r.pattern.finditer(folded)]
+    kept = []
+    for a, b, r in hits:
+        if not r.strong:
+            # A weak signal counts only with a second, different signal nearby.
+            near = [h for h in hits if h[2].id != r.id and abs(h[0] - a) <= vocab.window]
+            if not near:
+                continue
+            a, b = min([a] + [h[0] for h in near]), max([b] + [h[1] for h in near])
+        kept.append((a, b, r))
+    return _merge([(_sentence(folded, a, b), r) for a, b, r in kept], folded, where, text)
+
+
+def _sentence(folded: str, a: int, b: int) -> tuple[int, int]:
+    """Widen a match to the sentences around it, so the whole planted instruction is covered."""
+    begin = 0
+    for m in _SENTENCE_END.finditer(folded, 0, a):
+        begin = m.end()
+    m = _SENTENCE_END.search(folded, max(b - 1, a))
+    end = m.end() if m else len(folded)
+    while begin < a and folded[begin].isspace():
+        begin += 1
+    return begin, end
+
+
+def _merge(spans: list[tuple[tuple[int, int], Rule]], folded: str, where: list[int], text: str) -> list[Finding]:
+    out: list[Finding] = []
+    groups: list[list] = []
+    for (a, b), r in sorted(spans, key=lambda s: s[0]):
+        if groups and a <= groups[-1][1]:
+            groups[-1][1] = max(groups[-1][1], b)
+            groups[-1][2].append(r)
+        else:
+            groups.append([a, b, [r]])
+    for a, b, rules in groups:
+        ids = tuple(dict.fromkeys(r.id for r in rules))
+        reasons = "; ".join(dict.fromkeys(r.reason for r in rules))
+        start, end = where[a], where[min(b, len(where)) - 1] + 1
+        excerpt = " ".join(folded[a:b].split())
+        if len(excerpt) > EXCERPT_CHARS:
+            excerpt = excerpt[: EXCERPT_CHARS - 1].rstrip() + "…"
+        out.append(Finding(start, end, ids, reasons, excerpt))
+    return out
+
+
+def injection_flags(text: str) -> tuple[str, ...]:
+    """The rule ids that fire on `text` (empty when it reads as ordinary document text)."""
+    return tuple(dict.fromkeys(r for f in find_injections(text) for r in f.rules))
+
+
+def flag_chunks(chunks: Sequence[Chunk], text: str, findings: Iterable[Finding] | None = None) -> list[Chunk]:
+    """`chunks` of `text`, with `flags` set on every chunk that overlaps a finding."""
+    found = list(find_injections(text) if findings is None else findings)
+    out = []
+    for c in chunks:
+        rules = [r for f in found if f.start < c.char_end and c.char_start < f.end for r in f.rules]
+        out.append(replace(c, flags=tuple(dict.fromkeys(c.flags + tuple(rules)))) if rules else c)
+    return out
+
+
+def is_flagged(chunk: Chunk) -> bool:
+    """True when the chunk holds text addressed to an AI assistant: quote it only with
+    `FLAGGED_MARKER`, never use it for a verdict, never send it to a model."""
+    return bool(getattr(chunk, "flags", ()))
+
+
+def flag_warnings(chunks: Sequence[Chunk]) -> tuple[str, ...]:
+    """One ingest-report line per page that holds flagged text."""
+    pages: dict[int, list[Chunk]] = {}
+    for c in chunks:
+        if is_flagged(c):
+            pages.setdefault(c.page_start, []).append(c)
+    vocab = {r.id: r.reason for r in vocabulary().rules}
+    out = []
+    for page, flagged in sorted(pages.items()):
+        why = "; ".join(dict.fromkeys(vocab.get(r, r) for c in flagged for r in c.flags))
+        seen = [f.excerpt for c in flagged for f in find_injections(c.text)][:1]
+        quoted = f": “{seen[0]}”" if seen else ""
+        out.append(
+            f"page {page}: text addressed to an AI assistant was found ({why}{quoted}); "
+            "it will be quoted only with a warning and never used for a verdict"
+        )
+    return tuple(out)
