@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import yaml
 
@@ -28,6 +28,9 @@ FLAGGED_MARKER = (
 )
 # Longest excerpt of a finding shown in an ingest warning.
 EXCERPT_CHARS = 90
+# A piece of a clause left beside planted text with fewer characters than this (a bare label such
+# as "B. Security Update.") joins the planted piece instead of becoming a chunk of its own.
+MIN_PIECE_CHARS = 40
 
 # Letters from other scripts that look like Latin ones, used to hide a phrase from a plain search.
 _LOOKALIKES = str.maketrans(
@@ -117,6 +120,8 @@ def find_injections(text: str, vocab: Vocabulary | None = None) -> list[Finding]
 
 def _sentence(folded: str, a: int, b: int) -> tuple[int, int]:
     """Widen a match to the sentences around it, so the whole planted instruction is covered."""
+    while a < b - 1 and folded[a] in ".!?:;, \n":  # a pattern may start on the previous sentence's stop
+        a += 1
     begin = 0
     for m in _SENTENCE_END.finditer(folded, 0, a):
         begin = m.end()
@@ -150,6 +155,33 @@ def _merge(spans: list[tuple[tuple[int, int], Rule]], folded: str, where: list[i
 def injection_flags(text: str) -> tuple[str, ...]:
     """The rule ids that fire on `text` (empty when it reads as ordinary document text)."""
     return tuple(dict.fromkeys(r for f in find_injections(text) for r in f.rules))
+
+
+def isolate(spans: Iterable[tuple[int, int, Any]], text: str, findings: Sequence[Finding]) -> list[tuple[int, int, Any]]:
+    """Cut chunk spans `(start, end, unit)` at the edges of findings, so planted text sits in chunks of
+    its own and cannot take the genuine clause beside it out of the answers."""
+    out: list[tuple[int, int, Any]] = []
+    for a, b, unit in spans:
+        cuts = sorted({a, b} | {x for f in findings if f.start < b and a < f.end for x in (max(a, f.start), min(b, f.end))})
+        pieces: list[list[int]] = []
+        for x, y in zip(cuts, cuts[1:]):
+            while x < y and text[x].isspace():
+                x += 1
+            while y > x and text[y - 1].isspace():
+                y -= 1
+            if x < y:
+                pieces.append([x, y])
+        i = 0
+        while len(pieces) > 1 and i < len(pieces):
+            if len(text[pieces[i][0] : pieces[i][1]].strip()) < MIN_PIECE_CHARS:
+                j = i + 1 if i + 1 < len(pieces) else i - 1
+                pieces[j] = [min(pieces[i][0], pieces[j][0]), max(pieces[i][1], pieces[j][1])]
+                del pieces[i]
+                i = 0
+            else:
+                i += 1
+        out += [(x, y, unit) for x, y in pieces]
+    return out
 
 
 def flag_chunks(chunks: Sequence[Chunk], text: str, findings: Iterable[Finding] | None = None) -> list[Chunk]:
