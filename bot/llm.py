@@ -222,12 +222,6 @@ def llm_outcome(question: str, hits: Sequence[Hit], chat_model, qt, df, n) -> LL
     return LLMOutcome(cleaned, tuple(cites), "llm")
 
 
-def llm_answer(question: str, hits: Sequence[Hit], chat_model, qt, df, n) -> tuple[str, list[Citation], str] | None:
-    """(summary, citations, mode), or None when the reply failed a check (see `llm_outcome` for why)."""
-    out = llm_outcome(question, hits, chat_model, qt, df, n)
-    return (out.summary, list(out.citations), out.mode) if out.ok else None
-
-
 # -- checks -------------------------------------------------------------------
 
 def _fold(s: str) -> str:

@@ -183,13 +183,13 @@ def answer(
     summary = verdict(cites[0], qt.controls)
     notes: list[str] = []
     if chat_model is not None:
-        from .llm import llm_answer
+        from .llm import llm_outcome
 
-        llm = llm_answer(question, hits[: max(k, 5)], chat_model, qt, df, n)
-        if llm is not None:
-            summary, cites, mode = llm
+        llm = llm_outcome(question, hits[: max(k, 5)], chat_model, qt, df, n)
+        if llm.ok:
+            summary, cites, mode = llm.summary, list(llm.citations), llm.mode
         else:
-            mode, notes = "extractive-fallback", ["The language model gave no valid citation; this is the extractive answer."]
+            mode, notes = llm.mode, [llm.note]  # why the reply was not used
     gaps = _gaps(list(cites) + list(related), chunks, posture, qt.controls)
     return Answer(question, True, summary, tuple(cites), tuple(gaps), tuple(related), mode, policy, tuple(notes))
 

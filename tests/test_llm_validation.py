@@ -185,7 +185,8 @@ def test_answer_falls_back_to_the_extractive_answer(reply, northwind):
     got = answer(MFA_Q, index=northwind, policy="northwind", chat_model=QueueChatModel(replies=[reply["content"]]))
     assert got.mode == "extractive-fallback" and got.answered
     assert got.summary == plain.summary and got.citations == plain.citations
-    assert got.notes and "extractive answer" in got.notes[0]
+    reason = reply.get("reason") or {"exception": "model_error", "truncated": "truncated"}[reply["name"]]
+    assert got.notes[0].startswith(REASONS[reason]) and got.notes[0].endswith("this is the extractive answer.")
 
 
 def test_answer_uses_a_checked_llm_reply(northwind):
