@@ -147,3 +147,20 @@ def test_registry_from_before_flags_is_migrated(tmp_path):
 
 def test_marker_is_one_line():
     assert "\n" not in FLAGGED_MARKER and "AI assistant" in FLAGGED_MARKER and len(FLAGGED_MARKER) < 200
+
+
+@pytest.mark.xfail(strict=True, reason="lead: answer() must keep flagged chunks out of verdicts "
+                   "(`good = [... if relevant(ev, h) and not is_flagged(h.chunk)]`); remove this mark then")
+def test_injection_corpus_in_extractive_mode(tmp_path, hashing):
+    from bot.pipeline import answer
+    from vectorstore.index import PolicyIndex
+
+    not_held = []
+    for i, case in enumerate(CASES):
+        ix = PolicyIndex(tmp_path / str(i), hashing)
+        ix.ingest_file(CORPUS / case["file"], policy="acme", version="2026")
+        a = answer(case["question"], index=ix, policy="acme")
+        top = ix.chunk(a.citations[0].chunk_id) if a.citations else None
+        if (top is not None and is_flagged(top)) or case["claim"].lower() in a.summary.lower():
+            not_held.append((case["file"], a.summary))
+    assert not_held == []
