@@ -266,7 +266,8 @@ def _echoes(text: str, messages: list[tuple[str, str]]) -> bool:
         return True
     said = _WORDS.findall(_fold(text))
     runs = {tuple(said[i : i + ECHO_WORDS]) for i in range(len(said) - ECHO_WORDS + 1)}
-    rules = _WORDS.findall(_fold(messages[0][1]))  # the system prompt: no run of it belongs in an answer
+    # The system prompt and the fixed words of the user template: no run of them belongs in an answer.
+    rules = _WORDS.findall(_fold(messages[0][1] + " " + re.sub(r"\{\w+\}", " ", load("answer_user"))))
     return any(tuple(rules[i : i + ECHO_WORDS]) in runs for i in range(len(rules) - ECHO_WORDS + 1))
 
 

@@ -8,6 +8,7 @@ they are never sent to a language model. The vocabulary, with a reason per patte
 """
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -31,6 +32,8 @@ EXCERPT_CHARS = 90
 # A piece of a clause left beside planted text with fewer characters than this (a bare label such
 # as "B. Security Update.") joins the planted piece instead of becoming a chunk of its own.
 MIN_PIECE_CHARS = 40
+# How far a finding is widened to the start and end of its sentence, at most.
+MAX_WIDEN = 400
 
 # Letters from other scripts that look like Latin ones, used to hide a phrase from a plain search.
 _LOOKALIKES = str.maketrans(
@@ -76,26 +79,39 @@ def vocabulary(path: str | Path = VOCABULARY_PATH) -> Vocabulary:
     return Vocabulary(tuple(rules), int(raw["window"]))
 
 
+_SPECIAL = re.compile(r"\s+|[^\x21-\x7e]")
+_BREAKS = frozenset("\n\r\f\v\x1c\x1d\x1e\x85\u2028\u2029")
+
+
 def fold(text: str) -> tuple[str, list[int]]:
     """Text as it reads to a model: NFKC, no zero-width or format characters, Latin look-alikes,
     whitespace runs collapsed (a run with a line break becomes one newline). Returns the folded
     text and, for each of its characters, the offset of the original character it came from."""
     out: list[str] = []
     where: list[int] = []
-    for i, ch in enumerate(text):
-        if ch.isspace():
-            if out and out[-1] in " \n":
-                if ch in "\n\r\f\v\u2028\u2029" and out[-1] == " ":
-                    out[-1] = "\n"
+    pos = 0
+    for m in _SPECIAL.finditer(text):  # plain ASCII between the special characters is copied as is
+        a = m.start()
+        if a > pos:
+            out.append(text[pos:a])
+            where.extend(range(pos, a))
+        pos = m.end()
+        tok = m.group(0)
+        if tok.isspace():
+            ws = "\n" if not _BREAKS.isdisjoint(tok) else " "
+            if out and out[-1][-1:] in (" ", "\n"):
+                if ws == "\n" and out[-1][-1] == " ":
+                    out[-1] = out[-1][:-1] + "\n"
                 continue
-            out.append("\n" if ch in "\n\r\f\v\u2028\u2029" else " ")
-            where.append(i)
-            continue
-        if unicodedata.category(ch) == "Cf":  # zero-width space/joiner, soft hyphen, BOM, bidi marks
-            continue
-        for c in unicodedata.normalize("NFKC", ch).translate(_LOOKALIKES):
-            out.append(c)
-            where.append(i)
+            out.append(ws)
+            where.append(a)
+        elif unicodedata.category(tok) != "Cf":  # zero-width space/joiner, soft hyphen, BOM, bidi marks go
+            f = unicodedata.normalize("NFKC", tok).translate(_LOOKALIKES)
+            out.append(f)
+            where.extend([a] * len(f))
+    if pos < len(text):
+        out.append(text[pos:])
+        where.extend(range(pos, len(text)))
     return "".join(out), where
 
 
@@ -106,11 +122,14 @@ def find_injections(text: str, vocab: Vocabulary | None = None) -> list[Finding]
     if not folded:
         return []
     hits = [(m.start(), m.end(), r) for r in vocab.rules for m in r.pattern.finditer(folded)]
+    hits.sort(key=lambda h: h[0])
+    starts = [h[0] for h in hits]
     kept = []
     for a, b, r in hits:
         if not r.strong:
             # A weak signal counts only with a second, different signal nearby.
-            near = [h for h in hits if h[2].id != r.id and abs(h[0] - a) <= vocab.window]
+            lo, hi = bisect.bisect_left(starts, a - vocab.window), bisect.bisect_right(starts, a + vocab.window)
+            near = [h for h in hits[lo:hi] if h[2].id != r.id]
             if not near:
                 continue
             a, b = min([a] + [h[0] for h in near]), max([b] + [h[1] for h in near])
@@ -119,14 +138,15 @@ def find_injections(text: str, vocab: Vocabulary | None = None) -> list[Finding]
 
 
 def _sentence(folded: str, a: int, b: int) -> tuple[int, int]:
-    """Widen a match to the sentences around it, so the whole planted instruction is covered."""
+    """Widen a match to the sentences around it (at most MAX_WIDEN characters each way), so the
+    whole planted instruction is covered."""
     while a < b - 1 and folded[a] in ".!?:;, \n":  # a pattern may start on the previous sentence's stop
         a += 1
-    begin = 0
-    for m in _SENTENCE_END.finditer(folded, 0, a):
+    begin = max(0, a - MAX_WIDEN)
+    for m in _SENTENCE_END.finditer(folded, begin, a):
         begin = m.end()
-    m = _SENTENCE_END.search(folded, max(b - 1, a))
-    end = m.end() if m else len(folded)
+    m = _SENTENCE_END.search(folded, max(b - 1, a), b + MAX_WIDEN)
+    end = m.end() if m else min(len(folded), b + MAX_WIDEN)
     while begin < a and folded[begin].isspace():
         begin += 1
     return begin, end

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ingestion.injection import injection_flags
 from ingestion.types import Chunk
 
 SCHEMA = """
@@ -224,15 +225,21 @@ def _insert_chunks(c: sqlite3.Connection, chunks: list[Chunk]) -> None:
     )
 
 
-def _migrate(c: sqlite3.Connection) -> None:
-    """Add columns that older registries lack (the injection `flags` of a chunk)."""
-    cols = {r["name"] for r in c.execute("PRAGMA table_info(chunks)")}
-    if "flags" not in cols:
-        try:
-            c.execute("ALTER TABLE chunks ADD COLUMN flags TEXT NOT NULL DEFAULT ''")
-        except sqlite3.OperationalError as exc:  # another process added it first
-            if "duplicate column" not in str(exc).lower():
-                raise
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Add columns that older registries lack: a chunk's injection `flags`, computed for stored chunks.
+    One IMMEDIATE transaction, so a second process waits and then finds the column."""
+
+    def has_flags() -> bool:
+        return any(r["name"] == "flags" for r in conn.execute("PRAGMA table_info(chunks)"))
+
+    if has_flags():
+        return
+    with _Tx(conn) as c:
+        if has_flags():
+            return
+        c.execute("ALTER TABLE chunks ADD COLUMN flags TEXT NOT NULL DEFAULT ''")
+        found = [(",".join(f), r["id"]) for r in c.execute("SELECT id, text FROM chunks") if (f := injection_flags(r["text"]))]
+        c.executemany("UPDATE chunks SET flags=? WHERE id=?", found)
 
 
 class _Tx:
