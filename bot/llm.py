@@ -30,7 +30,7 @@ _INSTALL_HINT = {
 }
 
 # A sentence of the answer with at least this many salient terms must find at least
-# SUPPORT_THRESHOLD of them (or their thesaurus synonyms) in the clauses it cites.
+# SUPPORT_THRESHOLD of them (or their thesaurus synonyms) in the clauses the answer cites.
 MIN_SUPPORT_TERMS = 3
 SUPPORT_THRESHOLD = 0.6
 # A run of this many words copied from the system prompt means the reply echoes the prompt.
@@ -38,7 +38,8 @@ ECHO_WORDS = 8
 # Words an answer adds around what a clause says; they carry no claim about the policy.
 _ANSWER_WORDS = frozenset(tokens(
     "yes no however note also important answer briefly summary short condition conditions mentioned "
-    "says clause clauses section sections subject terms applies apply cited according read means",
+    "says clause clauses section sections subject terms applies apply cited according read means specifically "
+    "particular example including described listed outlined following set out",
 ))
 # Sweeping or negating claims: an answer may make one only when a cited clause says it in these words.
 _SWEEPING = re.compile(
@@ -337,7 +338,8 @@ def check_claims(answer: str, cited: dict) -> tuple[str, str] | None:
         keys = [k for k in _KEY.findall(sentence) if k in texts] or list(texts)
         if _contradicts(_KEY.sub("", sentence), [cited[k] for k in keys]):
             return "contradicts", " ".join(sentence.split())[:120]
-        support = _support(_KEY.sub("", sentence), [cited[k] for k in keys])
+        # Support may come from any cited clause: a statement under the wrong key is still grounded.
+        support = _support(_KEY.sub("", sentence), list(cited.values()))
         if support is not None and support < SUPPORT_THRESHOLD:
             return "unsupported", " ".join(sentence.split())[:120]
     return None
