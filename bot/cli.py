@@ -204,6 +204,10 @@ def print_answer(a) -> None:
     if a.related:
         out.print("[bold]Related clauses[/]")
         for r in a.related:
+            if r.flagged:
+                from ingestion.injection import FLAGGED_MARKER
+
+                out.print(f"  [bold red]{FLAGGED_MARKER}[/]", highlight=False)
             out.print(f"  · {r.clause_type}: “{r.quote[:200]}” — {r.label()}", highlight=False)
     for n in a.notes:
         out.print(f"[dim]{n}[/]")

@@ -73,7 +73,8 @@ class Evidence:
 def cite(ev: Evidence, key: str) -> Citation:
     """A citation of the evidence's chunk, quoting the sentences that answer."""
     c = ev.chunk
-    return Citation(key, c.id, c.policy, c.version, c.file_name, c.page_start, c.page_end, c.section, c.clause_type, ev.quote)
+    return Citation(key, c.id, c.policy, c.version, c.file_name, c.page_start, c.page_end, c.section, c.clause_type, ev.quote,
+                    flagged=bool(c.flags))
 
 
 def _weights(qt: QueryTerms, df: dict[str, int], n_docs: int) -> list[float]:

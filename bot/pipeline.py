@@ -10,6 +10,7 @@ from typing import Sequence
 import numpy as np
 
 from ingestion.guidance import controls_by_id, controls_in
+from ingestion.injection import FLAGGED_MARKER, is_flagged
 from ingestion.types import Chunk
 from prompts import NO_ANSWER
 from vectorstore.index import Hit, PolicyIndex, UnknownPolicyError
@@ -217,10 +218,6 @@ def candidates(question: str, *, index: PolicyIndex, policy: str | None, tuning:
     return qt, out
 
 
-def _flagged(chunk: Chunk) -> bool:
-    return bool(chunk.extra.get("flags"))
-
-
 def answer(
     question: str,
     *,
@@ -275,35 +272,35 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     qt, cands = candidates(focus, index=index, policy=policy, tuning=tuning)
     searched = policy or ", ".join(index.policies())
     best = cands[0].relevance if cands else 0.0
-    good = [c for c in cands if c.relevance >= tuning.answer_threshold and c.relevance >= best - tuning.cite_margin]
+    # Text addressed to an AI assistant inside a document never gives the verdict; it is shown, marked, as related.
+    good = [c for c in cands if c.relevance >= tuning.answer_threshold and c.relevance >= best - tuning.cite_margin
+            and not is_flagged(c.evidence.chunk)]
     if not qt.terms or not good:
         near = [cite(c.evidence, f"R{i}") for i, c in enumerate(cands[:2], 1)]
         return Answer(question, False, f"{NO_ANSWER} (Searched: {searched}.)", related=tuple(near), policy=policy,
                       verdict="not_addressed", confidence=best)
-    # Text addressed to an AI assistant inside a document is quoted with a warning, never used for the verdict.
-    trusted = [c for c in good if not _flagged(c.evidence.chunk)] or good
     wants = wanted_types(focus)
 
     def rank(c: Candidate) -> tuple:
         type_pref = wants.index(c.evidence.chunk.clause_type) if c.evidence.chunk.clause_type in wants else len(wants)
         return (-round(c.relevance, 1), type_pref)
 
-    trusted.sort(key=rank)
-    chosen = trusted[:3]
+    good.sort(key=rank)
+    chosen = good[:3]
     cites = [cite(c.evidence, f"C{i}") for i, c in enumerate(chosen, 1)]
     chunks = {c.hit.chunk.id: c.hit.chunk for c in cands}
     related = _related(cands, {c.chunk_id for c in cites}, tuning)
     kind, summary = verdict(focus, cites, [chunks[c.chunk_id].text for c in cites])
     mode, notes = "extractive", []
     if chat_model is not None:
-        from .llm import llm_answer
+        from .llm import llm_outcome
 
         df, n = index.term_stats(policy=policy, kind="policy")
-        llm = llm_answer(question, [c.hit for c in cands[: max(k, 5)]], chat_model, qt, df, n)
-        if llm is not None:
-            summary, cites, mode = llm
+        llm = llm_outcome(question, [c.hit for c in cands[: max(k, 5)]], chat_model, qt, df, n)
+        if llm.ok:
+            summary, cites, mode, kind = llm.summary, list(llm.citations), llm.mode, "info"
         else:
-            mode, notes = "extractive-fallback", ["The language model gave no valid citation; this is the extractive answer."]
+            mode, notes = "extractive-fallback", [llm.note]
     gaps = _gaps(list(cites) + list(related), chunks, posture, qt.controls)
     return Answer(question, True, summary, tuple(cites), tuple(gaps), tuple(related), mode, policy, tuple(notes),
                   verdict=kind, confidence=best)
@@ -311,8 +308,8 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
 
 def _related(cands: Sequence[Candidate], cited: set, tuning: Tuning) -> list[Citation]:
     """Exclusions, limits and conditions about the same subject that the user should know."""
-    out = [c for c in cands if c.hit.chunk.id not in cited and c.hit.chunk.clause_type in RISK_TYPES + ("requirement",)
-           and c.relevance >= tuning.answer_threshold / 2]
+    out = [c for c in cands if c.hit.chunk.id not in cited and (is_flagged(c.hit.chunk) or (
+           c.hit.chunk.clause_type in RISK_TYPES + ("requirement",) and c.relevance >= tuning.answer_threshold / 2))]
     return [cite(c.evidence, f"R{i}") for i, c in enumerate(out[:3], 1)]
 
 

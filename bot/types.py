@@ -18,6 +18,7 @@ class Citation:
     section: str
     clause_type: str
     quote: str
+    flagged: bool = False  # the passage reads like an instruction to an AI assistant: show it only with a warning
 
     @property
     def pages(self) -> str:
@@ -62,7 +63,7 @@ class Answer:
         """The stable JSON contract of `policybot ask --json`."""
 
         def cite(c: Citation) -> dict:
-            return {k: v for k, v in asdict(c).items() if k in ("file", "policy", "version", "page_start", "page_end", "section", "clause_type", "quote")}
+            return {k: v for k, v in asdict(c).items() if k in ("file", "policy", "version", "page_start", "page_end", "section", "clause_type", "quote", "flagged")}
 
         return {
             "question": self.question,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from .classify import classify_clause
+from .injection import find_injections, flag_chunks, isolate
 from .types import Chunk, DocumentText
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
@@ -303,7 +304,10 @@ def chunk_document(
         return offsets[i][0]
 
     chunks = []
-    for i, (a, b, unit) in enumerate(chunk_spans(text, count_tokens=count_tokens, max_tokens=max_tokens)):
+    # Text addressed to an AI assistant gets chunks of its own, flagged (see ingestion/injection.py).
+    findings = find_injections(text)
+    spans = isolate(chunk_spans(text, count_tokens=count_tokens, max_tokens=max_tokens), text, findings)
+    for i, (a, b, unit) in enumerate(spans):
         body = text[a:b]
         section = " > ".join(unit.path)
         ctype = classify_clause(body, heading=unit.heading, kind=kind)
@@ -328,4 +332,4 @@ def chunk_document(
                 effective_date=effective_date,
             )
         )
-    return chunks
+    return flag_chunks(chunks, text, findings)

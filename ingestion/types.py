@@ -63,4 +63,6 @@ class Chunk:
     char_start: int
     char_end: int
     effective_date: str = ""
+    # Rule ids of `ingestion/injection.py` when the chunk holds text addressed to an AI assistant.
+    flags: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict, compare=False, hash=False)

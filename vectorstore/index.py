@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from ingestion.chunking import chunk_document
+from ingestion.injection import flag_warnings
 from ingestion.errors import IngestError
 from ingestion.guidance import guidance_documents
 from ingestion.readers import DEFAULT_MAX_BYTES, load_bytes, read_document, read_text_bytes, sha256_bytes
@@ -215,7 +216,7 @@ class PolicyIndex:
             for c in chunks:
                 counts[c.clause_type] = counts.get(c.clause_type, 0) + 1
             return IngestReport(doc.file_name, policy, version, doc_id, "indexed", rec["pages"], len(chunks),
-                                doc.blank_pages, counts, tuple(superseded), doc.warnings)
+                                doc.blank_pages, counts, tuple(superseded), doc.warnings + flag_warnings(chunks))
 
     def _unchanged(self, policy: str, sha256: str) -> IngestReport | None:
         """The report for a file that is already a version of `policy` (active or superseded), else None.

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ingestion.injection import injection_flags
 from ingestion.types import Chunk
 
 SCHEMA = """
@@ -45,7 +46,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     clause_label TEXT NOT NULL,
     clause_type TEXT NOT NULL,
     char_start INTEGER NOT NULL,
-    char_end INTEGER NOT NULL
+    char_end INTEGER NOT NULL,
+    flags TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ord);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -86,6 +88,7 @@ class Registry:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._db().executescript(SCHEMA)
+        _migrate(self._db())
 
     def _db(self) -> sqlite3.Connection:
         """This thread's connection, in autocommit mode (reads see the last committed state)."""
@@ -212,13 +215,31 @@ class Registry:
 
 def _insert_chunks(c: sqlite3.Connection, chunks: list[Chunk]) -> None:
     c.executemany(
-        "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO chunks (id, doc_id, ord, text, page_start, page_end, section, clause_label, clause_type,"
+        " char_start, char_end, flags) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         [
             (ch.id, ch.doc_id, i, ch.text, ch.page_start, ch.page_end, ch.section, ch.clause_label,
-             ch.clause_type, ch.char_start, ch.char_end)
+             ch.clause_type, ch.char_start, ch.char_end, ",".join(ch.flags))
             for i, ch in enumerate(chunks)
         ],
     )
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Add columns that older registries lack: a chunk's injection `flags`, computed for stored chunks.
+    One IMMEDIATE transaction, so a second process waits and then finds the column."""
+
+    def has_flags() -> bool:
+        return any(r["name"] == "flags" for r in conn.execute("PRAGMA table_info(chunks)"))
+
+    if has_flags():
+        return
+    with _Tx(conn) as c:
+        if has_flags():
+            return
+        c.execute("ALTER TABLE chunks ADD COLUMN flags TEXT NOT NULL DEFAULT ''")
+        found = [(",".join(f), r["id"]) for r in c.execute("SELECT id, text FROM chunks") if (f := injection_flags(r["text"]))]
+        c.executemany("UPDATE chunks SET flags=? WHERE id=?", found)
 
 
 class _Tx:
@@ -251,5 +272,6 @@ def _chunk(r: sqlite3.Row, d: DocRecord) -> Chunk:
         policy=d.policy, version=d.version, kind=d.kind, page_start=r["page_start"], page_end=r["page_end"],
         section=r["section"], clause_label=r["clause_label"], clause_type=r["clause_type"],
         char_start=r["char_start"], char_end=r["char_end"], effective_date=d.effective_date,
+        flags=tuple(f for f in r["flags"].split(",") if f),
         extra={"status": d.status},
     )
