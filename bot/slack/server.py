@@ -1,16 +1,25 @@
-"""Run the Slack app: Socket Mode by default, or HTTP under uvicorn for several replicas."""
+"""Run the Slack app: Socket Mode by default, or HTTP under uvicorn for several replicas.
+
+Both drain on SIGTERM: stop taking requests, finish the acknowledged ones (bounded by
+`slack_drain_seconds`), then exit — Slack does not re-send an event it got a 200 for.
+"""
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import signal
 import threading
+from typing import Callable
+from urllib.parse import parse_qs
 
 from ..config import Settings
+from .work import WorkQueue
 
 log = logging.getLogger("policybot.slack")
 
 
-def build(settings: Settings):
+def build(settings: Settings, queue: WorkQueue | None = None):
     from vectorstore.embedder import SentenceTransformerEmbedder
     from vectorstore.index import PolicyIndex
 
@@ -22,26 +31,79 @@ def build(settings: Settings):
     index.check_model()
     posture = load_posture(settings.posture_file) if settings.posture_file else None
     chat = make_chat_model(settings.llm_model) if settings.llm_model else None
-    return create_app(settings, index=index, posture=posture, chat_model=chat)
+    return create_app(settings, index=index, posture=posture, chat_model=chat, queue=queue)
 
 
-def http_asgi(app):
-    """A Starlette ASGI app serving Events API, commands and interactivity at /slack/events."""
+def malformed(body: bytes, headers) -> tuple[int, str] | None:
+    """(status, reason) for a request Bolt cannot even parse, or None.
+
+    A missing or non-numeric timestamp is 401 (it cannot be signed); an unparsable body is 400 when its
+    signature is valid (Slack's or our bug: say so) and 401 otherwise.
+    """
+    ts = headers.get("x-slack-request-timestamp", "")
+    if not ts.isdigit():
+        return 401, "missing or non-numeric X-Slack-Request-Timestamp"
+    try:
+        text = body.decode("utf-8")
+        if "application/json" in headers.get("content-type", ""):
+            parsed = json.loads(text)
+            if isinstance(parsed, dict) and parsed.get("type") == "event_callback" and not isinstance(parsed.get("event"), dict):
+                raise ValueError("event_callback without an event object")
+        else:
+            parsed = {k: v[0] for k, v in parse_qs(text).items()}
+            if "payload" in parsed:
+                parsed = json.loads(parsed["payload"])
+        if not isinstance(parsed, dict):
+            raise ValueError(f"body is a JSON {type(parsed).__name__}, not an object")
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        return 400, f"unparsable body ({exc})"
+    return None
+
+
+def http_asgi(app, *, signing_secret: str | None = None, on_shutdown: Callable[[], object] | None = None):
+    """A Starlette ASGI app serving Events API, commands and interactivity at /slack/events.
+
+    `signing_secret` tells a signed unparsable body (400) from an unsigned one (401); `on_shutdown` runs after
+    uvicorn stopped accepting requests and finished the open ones (the drain).
+    """
+    import anyio
     from slack_bolt.adapter.starlette import SlackRequestHandler
+    from slack_sdk.signature import SignatureVerifier
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import PlainTextResponse
     from starlette.routing import Route
 
     handler = SlackRequestHandler(app)
+    verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     async def events(req: Request):
-        return await handler.handle(req)
+        body = await req.body()
+        bad = malformed(body, req.headers)
+        if bad:
+            status, reason = bad
+            if status == 400 and verifier is not None and not verifier.is_valid(
+                body, req.headers["x-slack-request-timestamp"], req.headers.get("x-slack-signature", "")
+            ):
+                status, reason = 401, f"invalid signature and {reason}"
+            log.warning("rejected a Slack request with HTTP %d: %s", status, reason)
+            return PlainTextResponse("bad request" if status == 400 else "unauthorized", status_code=status)
+        try:
+            return await handler.handle(req)
+        except Exception as exc:  # Bolt choked on a body Slack would never send: bad input, not a 500
+            log.warning("rejected a Slack request with HTTP 400: Bolt could not handle it (%s: %s)", type(exc).__name__, exc)
+            return PlainTextResponse("bad request", status_code=400)
 
     async def health(_req: Request):
         return PlainTextResponse("ok")
 
-    return Starlette(routes=[Route("/slack/events", events, methods=["POST"]), Route("/healthz", health)])
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        yield
+        if on_shutdown is not None:
+            await anyio.to_thread.run_sync(on_shutdown)
+
+    return Starlette(routes=[Route("/slack/events", events, methods=["POST"]), Route("/healthz", health)], lifespan=lifespan)
 
 
 def run(settings: Settings, *, http: bool, host: str, port: int) -> None:
@@ -50,15 +112,23 @@ def run(settings: Settings, *, http: bool, host: str, port: int) -> None:
         raise SystemExit("HTTP mode needs SLACK_SIGNING_SECRET")
     if not settings.slack_bot_token:
         raise SystemExit("Set SLACK_BOT_TOKEN (xoxb-…) — see README, 'Slack setup'")
-    app = build(settings)
+    if not http and not settings.slack_app_token:
+        raise SystemExit("Socket Mode needs SLACK_APP_TOKEN (xapp-…), or run with --http")
+    queue = WorkQueue(settings.slack_workers, settings.slack_queue_size)
+    app = build(settings, queue)
+
+    def drain() -> None:
+        log.info("draining %d acknowledged Slack requests (at most %.0f s)", queue.backlog, settings.slack_drain_seconds)
+        left = queue.drain(settings.slack_drain_seconds)
+        log.info("PolicyBot stopped (%d requests unanswered)", left)
+
     if http:
         import uvicorn
 
-        # uvicorn handles SIGTERM: it stops accepting, finishes in-flight requests, then exits.
-        uvicorn.run(http_asgi(app), host=host, port=port, log_level="info")
+        # uvicorn handles SIGTERM: it stops accepting, finishes in-flight requests, then runs the lifespan shutdown.
+        asgi = http_asgi(app, signing_secret=settings.slack_signing_secret.get_secret_value(), on_shutdown=drain)
+        uvicorn.run(asgi, host=host, port=port, log_level="info")
         return
-    if not settings.slack_app_token:
-        raise SystemExit("Socket Mode needs SLACK_APP_TOKEN (xapp-…), or run with --http")
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
@@ -68,5 +138,5 @@ def run(settings: Settings, *, http: bool, host: str, port: int) -> None:
     handler.connect()
     log.info("PolicyBot connected in Socket Mode")
     stop.wait()
-    handler.close()
-    log.info("PolicyBot stopped")
+    handler.close()  # no new envelopes; the acknowledged ones are in the queue
+    drain()
