@@ -113,7 +113,8 @@ def test_sigterm_drains_acknowledged_answers(sample_index, fake_slack, tmp_path)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 0, out[-2000:]
+    # uvicorn re-raises SIGTERM once its graceful shutdown (and our drain) is complete
+    assert proc.returncode in (0, -signal.SIGTERM), out[-2000:]
     posts = fake_slack.requests("chat.postMessage")
     assert answered_before < 40, "SIGTERM came after every answer: the drain was not exercised"
     assert sorted(p["thread_ts"] for p in posts) == sorted(f"{1700001000 + n}.000100" for n in range(40))

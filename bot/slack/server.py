@@ -27,7 +27,9 @@ def build(settings: Settings, queue: WorkQueue | None = None):
     from ..posture import load_posture
     from .app import create_app
 
-    index = PolicyIndex(settings.data_dir, SentenceTransformerEmbedder(settings.embedding_model), chroma_url=settings.chroma_url, max_bytes=settings.max_bytes)
+    embedder = SentenceTransformerEmbedder(settings.embedding_model)
+    embedder.embed(["warm up"])  # load the model now, not while the first question waits
+    index = PolicyIndex(settings.data_dir, embedder, chroma_url=settings.chroma_url, max_bytes=settings.max_bytes)
     index.check_model()
     posture = load_posture(settings.posture_file) if settings.posture_file else None
     chat = make_chat_model(settings.llm_model) if settings.llm_model else None
