@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     slack_channel_cache_seconds: float = Field(
         300.0, ge=0, description="How long a channel's Slack Connect status (conversations.info) is trusted before it is checked again; failures are never cached."
     )
-    slack_workers: int = Field(4, ge=1, description="Threads answering Slack requests; the HTTP ack never waits for them.")
+    slack_workers: int = Field(2, ge=1, description="Threads answering Slack requests (about one per core: answering is CPU work); the HTTP ack never waits for them.")
     slack_queue_size: int = Field(
         200, ge=1, description="Slack requests waiting for a worker before new ones get 'busy, try again in a minute'."
     )

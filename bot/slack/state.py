@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 DEDUPE_TTL = 20 * 60  # Slack retries at about 1 and 5 minutes; keep ids well past the last retry
+PRUNE_EVERY = 60.0  # seconds between deletions of expired event ids (a scan; not on every event)
 
 
 class SlackState:
@@ -15,6 +16,7 @@ class SlackState:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._pruned = 0.0
         self._db().executescript(
             """
             CREATE TABLE IF NOT EXISTS seen_events (event_id TEXT PRIMARY KEY, at REAL NOT NULL);
@@ -43,7 +45,9 @@ class SlackState:
         """True the first time an event id is seen (atomically, across replicas sharing the file)."""
         now = time.time()
         db = self._db()
-        db.execute("DELETE FROM seen_events WHERE at < ?", (now - DEDUPE_TTL,))
+        if now - self._pruned > PRUNE_EVERY:
+            self._pruned = now
+            db.execute("DELETE FROM seen_events WHERE at < ?", (now - DEDUPE_TTL,))
         cur = db.execute("INSERT OR IGNORE INTO seen_events VALUES (?, ?)", (event_id, now))
         return cur.rowcount == 1
 
