@@ -26,7 +26,7 @@ from ..pipeline import EmptyIndexError, answer
 from ..posture import Posture
 from ..report import diff_versions, gap_report, render_diff, render_gaps
 from ..types import Answer
-from .blocks import answer_blocks, answer_text, help_text, home_view, text_blocks, trim
+from .blocks import answer_blocks, answer_text, help_text, home_view, section, text_blocks, trim
 from .state import SlackState
 from .text import escape, normalise
 from .work import WorkQueue
@@ -173,7 +173,7 @@ def create_app(
     def tell(req: SlackRequest, text: str) -> None:
         """A reply for the asker only where Slack allows it (commands, buttons, App Home), else in the thread."""
         if req.surface == "home":
-            client.views_publish(user_id=req.user, view={"type": "home", "blocks": text_blocks(text)})
+            client.views_publish(user_id=req.user, view={"type": "home", "blocks": [section(text)]})
         elif req.surface in ("command", "action") and req.channel:
             client.chat_postEphemeral(channel=req.channel, user=req.user, text=text)
         elif req.channel:
