@@ -84,7 +84,7 @@ def main() -> None:
             time.sleep(0.1)
     defaults = Settings()
     print(f"server: workers {args.workers or defaults.slack_workers}, queue {args.queue or defaults.slack_queue_size}; "
-          f"client and server on this machine ({os.cpu_count()} cores)")
+          f"client and server on this machine ({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f})")
     verifier = SignatureVerifier(secret)
     counter = iter(range(1, 10**9))
 
@@ -160,6 +160,7 @@ def main() -> None:
         print(f"concurrency {level:>3}: ack p50 {statistics.median(acks):6.1f} ms  p99 {pct(acks, 0.99):6.1f} ms   "
               f"mention-to-answer p50 {statistics.median(e2e) if e2e else float('nan'):7.0f} ms  p95 {pct(e2e, 0.95):7.0f} ms   "
               f"(n={len(acks)}, answered {len(e2e)}, busy {busy}, no reply {lost})")
+    print(f"load average at the end {os.getloadavg()[0]:.1f} (figures on a busy machine include waiting for a core)")
     server.send_signal(signal.SIGTERM)
     server.wait(120)
     fake.close()
