@@ -1,66 +1,47 @@
-"""The real Bolt app against a real local fake Slack Web API, with requests signed as Slack signs them."""
+"""The real Bolt app against a real local fake Slack Web API, with requests signed as Slack signs them.
+Every request's HTTP status is asserted."""
 import json
 import time
-from urllib.parse import urlencode
 
 import pytest
-from slack_bolt.request import BoltRequest
-from slack_sdk import WebClient
-from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Settings
 from bot.slack.app import create_app
+from bot.slack.work import WorkQueue
 from tests.fake_slack import BOT_USER
+from tests.fake_slack.slack_requests import FORM, SECRET, action_body, all_text, command_body, event_body, mention, signed, slack_headers
 
 pytestmark = pytest.mark.slow
-SECRET = "test-signing-secret"
-
-
-def signed(body: str, *, content_type="application/json", ts=None, secret=SECRET, retry=None) -> BoltRequest:
-    ts = str(int(ts if ts is not None else time.time()))
-    sig = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
-    headers = {"content-type": [content_type], "x-slack-request-timestamp": [ts], "x-slack-signature": [sig]}
-    if retry:
-        headers["x-slack-retry-num"] = [str(retry)]
-    return BoltRequest(body=body, headers=headers)
-
-
-def event_body(event: dict, event_id: str) -> str:
-    return json.dumps({"token": "x", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
-                       "event_id": event_id, "event_time": int(time.time()), "event": event})
-
-
-def command_body(text: str, channel="D123", user="U1") -> str:
-    return urlencode({"command": "/policy", "text": text, "channel_id": channel, "user_id": user, "team_id": "T1",
-                      "response_url": "http://127.0.0.1:9/unused", "trigger_id": "t1", "channel_name": "directmessage" if channel.startswith("D") else "general"})
 
 
 @pytest.fixture
 def make_app(fake_slack, sample_index, tmp_path):
-    def build(answer_fn=None):
+    """Build the app as production does (its own WebClient from the settings), pointed at the fake Slack."""
+    queues = []
+
+    def build(answer_fn=None, index=None, **settings_kw):
         settings = Settings(data_dir=tmp_path / "slack-data", slack_signing_secret=SECRET, slack_bot_token="xoxb-test",
-                            slack_api_url=fake_slack.url)
-        client = WebClient(token="xoxb-test", base_url=fake_slack.url)
+                            slack_api_url=fake_slack.url, slack_file_hosts=[fake_slack.origin], **settings_kw)
+        queue = WorkQueue(settings.slack_workers, settings.slack_queue_size)
+        queues.append(queue)
         extra = {"answer_fn": answer_fn} if answer_fn else {}
-        return create_app(settings, index=sample_index, client=client, **extra)
-    return build
+        return create_app(settings, index=index or sample_index, queue=queue, **extra)
+
+    yield build
+    for q in queues:
+        q.drain(10)
 
 
-def mention(text, ts="1700000000.000100", channel="C1", user="U1", thread_ts=None):
-    ev = {"type": "app_mention", "user": user, "text": f"<@{BOT_USER}> {text}", "ts": ts, "channel": channel, "channel_type": "channel"}
-    if thread_ts:
-        ev["thread_ts"] = thread_ts
-    return ev
-
-
-def all_text(msg: dict) -> str:
-    return json.dumps(msg.get("blocks", [])) + msg.get("text", "")
+def ok(app, body: str, **kw):
+    """Dispatch a signed request and check Slack got a 200 (anything else makes Slack retry or show an error)."""
+    resp = app.dispatch(signed(body, **kw))
+    assert resp.status == 200, (resp.status, resp.body)
+    return resp
 
 
 def test_mention_answers_in_thread_with_quote_and_page(make_app, fake_slack):
     app = make_app()
-    resp = app.dispatch(signed(event_body(mention("does our policy require MFA on email?"), "Ev1")))
-    assert resp.status == 200
+    ok(app, event_body(mention("does our policy require MFA on email?"), "Ev1"))
     msg = fake_slack.wait_for("chat.postMessage")[0]
     assert msg["thread_ts"] == "1700000000.000100" and msg["channel"] == "C1"
     quotes = [b for b in msg["blocks"] if b["type"] == "section" and b["text"]["text"].startswith("> ")]
@@ -74,13 +55,13 @@ def test_mention_answers_in_thread_with_quote_and_page(make_app, fake_slack):
 def test_retried_event_answered_once_and_new_retry_processed(make_app, fake_slack):
     app = make_app()
     body = event_body(mention("what is the ransomware sublimit?"), "Ev2")
-    assert app.dispatch(signed(body)).status == 200
-    assert app.dispatch(signed(body, retry=1)).status == 200
+    ok(app, body)
+    ok(app, body, retry=1)
     fake_slack.wait_for("chat.postMessage")
     time.sleep(0.5)
     assert len(fake_slack.requests("chat.postMessage")) == 1
     # a retry whose first delivery never arrived is still answered
-    app.dispatch(signed(event_body(mention("what is the retention?", ts="1700000001.000100"), "Ev3"), retry=1))
+    ok(app, event_body(mention("what is the retention?", ts="1700000001.000100"), "Ev3"), retry=1)
     fake_slack.wait_for("chat.postMessage", 2)
 
 
@@ -96,21 +77,21 @@ def test_bad_signature_and_stale_timestamp_rejected(make_app, fake_slack):
 def test_dm_and_thread_follow_up_without_mention(make_app, fake_slack):
     app = make_app()
     dm = {"type": "message", "user": "U1", "text": "how soon must we notify the insurer of a breach?", "ts": "1700000002.000100", "channel": "D1", "channel_type": "im"}
-    app.dispatch(signed(event_body(dm, "Ev5")))
+    ok(app, event_body(dm, "Ev5"))
     msg = fake_slack.wait_for("chat.postMessage")[0]
     assert msg["channel"] == "D1" and "p. 10" in all_text(msg)
-    app.dispatch(signed(event_body(mention("what is the ransomware sublimit?", ts="1700000003.000100"), "Ev6")))
+    ok(app, event_body(mention("what is the ransomware sublimit?", ts="1700000003.000100"), "Ev6"))
     fake_slack.wait_for("chat.postMessage", 2)
     follow = {"type": "message", "user": "U1", "text": "and is there coinsurance?", "ts": "1700000004.000100",
               "thread_ts": "1700000003.000100", "channel": "C1", "channel_type": "channel"}
-    app.dispatch(signed(event_body(follow, "Ev7")))
+    ok(app, event_body(follow, "Ev7"))
     third = fake_slack.wait_for("chat.postMessage", 3)[2]
     assert third["thread_ts"] == "1700000003.000100" and "30%" in all_text(third)
     # the message event Slack also sends for a mention is skipped; other bots are ignored
     dup = {"type": "message", "user": "U1", "text": f"<@{BOT_USER}> hi", "ts": "1700000005.000100", "channel": "C1", "channel_type": "channel"}
-    app.dispatch(signed(event_body(dup, "Ev8")))
+    ok(app, event_body(dup, "Ev8"))
     botmsg = {**dm, "bot_id": "B2", "ts": "1700000006.000100"}
-    app.dispatch(signed(event_body(botmsg, "Ev9")))
+    ok(app, event_body(botmsg, "Ev9"))
     time.sleep(0.5)
     assert len(fake_slack.requests("chat.postMessage")) == 3
 
@@ -120,7 +101,7 @@ def test_pipeline_exception_posts_error_in_thread(make_app, fake_slack, caplog):
         raise RuntimeError("index exploded")
 
     app = make_app(answer_fn=boom)
-    app.dispatch(signed(event_body(mention("mfa?", ts="1700000010.000100"), "Ev10")))
+    ok(app, event_body(mention("mfa?", ts="1700000010.000100"), "Ev10"))
     msg = fake_slack.wait_for("chat.postMessage")[0]
     assert msg["thread_ts"] == "1700000010.000100" and "error ref" in msg["text"]
     assert "index exploded" not in msg["text"] and "xoxb" not in msg["text"]
@@ -134,31 +115,31 @@ def test_pipeline_exception_posts_error_in_thread(make_app, fake_slack, caplog):
 def test_slack_connect_channel_declined(make_app, fake_slack):
     fake_slack.channels["CEXT"] = {"is_ext_shared": True}
     app = make_app()
-    app.dispatch(signed(event_body(mention("mfa?", channel="CEXT", ts="1700000011.000100"), "Ev11")))
+    ok(app, event_body(mention("mfa?", channel="CEXT", ts="1700000011.000100"), "Ev11"))
     msg = fake_slack.wait_for("chat.postMessage")[0]
     assert "shared with another organisation" in msg["text"]
 
 
 def test_policy_commands(make_app, fake_slack):
     app = make_app()
-    r = app.dispatch(signed(command_body("ask what is the retention per claim?"), content_type="application/x-www-form-urlencoded"))
+    r = ok(app, command_body("ask what is the retention per claim?"), content_type=FORM)
     assert r.status == 200 and "Reading the policy" in r.body
     msg = fake_slack.wait_for("chat.postMessage")[0]
     assert "$25,000" in all_text(msg)
     for sub, needle in (("help", "/policy ask"), ("docs", "northwind"), ("status", "PolicyBot is up")):
-        app.dispatch(signed(command_body(sub), content_type="application/x-www-form-urlencoded"))
+        ok(app, command_body(sub), content_type=FORM)
         eph = fake_slack.wait_for("chat.postEphemeral", 1)
         deadline = time.time() + 10
         while not any(needle in e["text"] for e in fake_slack.requests("chat.postEphemeral")) and time.time() < deadline:
             time.sleep(0.05)
         assert any(needle in e["text"] for e in fake_slack.requests("chat.postEphemeral")), sub
-    app.dispatch(signed(command_body("gaps"), content_type="application/x-www-form-urlencoded"))
-    app.dispatch(signed(command_body("diff"), content_type="application/x-www-form-urlencoded"))
+    ok(app, command_body("gaps"), content_type=FORM)
+    ok(app, command_body("diff"), content_type=FORM)
     posts = fake_slack.wait_for("chat.postMessage", 3)
     text = " ".join(all_text(p) for p in posts)
     assert "Renewal checklist" in text and "$500,000" in text and "$250,000" in text
     # gaps are private: refused in a channel
-    app.dispatch(signed(command_body("gaps", channel="C1"), content_type="application/x-www-form-urlencoded"))
+    ok(app, command_body("gaps", channel="C1"), content_type=FORM)
     deadline = time.time() + 10
     while not any("only send it in a DM" in e["text"] for e in fake_slack.requests("chat.postEphemeral")) and time.time() < deadline:
         time.sleep(0.05)
@@ -167,7 +148,7 @@ def test_policy_commands(make_app, fake_slack):
 
 def test_app_home_published(make_app, fake_slack):
     app = make_app()
-    app.dispatch(signed(event_body({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"}, "Ev12")))
+    ok(app, event_body({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"}, "Ev12"))
     view = fake_slack.wait_for("views.publish")[0]["view"]
     text = json.dumps(view)
     assert view["type"] == "home" and "northwind" in text and "not confirmed" in text
@@ -175,16 +156,13 @@ def test_app_home_published(make_app, fake_slack):
 
 def test_feedback_recorded_and_full_clause_shown(make_app, fake_slack, tmp_path):
     app = make_app()
-    app.dispatch(signed(event_body(mention("does our policy require MFA on email?", ts="1700000020.000100"), "Ev13")))
+    ok(app, event_body(mention("does our policy require MFA on email?", ts="1700000020.000100"), "Ev13"))
     msg = fake_slack.wait_for("chat.postMessage")[0]
     actions = [b for b in msg["blocks"] if b["type"] == "actions"][0]["elements"]
     helpful = next(e for e in actions if e["action_id"] == "feedback_helpful")
     show = next(e for e in actions if e["action_id"] == "show_clause")
     for el in (helpful, show):
-        payload = {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "api_app_id": "A1",
-                   "channel": {"id": "C1"}, "message": {"ts": "1700000021.000100", "thread_ts": "1700000020.000100"},
-                   "actions": [{**el, "block_id": "b1", "type": "button"}], "trigger_id": "t", "container": {"type": "message"}}
-        assert app.dispatch(signed(urlencode({"payload": json.dumps(payload)}), content_type="application/x-www-form-urlencoded")).status == 200
+        ok(app, action_body(el), content_type=FORM)
     posts = fake_slack.wait_for("chat.postMessage", 2)
     assert "Multi-Factor Authentication" in posts[1]["text"] and "```" in posts[1]["text"]
     assert "feedback was recorded" in fake_slack.wait_for("chat.postEphemeral")[0]["text"]
@@ -200,14 +178,12 @@ def test_upload_flow(make_app, fake_slack, sample_pdfs, tmp_path, minilm):
 
     ix = PolicyIndex(tmp_path / "upload-index", minilm)
     ix.ingest_file(sample_pdfs["2025"], policy="northwind", version="2025")
-    settings = Settings(data_dir=tmp_path / "up", slack_signing_secret=SECRET, slack_bot_token="xoxb-test",
-                        slack_api_url=fake_slack.url, slack_uploaders=["UADMIN"])
-    app = create_app(settings, index=ix, client=WebClient(token="xoxb-test", base_url=fake_slack.url))
+    app = make_app(index=ix, slack_uploaders="UADMIN")  # as the README's `export POLICYBOT_SLACK_UPLOADERS=…`
 
     def upload(user, f, eid, ts):
         ev = {"type": "message", "subtype": "file_share", "user": user, "text": "northwind renewal", "ts": ts,
               "channel": "D9", "channel_type": "im", "files": [f]}
-        app.dispatch(signed(event_body(ev, eid)))
+        ok(app, event_body(ev, eid))
 
     upload("UOTHER", fake_slack.file_object("F0", "renewal.pdf", sample_pdfs["2026"].read_bytes()), "Eu0", "1700000030.000100")
     assert "only the configured policy uploaders" in fake_slack.wait_for("chat.postMessage")[0]["text"]
@@ -223,7 +199,7 @@ def test_upload_flow(make_app, fake_slack, sample_pdfs, tmp_path, minilm):
     assert "$500,000 → $250,000" in summary
     dl = fake_slack.requests("/files/F3")[0]
     assert dl["authorization"] == "Bearer xoxb-test"
-    app.dispatch(signed(event_body(mention("what is the ransomware sublimit?", ts="1700000034.000100", channel="D9"), "Eu4")))
+    ok(app, event_body(mention("what is the ransomware sublimit?", ts="1700000034.000100", channel="D9"), "Eu4"))
     ans = fake_slack.wait_for("chat.postMessage", 5)[4]
     assert "$250,000" in all_text(ans) and "$500,000" not in all_text(ans)
 
@@ -232,23 +208,19 @@ def test_uploads_off_until_configured(make_app, fake_slack, sample_pdfs):
     app = make_app()
     ev = {"type": "message", "subtype": "file_share", "user": "U1", "text": "", "ts": "1700000040.000100", "channel": "D1",
           "channel_type": "im", "files": [fake_slack.file_object("F9", "p.pdf", sample_pdfs["2026"].read_bytes())]}
-    app.dispatch(signed(event_body(ev, "Eo1")))
+    ok(app, event_body(ev, "Eo1"))
     assert "POLICYBOT_SLACK_UPLOADERS" in fake_slack.wait_for("chat.postMessage")[0]["text"]
 
 
 def test_socket_mode_request_path(make_app, fake_slack):
     app = make_app()
     body = json.loads(event_body(mention("what is the waiting period for business interruption?", ts="1700000050.000100"), "Es1"))
+    from slack_bolt.request import BoltRequest
+
     resp = app.dispatch(BoltRequest(body=body, mode="socket_mode"))
     assert resp.status == 200
     msg = fake_slack.wait_for("chat.postMessage")[0]
     assert "12 hours" in all_text(msg)
-
-
-def slack_headers(body: str, secret=SECRET, ts=None) -> dict:
-    ts = str(int(ts if ts is not None else time.time()))
-    return {"Content-Type": "application/json", "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)}
 
 
 def test_http_mode_under_uvicorn(make_app, fake_slack):
@@ -256,7 +228,7 @@ def test_http_mode_under_uvicorn(make_app, fake_slack):
     from bot.slack.server import http_asgi
     from tests.http_server import ServerThread
 
-    srv = ServerThread(http_asgi(make_app()))
+    srv = ServerThread(http_asgi(make_app(), signing_secret=SECRET))
     try:
         body = event_body(mention("what is the ransomware sublimit?", ts="1700000060.000100"), "Eh1")
         assert srv.post(body, slack_headers(body, secret="nope"))[0] == 401

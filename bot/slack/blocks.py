@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..types import Answer
+from .text import escape as _esc
 
 MAX_BLOCKS = 50
 MAX_TEXT = 3000
@@ -9,11 +10,14 @@ MAX_MESSAGE = 3500  # fallback `text` is cut well under Slack's 40k; it is what 
 
 
 def trim(text: str, limit: int = MAX_TEXT) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Cut to `limit` characters with a visible "…", never inside an `&amp;`-style escape."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    amp = cut.rfind("&", max(0, len(cut) - 5))
+    if amp >= 0 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut.rstrip() + "…"
 
 
 def section(text: str) -> dict:
@@ -64,13 +68,13 @@ def fit(blocks: list[dict], tail: list[dict]) -> list[dict]:
 def answer_text(a: Answer) -> str:
     """Plain-text fallback for notifications and clients without blocks."""
     parts = [a.summary] + [f"“{c.quote}” ({c.label()})" for c in a.citations]
-    return trim("\n".join(parts), MAX_MESSAGE)
+    return trim(_esc("\n".join(parts)), MAX_MESSAGE)
 
 
 def text_blocks(markdown: str) -> list[dict]:
-    """Long Markdown (reports) split into section blocks on line boundaries."""
+    """Long Markdown (reports, quoting document text) escaped and split into section blocks on line boundaries."""
     chunks, cur = [], ""
-    for line in markdown.replace("**", "*").split("\n"):
+    for line in _esc(markdown.replace("**", "*")).split("\n"):
         if line.startswith("#"):
             line = "*" + line.lstrip("#").strip() + "*"
         if len(cur) + len(line) + 1 > MAX_TEXT - 10:
@@ -82,21 +86,29 @@ def text_blocks(markdown: str) -> list[dict]:
     return fit([section(c) for c in chunks if c.strip()], [])
 
 
-HELP = """*PolicyBot* answers questions about your cyber-insurance policy with the exact clauses quoted.
-• Mention me in a channel or DM me: _does our policy require MFA on email?_ — follow-up questions in the thread need no mention.
-• `/policy ask <question>` · `/policy gaps` (DM only) · `/policy docs` · `/policy diff [policy]` · `/policy status` · `/policy help`
-• Upload a policy PDF in a DM (allowed uploaders only) to index it as a new version; add the policy name in the message, e.g. `northwind`."""
+def help_text(usages: list[str]) -> str:
+    """The help message; `usages` are the /policy subcommands' usage lines (e.g. "ask <question>")."""
+    commands = " · ".join(f"`/policy {_esc(u)}`" for u in usages)
+    return (
+        "*PolicyBot* answers questions about your cyber-insurance policy with the exact clauses quoted.\n"
+        "• Mention me in a channel or DM me: _does our policy require MFA on email?_ — follow-up questions in the thread need no mention.\n"
+        f"• {commands}\n"
+        "• Upload a policy PDF in a DM (allowed uploaders only) to index it as a new version; add the policy name in the message, e.g. `northwind`."
+    )
 
 
-def home_view(docs, counts: dict[str, int]) -> dict:
+HELP = help_text(["ask <question>", "gaps (DM only)", "docs", "diff [policy]", "status", "help"])
+
+
+def home_view(docs, counts: dict[str, int], help: str = HELP) -> dict:
     blocks = [section("*PolicyBot* — your cyber-insurance policy, quoted and checked.")]
     policies = [d for d in docs if d.kind == "policy"]
     if not policies:
         blocks.append(section("No policy indexed yet. An allowed uploader can DM me the policy PDF."))
     for d in policies:
-        blocks.append(section(f"*{_esc(d.policy)}* {d.version} — {d.status} · {_esc(d.file_name)} · {d.pages} pages · indexed {d.ingested_at}"))
+        blocks.append(section(f"*{_esc(d.policy)}* {_esc(d.version)} — {d.status} · {_esc(d.file_name)} · {d.pages} pages · indexed {d.ingested_at}"))
     if counts:
         summary = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(counts.items()))
-        blocks.append(section(f"*Gap summary* (required controls by status): {summary}"))
-    blocks.append(context(HELP.split("\n", 1)[1]))
+        blocks.append(section(f"*Gap summary* (required controls by status): {_esc(summary)}"))
+    blocks.append(context(help.split("\n", 1)[1]))
     return {"type": "home", "blocks": fit(blocks, [])}
