@@ -1,6 +1,8 @@
 """Block Kit rendering of answers, reports and the App Home, within Slack's limits."""
 from __future__ import annotations
 
+from ingestion.injection import FLAGGED_MARKER
+
 from ..types import Answer
 from .text import escape as _esc
 
@@ -42,7 +44,8 @@ def answer_blocks(a: Answer, answer_id: int | None = None) -> list[dict]:
     if a.related:
         blocks.append(section("*Related clauses you should know*"))
         for r in a.related:
-            blocks.append(context(f"_{r.clause_type}_ · “{_esc(trim(r.quote, 300))}” — {_esc(r.label())}"))
+            warn = f"*{FLAGGED_MARKER}* " if r.flagged else ""
+            blocks.append(context(f"{warn}_{r.clause_type}_ · “{_esc(trim(r.quote, 300))}” — {_esc(r.label())}"))
     for n in a.notes:
         blocks.append(context(_esc(n)))
     buttons = []
