@@ -29,11 +29,15 @@ def _settings(data_dir: Optional[Path]) -> Settings:
     return s
 
 
-def _index(s: Settings):
-    from vectorstore.embedder import SentenceTransformerEmbedder
+def _index(s: Settings, *, queries_only: bool = False):
+    """The index, with the embedder `embedding_backend` picks: a command that only embeds
+    questions (`queries_only`) gets the ONNX model under `auto`, which starts in a fraction of
+    torch's time; this process exits after one command, so the embedder favours a fast start."""
+    from vectorstore.embedder import make_embedder
     from vectorstore.index import PolicyIndex
 
-    return PolicyIndex(s.data_dir, SentenceTransformerEmbedder(s.embedding_model), chroma_url=s.chroma_url, max_bytes=s.max_bytes)
+    emb = make_embedder(s.embedding_model, s.embedding_backend, queries_only=queries_only, one_shot=True)
+    return PolicyIndex(s.data_dir, emb, chroma_url=s.chroma_url, max_bytes=s.max_bytes)
 
 
 def _fail(msg: str, code: int = 1):
@@ -43,6 +47,16 @@ def _fail(msg: str, code: int = 1):
 
 def _progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True)
+
+
+def _tracker(prog: Progress, description: str):
+    """A new bar in `prog` and the `(done, total, name)` callback that moves it."""
+    task = prog.add_task(description, total=None)
+
+    def cb(done: int, total: int, name: str) -> None:
+        prog.update(task, description=name, completed=done, total=total)
+
+    return task, cb
 
 
 def _guard(fn):
@@ -83,11 +97,7 @@ def ingest(
     failed = 0
     with _progress() as prog:
         for p in paths:
-            task = prog.add_task(f"{p.name}", total=None)
-
-            def cb(done, total, _name, task=task):
-                prog.update(task, completed=done, total=total)
-
+            task, cb = _tracker(prog, p.name)
             try:
                 r = ix.ingest_file(p, policy=policy, version=version, effective_date=effective_date, progress=cb)
             except IngestError as exc:
@@ -105,7 +115,7 @@ def ingest(
             for w in r.warnings:
                 err.print(f"[yellow]warning:[/] {r.file_name}: {w}")
         if guidance:
-            ix.ingest_guidance()
+            ix.ingest_guidance(progress=_tracker(prog, "control guidance")[1])
     if failed:
         raise typer.Exit(1)
 
@@ -114,7 +124,7 @@ def ingest(
 @_guard
 def docs(data_dir: Optional[Path] = DataDir, json_out: bool = typer.Option(False, "--json")):
     """List indexed documents and versions."""
-    ix = _index(_settings(data_dir))
+    ix = _index(_settings(data_dir), queries_only=True)
     rows = [d for d in ix.documents() if d.kind == "policy"]
     if json_out:
         out.print_json(json.dumps([d.__dict__ for d in rows]))
@@ -150,7 +160,7 @@ def search(
     data_dir: Optional[Path] = DataDir,
 ):
     """Search clauses (hybrid dense + BM25)."""
-    ix = _index(_settings(data_dir))
+    ix = _index(_settings(data_dir), queries_only=True)
     hits = ix.search(question, k=k, policy=policy, version=version, kind=kind, clause_types=clause_type, include_superseded=all_versions)
     if json_out:
         sys.stdout.write(json.dumps([hit_json(h) for h in hits], indent=2, ensure_ascii=False) + "\n")
@@ -170,8 +180,7 @@ def reindex(all_files: bool = typer.Option(False, "--all", help="Re-read and re-
     s = _settings(data_dir)
     ix = _index(s)  # opening does not check the model; reindex drops the old collection first
     with _progress() as prog:
-        task = prog.add_task("re-embedding", total=None)
-        n = ix.reindex(all_files=all_files, progress=lambda d, t, name: prog.update(task, description=name, completed=d, total=t))
+        n = ix.reindex(all_files=all_files, progress=_tracker(prog, "re-embedding")[1])
     out.print(f"Rebuilt {n} documents with {s.embedding_model}.")
 
 
@@ -223,7 +232,7 @@ def ask(
 
     s = _settings(data_dir)
     pst = _posture(s, posture)
-    a = answer(question, index=_index(s), policy=policy, posture=pst, chat_model=_chat(s), k=s.top_k)
+    a = answer(question, index=_index(s, queries_only=True), policy=policy, posture=pst, chat_model=_chat(s), k=s.top_k)
     if json_out:
         sys.stdout.write(json.dumps(a.to_json(), indent=2, ensure_ascii=False) + "\n")
     else:
@@ -245,7 +254,7 @@ def gaps(
     if fmt not in ("md", "csv", "json"):
         _fail("--format must be md, csv or json")
     s = _settings(data_dir)
-    ix = _index(s)
+    ix = _index(s, queries_only=True)
     policy = policy or _only_policy(ix)
     text = render_gaps(gap_report(ix, policy, _posture(s, posture)), fmt)
     if out_file:
@@ -278,7 +287,7 @@ def diff(
     """What changed between two versions of a policy."""
     from .report import diff_versions, render_diff
 
-    ix = _index(_settings(data_dir))
+    ix = _index(_settings(data_dir), queries_only=True)
     policy = policy or _only_policy(ix)
     v1, v2, changes = diff_versions(ix, policy, from_v, to_v)
     sys.stdout.write(render_diff(policy, v1, v2, changes, fmt))
@@ -317,7 +326,8 @@ def eval_cmd(
     from .evaluation import render_report, run_eval
 
     s = _settings(data_dir or Path(".policybot-eval"))
-    report = run_eval(golden, corpus, _index(s))
+    with _progress() as prog:
+        report = run_eval(golden, corpus, _index(s), progress=_tracker(prog, "evaluation")[1])
     sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n" if json_out else render_report(report))
 
 
@@ -332,10 +342,13 @@ def demo(data_dir: Optional[Path] = typer.Option(None, "--data-dir", envvar="POL
     s = _settings(data_dir or Path(".policybot-demo"))
     ix = _index(s)
     pdfs = sample_pdfs(s.data_dir / "samples")
-    for ed in ("2025", "2026"):
-        r = ix.ingest_file(pdfs[ed], policy="northwind", version=ed, effective_date=f"{ed}-03-01")
-        out.print(f"[green]✓[/] {r.file_name}: {r.status} as northwind {r.version} ({r.pages} pages, {r.chunks} clauses)")
-    n = len(ix.ingest_guidance())
+    with _progress() as prog:
+        for ed in ("2025", "2026"):
+            task, cb = _tracker(prog, pdfs[ed].name)
+            r = ix.ingest_file(pdfs[ed], policy="northwind", version=ed, effective_date=f"{ed}-03-01", progress=cb)
+            prog.remove_task(task)
+            out.print(f"[green]✓[/] {r.file_name}: {r.status} as northwind {r.version} ({r.pages} pages, {r.chunks} clauses)")
+        n = len(ix.ingest_guidance(progress=_tracker(prog, "control guidance")[1]))
     out.print(f"[green]✓[/] {n} control-guidance documents indexed in {s.data_dir}\n")
     for q in ("Does our policy require MFA on email?", "What is the ransomware sublimit?",
               "How soon must we notify the insurer of a breach?", "Does the policy cover earthquake damage to our office?"):

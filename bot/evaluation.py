@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from ingestion.readers import read_document
-from vectorstore.index import PolicyIndex
+from vectorstore.index import PolicyIndex, Progress
 
 from .pipeline import answer
 from .samples import sample_pdfs
@@ -55,11 +55,13 @@ def load_golden(path: str | Path) -> Golden:
     return Golden.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
 
 
-def index_golden_documents(golden: Golden, corpus_dir: Path, index: PolicyIndex) -> list[str]:
+def index_golden_documents(golden: Golden, corpus_dir: Path, index: PolicyIndex, progress: Progress | None = None) -> list[str]:
     """Index what the golden set needs; returns the corpus files that were missing (their questions are skipped)."""
     missing = []
     samples = sample_pdfs(index.data_dir / "samples")
-    for d in golden.documents:
+    for i, d in enumerate(golden.documents):
+        if progress:
+            progress(i, len(golden.documents), f"indexing {d.policy}")
         path = samples[d.sample] if d.sample else corpus_dir / d.corpus
         if not path.exists():
             missing.append(str(path))
@@ -68,11 +70,12 @@ def index_golden_documents(golden: Golden, corpus_dir: Path, index: PolicyIndex)
     return missing
 
 
-def run_eval(golden_path: str | Path, corpus_dir: str | Path, index: PolicyIndex) -> dict:
-    """Score every golden question; returns the figures as a dict (see `render_report`)."""
+def run_eval(golden_path: str | Path, corpus_dir: str | Path, index: PolicyIndex, progress: Progress | None = None) -> dict:
+    """Score every golden question; returns the figures as a dict (see `render_report`).
+    `progress` hears of each document indexed and each question answered."""
     golden = load_golden(golden_path)
     corpus_dir = Path(corpus_dir)
-    missing = index_golden_documents(golden, corpus_dir, index)
+    missing = index_golden_documents(golden, corpus_dir, index, progress)
     available = set(index.policies())
     questions = [q for q in golden.questions if q.policy in available]
     doc_text: dict[str, str] = {}
@@ -90,7 +93,9 @@ def run_eval(golden_path: str | Path, corpus_dir: str | Path, index: PolicyIndex
     for pol in dict.fromkeys(q.policy for q in questions):  # warm the model and each policy's lexical index
         answer("warm-up question about notice", index=index, policy=pol)
     rows, latencies = [], []
-    for g in questions:
+    for i, g in enumerate(questions):
+        if progress:
+            progress(i, len(questions), "answering")
         t = time.perf_counter()
         a = answer(g.q, index=index, policy=g.policy)
         latencies.append((time.perf_counter() - t) * 1000)
