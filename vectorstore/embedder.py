@@ -23,7 +23,7 @@ ONNX_MODEL_BYTES = 22_928_619
 # 0.9954 / p1 0.9987 / mean 0.9994, questions min 0.9992; an ONNX question on torch-built vectors
 # keeps 98.3 % of the torch question's top 5 (top 1 the same in 95 %, the rest near-ties). Distinct
 # chunks sit far further apart (nearest other chunk: cosine 0.77 at the median), so 0.99 leaves room
-# for another CPU's int8 kernels while any real model change (a different export) falls well below it.
+# for another CPU's int8 kernels, while a different model (an unrelated vector space) falls far below it.
 ONNX_MIN_COSINE = 0.99
 
 
