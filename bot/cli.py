@@ -32,11 +32,11 @@ def _settings(data_dir: Optional[Path]) -> Settings:
 def _index(s: Settings, *, queries_only: bool = False):
     """The index, with the embedder `embedding_backend` picks: a command that only embeds
     questions (`queries_only`) gets the ONNX model under `auto`, which starts in a fraction of
-    torch's time; this process exits after one command, so the embedder favours a fast start."""
+    torch's time, and favours a fast start over batch speed (it embeds one question and exits)."""
     from vectorstore.embedder import make_embedder
     from vectorstore.index import PolicyIndex
 
-    emb = make_embedder(s.embedding_model, s.embedding_backend, queries_only=queries_only, one_shot=True)
+    emb = make_embedder(s.embedding_model, s.embedding_backend, queries_only=queries_only, one_shot=queries_only)
     return PolicyIndex(s.data_dir, emb, chroma_url=s.chroma_url, max_bytes=s.max_bytes)
 
 
