@@ -8,8 +8,6 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from .config import Settings
 
@@ -45,11 +43,13 @@ def _fail(msg: str, code: int = 1):
     raise typer.Exit(code)
 
 
-def _progress() -> Progress:
+def _progress():
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True)
 
 
-def _tracker(prog: Progress, description: str):
+def _tracker(prog, description: str):
     """A new bar in `prog` and the `(done, total, name)` callback that moves it."""
     task = prog.add_task(description, total=None)
 
@@ -132,6 +132,8 @@ def docs(data_dir: Optional[Path] = DataDir, json_out: bool = typer.Option(False
     if not rows:
         out.print("No policies indexed yet. Add one with `policybot ingest FILE.pdf --policy NAME`.")
         return
+    from rich.table import Table
+
     t = Table("policy", "version", "status", "file", "pages", "clauses", "effective", "ingested")
     for d in rows:
         t.add_row(d.policy, d.version, d.status, d.file_name, str(d.pages), str(d.chunks), d.effective_date or "—", f"{d.ingested_at} {d.ingested_by}")
