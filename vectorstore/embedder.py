@@ -143,9 +143,9 @@ class OnnxEmbedder:
 
     backend = "onnx"
 
-    def __init__(self, *, batch_size: int = 32, threads: int | None = None, optimize: bool = True,
+    def __init__(self, name: str = DEFAULT_MODEL, *, batch_size: int = 32, threads: int | None = None, optimize: bool = True,
                  model_path: str | None = None, tokenizer_path: str | None = None) -> None:
-        self.name = DEFAULT_MODEL
+        self.name = name  # the torch model's name as configured: the collection accepts either
         self.batch_size = batch_size
         self.threads = threads
         self.optimize = optimize
@@ -265,7 +265,7 @@ def make_embedder(model: str = DEFAULT_MODEL, backend: str = "auto", *, queries_
     if backend == "onnx" or (backend == "auto" and queries_only):
         why = onnx_unavailable(model)
         if why is None:
-            return OnnxEmbedder(optimize=not one_shot, threads=1 if one_shot else None)
+            return OnnxEmbedder(model, optimize=not one_shot, threads=1 if one_shot else None)
         if backend == "onnx":
             raise ValueError(f"embedding backend 'onnx' cannot be used: {why}")
     return SentenceTransformerEmbedder(model)
