@@ -19,7 +19,8 @@ ONNX_MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f
 ONNX_MODEL_BYTES = 22_928_619
 # The lowest cosine between the ONNX and the torch vector of one text at which the two may share a
 # collection (the ONNX embedder then carries the torch model's name). Measured by
-# benchmarks/embedder_agreement.py on 2,000 chunks of 13 real policies and 300 questions: chunks min
+# benchmarks/embedder_agreement.py on 2,000 chunks of 14 documents (12 specimen wordings, the sample
+# policy's two editions) and 300 questions: chunks min
 # 0.9954 / p1 0.9987 / mean 0.9994, questions min 0.9992; an ONNX question on torch-built vectors
 # keeps 98.3 % of the torch question's top 5 (top 1 the same in 95 %, the rest near-ties). Distinct
 # chunks sit far further apart (nearest other chunk: cosine 0.77 at the median), so 0.99 leaves room
@@ -137,8 +138,8 @@ class OnnxEmbedder:
     its vectors stand in for `SentenceTransformerEmbedder`'s (it carries the same `name`;
     the agreement is measured in benchmarks/embedder_agreement.py and tests/test_embedder_onnx.py).
 
-    `optimize=False` skips onnxruntime's graph optimisation: ~0.3 s less to load, slower per
-    batch; right for a process that embeds one question and exits.
+    `optimize=False` skips onnxruntime's graph optimisation: ~0.2 s less CPU to load, ~25 ms
+    more per question; right for a process that embeds a question or two and exits.
     """
 
     backend = "onnx"
