@@ -8,8 +8,6 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from .config import Settings
 
@@ -29,11 +27,15 @@ def _settings(data_dir: Optional[Path]) -> Settings:
     return s
 
 
-def _index(s: Settings):
-    from vectorstore.embedder import SentenceTransformerEmbedder
+def _index(s: Settings, *, queries_only: bool = False):
+    """The index, with the embedder `embedding_backend` picks: a command that only embeds
+    questions (`queries_only`) gets the ONNX model under `auto`, which starts in a fraction of
+    torch's time, and favours a fast start over batch speed (it embeds one question and exits)."""
+    from vectorstore.embedder import make_embedder
     from vectorstore.index import PolicyIndex
 
-    return PolicyIndex(s.data_dir, SentenceTransformerEmbedder(s.embedding_model), chroma_url=s.chroma_url, max_bytes=s.max_bytes)
+    emb = make_embedder(s.embedding_model, s.embedding_backend, queries_only=queries_only, one_shot=queries_only)
+    return PolicyIndex(s.data_dir, emb, chroma_url=s.chroma_url, max_bytes=s.max_bytes)
 
 
 def _fail(msg: str, code: int = 1):
@@ -41,8 +43,20 @@ def _fail(msg: str, code: int = 1):
     raise typer.Exit(code)
 
 
-def _progress() -> Progress:
+def _progress():
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True)
+
+
+def _tracker(prog, description: str):
+    """A new bar in `prog` and the `(done, total, name)` callback that moves it."""
+    task = prog.add_task(description, total=None)
+
+    def cb(done: int, total: int, name: str) -> None:
+        prog.update(task, description=name, completed=done, total=total)
+
+    return task, cb
 
 
 def _guard(fn):
@@ -83,11 +97,7 @@ def ingest(
     failed = 0
     with _progress() as prog:
         for p in paths:
-            task = prog.add_task(f"{p.name}", total=None)
-
-            def cb(done, total, _name, task=task):
-                prog.update(task, completed=done, total=total)
-
+            task, cb = _tracker(prog, p.name)
             try:
                 r = ix.ingest_file(p, policy=policy, version=version, effective_date=effective_date, progress=cb)
             except IngestError as exc:
@@ -105,7 +115,7 @@ def ingest(
             for w in r.warnings:
                 err.print(f"[yellow]warning:[/] {r.file_name}: {w}")
         if guidance:
-            ix.ingest_guidance()
+            ix.ingest_guidance(progress=_tracker(prog, "control guidance")[1])
     if failed:
         raise typer.Exit(1)
 
@@ -114,7 +124,7 @@ def ingest(
 @_guard
 def docs(data_dir: Optional[Path] = DataDir, json_out: bool = typer.Option(False, "--json")):
     """List indexed documents and versions."""
-    ix = _index(_settings(data_dir))
+    ix = _index(_settings(data_dir), queries_only=True)
     rows = [d for d in ix.documents() if d.kind == "policy"]
     if json_out:
         out.print_json(json.dumps([d.__dict__ for d in rows]))
@@ -122,6 +132,8 @@ def docs(data_dir: Optional[Path] = DataDir, json_out: bool = typer.Option(False
     if not rows:
         out.print("No policies indexed yet. Add one with `policybot ingest FILE.pdf --policy NAME`.")
         return
+    from rich.table import Table
+
     t = Table("policy", "version", "status", "file", "pages", "clauses", "effective", "ingested")
     for d in rows:
         t.add_row(d.policy, d.version, d.status, d.file_name, str(d.pages), str(d.chunks), d.effective_date or "—", f"{d.ingested_at} {d.ingested_by}")
@@ -150,7 +162,7 @@ def search(
     data_dir: Optional[Path] = DataDir,
 ):
     """Search clauses (hybrid dense + BM25)."""
-    ix = _index(_settings(data_dir))
+    ix = _index(_settings(data_dir), queries_only=True)
     hits = ix.search(question, k=k, policy=policy, version=version, kind=kind, clause_types=clause_type, include_superseded=all_versions)
     if json_out:
         sys.stdout.write(json.dumps([hit_json(h) for h in hits], indent=2, ensure_ascii=False) + "\n")
@@ -170,8 +182,7 @@ def reindex(all_files: bool = typer.Option(False, "--all", help="Re-read and re-
     s = _settings(data_dir)
     ix = _index(s)  # opening does not check the model; reindex drops the old collection first
     with _progress() as prog:
-        task = prog.add_task("re-embedding", total=None)
-        n = ix.reindex(all_files=all_files, progress=lambda d, t, name: prog.update(task, description=name, completed=d, total=t))
+        n = ix.reindex(all_files=all_files, progress=_tracker(prog, "re-embedding")[1])
     out.print(f"Rebuilt {n} documents with {s.embedding_model}.")
 
 
@@ -230,7 +241,7 @@ def ask(
         _fail("give a question or --file FILE (not both)")
     s = _settings(data_dir)
     pst = _posture(s, posture)
-    ix, chat = _index(s), _chat(s)
+    ix, chat = _index(s, queries_only=True), _chat(s)
     if file is not None:
         _ask_batch(file, policy, ix, pst, chat, s.top_k, json_out)
         return
@@ -294,7 +305,7 @@ def gaps(
     if fmt not in ("md", "csv", "json"):
         _fail("--format must be md, csv or json")
     s = _settings(data_dir)
-    ix = _index(s)
+    ix = _index(s, queries_only=True)
     policy = policy or _only_policy(ix)
     text = render_gaps(gap_report(ix, policy, _posture(s, posture)), fmt)
     if out_file:
@@ -327,7 +338,7 @@ def diff(
     """What changed between two versions of a policy."""
     from .report import diff_versions, render_diff
 
-    ix = _index(_settings(data_dir))
+    ix = _index(_settings(data_dir), queries_only=True)
     policy = policy or _only_policy(ix)
     v1, v2, changes = diff_versions(ix, policy, from_v, to_v)
     sys.stdout.write(render_diff(policy, v1, v2, changes, fmt))
@@ -379,9 +390,7 @@ def eval_cmd(
         _fit(sets, corpus, ix)
         tuning = pipeline.load_tuning()
     with _progress() as prog:
-        task = prog.add_task("evaluating", total=None)
-        report = run_eval(sets, corpus, ix, tuning=tuning,
-                          progress=lambda d, t, name: prog.update(task, description=f"evaluating {name}", completed=d, total=t))
+        report = run_eval(sets, corpus, ix, tuning=tuning, progress=_tracker(prog, "evaluation")[1])
     sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n" if json_out else render_report(report))
 
 
@@ -426,10 +435,13 @@ def demo(data_dir: Optional[Path] = typer.Option(None, "--data-dir", envvar="POL
     s = _settings(data_dir or Path(".policybot-demo"))
     ix = _index(s)
     pdfs = sample_pdfs(s.data_dir / "samples")
-    for ed in ("2025", "2026"):
-        r = ix.ingest_file(pdfs[ed], policy="northwind", version=ed, effective_date=f"{ed}-03-01")
-        out.print(f"[green]✓[/] {r.file_name}: {r.status} as northwind {r.version} ({r.pages} pages, {r.chunks} clauses)")
-    n = len(ix.ingest_guidance())
+    with _progress() as prog:
+        for ed in ("2025", "2026"):
+            task, cb = _tracker(prog, pdfs[ed].name)
+            r = ix.ingest_file(pdfs[ed], policy="northwind", version=ed, effective_date=f"{ed}-03-01", progress=cb)
+            prog.remove_task(task)
+            out.print(f"[green]✓[/] {r.file_name}: {r.status} as northwind {r.version} ({r.pages} pages, {r.chunks} clauses)")
+        n = len(ix.ingest_guidance(progress=_tracker(prog, "control guidance")[1]))
     out.print(f"[green]✓[/] {n} control-guidance documents indexed in {s.data_dir}\n")
     for q in ("Does our policy require MFA on email?", "What is the ransomware sublimit?",
               "How soon must we notify the insurer of a breach?", "Does the policy cover earthquake damage to our office?"):

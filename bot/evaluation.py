@@ -79,10 +79,6 @@ class EvalSet(BaseModel):
     questions: list[EvalQuestion]
 
 
-# Kept for the first golden set's callers.
-Golden = EvalSet
-
-
 def load_eval(paths: Path | Sequence[Path]) -> EvalSet:
     """One question set from one file, or from several files merged (documents de-duplicated)."""
     paths = [paths] if isinstance(paths, Path) else list(paths)
@@ -94,9 +90,6 @@ def load_eval(paths: Path | Sequence[Path]) -> EvalSet:
             docs.setdefault((d.policy, d.sample, d.corpus, d.version), d)
         questions += s.questions
     return EvalSet(documents=list(docs.values()), questions=questions)
-
-
-load_golden = load_eval
 
 
 def eval_sets(golden: Path, eval_dir: Path, splits: Sequence[str] = ("dev", "test", "golden")) -> dict[str, list[Path]]:
@@ -128,9 +121,6 @@ def index_documents(docs: Sequence[EvalDoc], corpus_dir: Path, index: PolicyInde
             continue
         index.ingest_file(path, policy=d.policy, version=d.version, effective_date=f"{d.sample}-03-01" if d.sample else "")
     return missing
-
-
-index_golden_documents = lambda golden, corpus_dir, index: index_documents(golden.documents, corpus_dir, index)  # noqa: E731
 
 
 def _matches(text: str, pages: Sequence[int], page_start: int, page_end: int, evidence: Sequence[str]) -> bool:

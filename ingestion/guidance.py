@@ -61,7 +61,9 @@ def _synonym_re(synonyms: tuple[str, ...]) -> re.Pattern:
 @lru_cache(maxsize=4)
 def load_catalogue(path: str | None = None) -> tuple[Control, ...]:
     """Load the control catalogue (the shipped one unless `path` is given)."""
-    raw = yaml.safe_load(Path(path or CATALOGUE_PATH).read_text(encoding="utf-8"))
+    # libyaml's safe loader when present: 4 ms instead of 40 ms, paid by every answering process.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    raw = yaml.load(Path(path or CATALOGUE_PATH).read_text(encoding="utf-8"), Loader=loader)
     out = []
     for c in raw["controls"]:
         out.append(

@@ -110,7 +110,8 @@ class PolicyIndex:
         self.max_bytes = max_bytes
         self._max_tokens = max_tokens
         self.registry = Registry(self.data_dir / "registry.sqlite3")
-        self.client = open_chroma(self.data_dir, chroma_url)
+        self._chroma_url = chroma_url
+        self._client = None
         self.collection_name = collection
         self._collection = None
         self._lock = threading.RLock()
@@ -118,6 +119,15 @@ class PolicyIndex:
         self._recover_pending()
 
     # -- collection -----------------------------------------------------------
+    @property
+    def client(self):
+        """The Chroma client, opened on first use: listing documents or diffing versions never imports chromadb."""
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = open_chroma(self.data_dir, self._chroma_url)
+        return self._client
+
     @property
     def collection(self):
         if self._collection is None:
