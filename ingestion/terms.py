@@ -1,0 +1,432 @@
+"""Structured policy terms: what a clause requires, when to give notice, what needs consent,
+which vendors, which money and time terms, and what is excluded — each with its citation.
+
+Extraction is sentence by sentence and precision-first: a term exists only where one sentence
+states it (a control named next to an obligation, a deadline next to a notice duty, a value next
+to a sublimit). The vocabulary and the reason for every cue live in `data/terms.yaml`. The chunk's
+clause type is used as a hint (an exclusion context), never as the answer.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import yaml
+
+from .types import Chunk
+
+VOCAB_PATH = Path(__file__).parent / "data" / "terms.yaml"
+TERM_KINDS = ("requirement", "notice", "consent", "panel", "money_time", "exclusion")
+# Bump when extraction changes, so terms cached with an index are recomputed.
+EXTRACTOR_VERSION = "terms-1"
+IN_DECLARATIONS = "in the Declarations"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One structured term of a policy and the verbatim sentence it comes from.
+
+    `subject` is the normalised key: a control id (requirement), what must be notified (notice),
+    what needs consent, `required`/`listed` (panel), the role (money_time) or the exclusion subject.
+    `quote` is an exact substring of the chunk's text."""
+
+    kind: str
+    subject: str
+    value: str = ""  # amount, percentage, period, or "in the Declarations"; deadline for notices
+    qualifier: str = ""  # what a sublimit applies to; a panel list's category
+    scope: str = ""
+    frequency: str = ""
+    frequency_days: int | None = None
+    deadline: str = ""
+    deadline_hours: float | None = None  # the shortest numeric deadline, in hours
+    basis: str = ""  # requirement: condition_precedent | warranty | application | obligation
+    recipient: str = ""
+    channel: str = ""
+    vendors: tuple[str, ...] = ()
+    carve_back: str = ""
+    controls: tuple[str, ...] = ()
+    chunk_id: str = ""
+    page_start: int = 0
+    page_end: int = 0
+    section: str = ""
+    clause_type: str = ""
+    quote: str = ""
+
+    @property
+    def key(self) -> str:
+        """The normalised value the labelled check compares (kind-specific)."""
+        if self.kind == "money_time" and self.qualifier:
+            return f"{self.subject}:{self.qualifier}"
+        return self.subject
+
+    @property
+    def pages(self) -> str:
+        return f"p. {self.page_start}" if self.page_start == self.page_end else f"pp. {self.page_start}-{self.page_end}"
+
+
+# -- vocabulary -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Vocab:
+    obligation: tuple[re.Pattern, ...]
+    not_requirement: tuple[re.Pattern, ...]
+    controls: tuple[tuple[str, re.Pattern], ...]
+    scopes: tuple[tuple[str, re.Pattern], ...]
+    frequencies: tuple[tuple[re.Pattern, str, int], ...]
+    notice: tuple[re.Pattern, ...]
+    not_notice: tuple[re.Pattern, ...]
+    notice_subjects: tuple[tuple[str, re.Pattern], ...]
+    deadlines: tuple[re.Pattern, ...]
+    consent: tuple[re.Pattern, ...]
+    not_consent: tuple[re.Pattern, ...]
+    consent_subjects: tuple[tuple[str, re.Pattern], ...]
+    panel: tuple[re.Pattern, ...]
+    panel_required: tuple[re.Pattern, ...]
+    panel_categories: tuple[tuple[str, re.Pattern], ...]
+    money_roles: tuple[tuple[str, re.Pattern], ...]
+    declarations_ref: re.Pattern
+    money_value: re.Pattern
+    not_money: tuple[re.Pattern, ...]
+    sublimit_subjects: tuple[tuple[str, re.Pattern], ...]
+    exclusion_context: re.Pattern
+    exclusion_cues: re.Pattern
+    carve_back: re.Pattern
+    exclusion_subjects: tuple[tuple[str, re.Pattern, tuple[str, ...]], ...]
+
+
+def _rx(p: str, flags: int = re.I) -> re.Pattern:
+    return re.compile(p, flags)
+
+
+@lru_cache(maxsize=2)
+def load_vocabulary(path: str | None = None) -> _Vocab:
+    """The shipped term vocabulary (or the one at `path`), compiled."""
+    raw = yaml.safe_load(Path(path or VOCAB_PATH).read_text(encoding="utf-8"))
+    pats = lambda key: tuple(_rx(e["pattern"], re.I | re.M) for e in raw[key])  # noqa: E731
+    subj = lambda key, name="subject": tuple((e[name], _rx(e["pattern"], re.I | re.M)) for e in raw[key])  # noqa: E731
+    return _Vocab(
+        obligation=pats("obligation_cues"),
+        not_requirement=pats("not_requirement_cues"),
+        controls=tuple((cid, _rx(e["pattern"])) for cid, e in raw["control_cues"].items()),
+        scopes=tuple((e["phrase"], _rx(e["pattern"])) for e in raw["scope_cues"]),
+        frequencies=tuple((_rx(e["pattern"]), e["label"], int(e["days"])) for e in raw["frequencies"]),
+        notice=pats("notice_cues"),
+        not_notice=pats("not_notice_cues"),
+        notice_subjects=subj("notice_subjects"),
+        deadlines=tuple(_rx(e["pattern"]) for e in raw["notice_deadlines"]),
+        consent=pats("consent_cues"),
+        not_consent=pats("not_consent_cues"),
+        consent_subjects=subj("consent_subjects"),
+        panel=pats("panel_cues"),
+        panel_required=pats("panel_required_cues"),
+        panel_categories=subj("panel_categories", "category"),
+        money_roles=subj("money_roles", "role"),
+        declarations_ref=_rx(raw["declarations_ref"]),
+        money_value=_rx(raw["money_value"]),
+        not_money=pats("not_money_cues"),
+        sublimit_subjects=subj("sublimit_subjects"),
+        exclusion_context=_rx(raw["exclusion_context"]),
+        exclusion_cues=_rx(raw["exclusion_cues"]),
+        carve_back=_rx(raw["carve_back_cues"]),
+        exclusion_subjects=tuple((e["subject"], _rx(e["pattern"]), tuple(e.get("controls") or ())) for e in raw["exclusion_subjects"]),
+    )
+
+
+# -- helpers ----------------------------------------------------------------------------------
+# Sentence ends: . ! ? followed by a capital or digit, or a new line that starts a clause label.
+# Colons and semicolons do not end a sentence here: "Waiting Period: 12 hours" must stay whole.
+_SENT_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“(]?[A-Z0-9])|\n(?=\s*(?:\(?[a-z0-9]{1,3}[.)]|[•\-–]) )|\n\s*\n")
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_PHONE = re.compile(r"(?:\+?\d{1,2}[\s-])?(?:\(\d{3}\)\s?|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b")
+_UNIT_HOURS = {"hours": 1, "hour": 1, "days": 24, "day": 24, "months": 24 * 30, "month": 24 * 30}
+_WORD_NUM = {"three": 3, "six": 6, "twelve": 12}
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text`, whitespace trimmed, so text[a:b] is a verbatim quote."""
+    out, pos = [], 0
+    for m in list(_SENT_END.finditer(text)) + [None]:
+        end = m.start() if m else len(text)
+        a, b = pos, end
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:
+            out.append((a, b))
+        if m:
+            pos = m.end()
+    return out
+
+
+def _flat(s: str) -> str:
+    return " ".join(s.split())
+
+
+def _any(rxs: Iterable[re.Pattern], s: str) -> bool:
+    return any(r.search(s) for r in rxs)
+
+
+def _top_section(section: str) -> str:
+    return section.split(" > ")[0]
+
+
+def _cite(c: Chunk, a: int, b: int) -> dict:
+    return dict(chunk_id=c.id, page_start=c.page_start, page_end=c.page_end, section=c.section,
+                clause_type=c.clause_type, quote=c.text[a:b])
+
+
+def _deadline(s: str, v: _Vocab) -> tuple[str, float | None]:
+    found: list[tuple[int, str]] = []
+    hours: list[float] = []
+    for rx in v.deadlines:
+        for m in rx.finditer(s):
+            if any(p <= m.start() < p + len(t) for p, t in found):
+                continue  # a shorter cue inside a longer one already found
+            found.append((m.start(), _flat(m.group(0))))
+            nums = [g for g in m.groups() if g]
+            if len(nums) >= 2 and nums[0].isdigit() and nums[1].lower() in _UNIT_HOURS:
+                hours.append(int(nums[0]) * _UNIT_HOURS[nums[1].lower()])
+            elif nums and nums[0].lower() in _WORD_NUM:
+                hours.append(_WORD_NUM[nums[0].lower()] * _UNIT_HOURS["months"])
+    found.sort()
+    return "; ".join(t for _, t in found), (min(hours) if hours else None)
+
+
+# -- per kind ---------------------------------------------------------------------------------
+def _requirements(c: Chunk, a: int, b: int, v: _Vocab, basis_hint: str) -> list[Term]:
+    s = _flat(c.text[a:b])
+    if not _any(v.obligation, s) or _any(v.not_requirement, s):
+        return []
+    found = [(m.start(), cid) for cid, rx in v.controls for m in [rx.search(s)] if m]
+    if not found:
+        return []
+    found.sort()
+    if re.search(r"condition precedent", s, re.I):
+        basis = "condition_precedent"
+    elif re.search(r"\bwarrant", s, re.I):
+        basis = "warranty"
+    elif re.search(r"\bApplicant\b|^\s*\d{1,2}\.\s+(?:Does|Do|Is|Are|Has|Have|Which)\b", s, re.M):
+        basis = "application"
+    else:
+        basis = basis_hint or "obligation"
+    # Fragments between commas: a secondary control gets only its own fragment's scope.
+    frags = [f for f in re.split(r",\s+|;\s+", s) if f.strip()]
+    out = []
+    for i, (_, cid) in enumerate(found):
+        rx = dict(v.controls)[cid]
+        others = [dict(v.controls)[o] for _, o in found if o != cid]
+        if i == 0:
+            text = " ".join(f for f in frags if rx.search(f) or not any(o.search(f) for o in others))
+        else:
+            text = " ".join(f for f in frags if rx.search(f))
+        scope = "; ".join(p for p, srx in v.scopes if srx.search(text))
+        freq, days = "", None
+        if i == 0:
+            tested = re.search(r"\btest\w*\b(.{0,120})", text, re.I | re.S)
+            for frx, label, d in v.frequencies:
+                if (tested and frx.search(tested.group(1))) or (not tested and frx.search(text)):
+                    freq, days = label, d
+                    break
+            if not freq and tested:
+                for frx, label, d in v.frequencies:
+                    if frx.search(text):
+                        freq, days = label, d
+                        break
+        deadline, dh = _deadline(text, v) if i == 0 else ("", None)
+        out.append(Term("requirement", cid, value=freq or deadline, scope=scope, frequency=freq, frequency_days=days,
+                        deadline=deadline, deadline_hours=dh, basis=basis, controls=(cid,), **_cite(c, a, b)))
+    return out
+
+
+def _notice(c: Chunk, a: int, b: int, v: _Vocab) -> list[Term]:
+    s = _flat(c.text[a:b])
+    if not _any(v.notice, s) or _any(v.not_notice, s):
+        return []
+    phones = _PHONE.findall(s)
+    emails = _EMAIL.findall(s)
+    not_notice = re.search(r"does not constitute notice|is not notice|not (?:be )?considered notice", s, re.I)
+    deadline, hours = _deadline(s, v)
+    hotline = re.search(r"hotline", s, re.I)
+    if hotline and (not_notice or (phones and not deadline)):
+        return [Term("notice", "hotline", value="not notice" if not_notice else "", channel="; ".join(phones),
+                     **_cite(c, a, b))]
+    if not deadline:
+        return []
+    subjects = [name for name, rx in v.notice_subjects if rx.search(s)]
+    if not subjects:
+        return []
+    subject = subjects[0]
+    if subject == "claim" and "incident" in subjects:
+        subject = "claim_or_incident"
+    channel = []
+    if re.search(r"\bin writing\b|\bwritten notice\b|\bwritten\b", s, re.I):
+        channel.append("in writing")
+    channel += [f"email {e}" for e in emails] + [f"phone {p}" for p in phones]
+    if re.search(r"address[^.;]{0,40}(?:Declarations|Schedule|Item \d+)", s, re.I):
+        channel.append("address in the Declarations")
+    recipients = [r for r, rx in (("the insurer", r"\bto us\b|\bnotify us\b|\bgive us\b|\bprovide us\b|\bto the (?:Insurer|Company|Underwriters)\b|\bnotify (?:the )?(?:Insurer|Company|Underwriters)\b"),
+                                  ("law enforcement", r"\blaw enforcement\b")) if re.search(rx, s, re.I)]
+    return [Term("notice", subject, value=deadline, deadline=deadline, deadline_hours=hours, recipient="; ".join(recipients),
+                 channel="; ".join(channel), **_cite(c, a, b))]
+
+
+def _consent(c: Chunk, a: int, b: int, v: _Vocab) -> list[Term]:
+    s = _flat(c.text[a:b])
+    if not _any(v.consent, s) or _any(v.not_consent, s):
+        return []
+    cue = next(m for m in (rx.search(s) for rx in v.consent) if m)
+    scope = s[: cue.end() + 40]  # "pay any ransom … without our consent", not what follows it
+    cb = re.search(r"\bexcept\b[^.]*", s)
+    return [Term("consent", name, carve_back=_flat(cb.group(0)) if cb else "", **_cite(c, a, b))
+            for name, rx in v.consent_subjects if rx.search(scope)]
+
+
+def _vendor_lists(c: Chunk, v: _Vocab) -> list[Term]:
+    """Category headings in a panel document and the short name lines under each."""
+    out: list[Term] = []
+    lines = [(m.start(), m.end(), m.group(0).strip()) for m in re.finditer(r"[^\n]+", c.text)]
+    i = 0
+    while i < len(lines):
+        cat = next((name for name, rx in v.panel_categories if rx.search(lines[i][2])), None)
+        if not cat:
+            i += 1
+            continue
+        start = lines[i][0]
+        names, j = [], i + 1
+        while j < len(lines) and not any(rx.search(lines[j][2]) for _, rx in v.panel_categories):
+            t = lines[j][2]
+            if len(t.split()) <= 7 and not t.endswith((".", ":")) and t[:1].isupper():
+                names.append(t)
+            j += 1
+        end = lines[j - 1][1]
+        if names:
+            out.append(Term("panel", "listed", qualifier=cat, vendors=tuple(names), **_cite(c, start, end)))
+        i = j
+    return out
+
+
+def _panel(c: Chunk, a: int, b: int, v: _Vocab) -> list[Term]:
+    s = _flat(c.text[a:b])
+    if not _any(v.panel, s) or not _any(v.panel_required, s):
+        return []
+    return [Term("panel", "required", **_cite(c, a, b))]
+
+
+def _money(c: Chunk, a: int, b: int, v: _Vocab) -> list[Term]:
+    s = _flat(c.text[a:b])
+    if _any(v.not_money, s):
+        return []
+    out = []
+    for role, rx in v.money_roles:
+        m = rx.search(s)
+        if not m:
+            continue
+        val = v.money_value.search(s, m.end(), min(len(s), m.end() + 160))
+        if val:
+            value = _flat(val.group(0))
+        elif v.declarations_ref.search(s, m.start(), min(len(s), m.end() + 80)):
+            value = IN_DECLARATIONS
+        else:
+            continue
+        qualifier = ""
+        if role == "sublimit":
+            qualifier = next((q for q, qrx in v.sublimit_subjects if qrx.search(m.group(0))), "")
+        out.append(Term("money_time", role, value=value, qualifier=qualifier, **_cite(c, a, b)))
+    return out
+
+
+def _exclusions(c: Chunk, a: int, b: int, v: _Vocab) -> list[Term]:
+    s = _flat(c.text[a:b])
+    cut = v.carve_back.search(s)
+    head = s[: cut.start()] if cut else s
+    out = []
+    carve = _flat(s[cut.start():]) if cut else ""
+    if not carve:  # the carve-back often follows in the next sentence of the same clause
+        nxt = [(x, y) for x, y in sentences(c.text) if x >= b]
+        later = _flat(c.text[nxt[0][0]:nxt[0][1]]) if nxt else ""
+        m2 = v.carve_back.search(later)
+        carve = later[m2.start():] if m2 else ""
+    out = []
+    for name, rx, ctrls in v.exclusion_subjects:
+        if rx.search(head):
+            period = re.search(r"\b\d{1,3}\s+days\b", head)
+            out.append(Term("exclusion", name, value=period.group(0) if period else "", carve_back=carve,
+                            controls=ctrls, **_cite(c, a, b)))
+    return out
+
+
+def _is_exclusion_context(c: Chunk, v: _Vocab) -> bool:
+    if c.clause_type == "exclusion" or v.exclusion_context.search(c.section or ""):
+        return True
+    return bool(re.search(r"this exclusion|(?:shall|will) not be liable|(?:we|insurer|underwriters) will not pay|does not apply to", c.text, re.I))
+
+
+# -- the whole document ------------------------------------------------------------------------
+def extract_terms(chunks: Sequence[Chunk]) -> tuple[Term, ...]:
+    """Every structured term the chunks of one document state, in document order, deduplicated."""
+    v = load_vocabulary()
+    # A "condition precedent" that introduces a list governs the items under the same heading.
+    cp_sections = {_top_section(c.section) for c in chunks if re.search(r"condition precedent", c.text, re.I) and c.section}
+    out: list[Term] = []
+    for c in chunks:
+        if c.kind != "policy":
+            continue
+        basis_hint = "condition_precedent" if _top_section(c.section) in cp_sections else ""
+        excl = _is_exclusion_context(c, v)
+        out += _vendor_lists(c, v)
+        for a, b in sentences(c.text):
+            if not excl:
+                out += _requirements(c, a, b, v, basis_hint)
+            out += _notice(c, a, b, v)
+            out += _consent(c, a, b, v)
+            out += _panel(c, a, b, v)
+            out += _money(c, a, b, v)
+            if excl:
+                out += _exclusions(c, a, b, v)
+    return _dedupe(out)
+
+
+def _dedupe(terms: list[Term]) -> tuple[Term, ...]:
+    """One term per (kind, key, value) and page, or per clause for requirements, consents and
+    exclusions. For an exclusion the clause's body sentence is kept over its title; a consent keeps
+    the carve-back a later sentence of the same clause adds ("except costs in the first 48 hours")."""
+    kept: dict[tuple, int] = {}
+    out: list[Term] = []
+    for t in terms:
+        k = (t.kind, t.key, t.value if t.kind in ("money_time", "notice") else "", t.page_start)
+        if t.kind in ("requirement", "consent", "exclusion"):
+            k = (t.kind, t.key, t.chunk_id)
+        if k not in kept:
+            kept[k] = len(out)
+            out.append(t)
+            continue
+        old = out[kept[k]]
+        if t.kind == "exclusion" and len(old.quote.split()) < _TITLE_WORDS <= len(t.quote.split()):
+            out[kept[k]] = replace(t, carve_back=t.carve_back or old.carve_back)
+        elif t.kind == "consent" and not old.carve_back and t.carve_back:
+            out[kept[k]] = replace(old, carve_back=t.carve_back)
+    return tuple(out)
+
+
+_TITLE_WORDS = 8  # a sentence shorter than this is a clause title ("Betterment.")
+
+
+# -- storage ----------------------------------------------------------------------------------
+def terms_to_json(terms: Sequence[Term]) -> str:
+    """Serialise terms with the extractor version, for the index's `terms` table."""
+    return json.dumps({"extractor": EXTRACTOR_VERSION, "terms": [asdict(t) for t in terms]}, ensure_ascii=False)
+
+
+def terms_from_json(raw: str) -> tuple[Term, ...] | None:
+    """Terms stored by `terms_to_json`, or None when they came from another extractor version."""
+    try:
+        data = json.loads(raw)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("extractor") != EXTRACTOR_VERSION:
+        return None
+    return tuple(Term(**{**t, "vendors": tuple(t.get("vendors") or ()), "controls": tuple(t.get("controls") or ())}) for t in data["terms"])
