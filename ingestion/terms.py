@@ -22,7 +22,7 @@ from .types import Chunk
 VOCAB_PATH = Path(__file__).parent / "data" / "terms.yaml"
 TERM_KINDS = ("requirement", "notice", "consent", "panel", "money_time", "exclusion")
 # Bump when extraction changes, so terms cached with an index are recomputed.
-EXTRACTOR_VERSION = "terms-1"
+EXTRACTOR_VERSION = "terms-3"
 IN_DECLARATIONS = "in the Declarations"
 
 
@@ -251,8 +251,10 @@ def _notice(c: Chunk, a: int, b: int, v: _Vocab) -> list[Term]:
     not_notice = re.search(r"does not constitute notice|is not notice|not (?:be )?considered notice", s, re.I)
     deadline, hours = _deadline(s, v)
     hotline = re.search(r"hotline", s, re.I)
-    if hotline and (not_notice or (phones and not deadline)):
-        return [Term("notice", "hotline", value="not notice" if not_notice else "", channel="; ".join(phones),
+    in_decl = v.declarations_ref.search(s)
+    if hotline and (not_notice or ((phones or in_decl) and not deadline)):
+        value = "not notice" if not_notice else IN_DECLARATIONS if in_decl and not phones else ""
+        return [Term("notice", "hotline", value=value, channel="; ".join(phones) or ("number in the Declarations" if in_decl else ""),
                      **_cite(c, a, b))]
     if not deadline:
         return []
@@ -266,10 +268,12 @@ def _notice(c: Chunk, a: int, b: int, v: _Vocab) -> list[Term]:
     if re.search(r"\bin writing\b|\bwritten notice\b|\bwritten\b", s, re.I):
         channel.append("in writing")
     channel += [f"email {e}" for e in emails] + [f"phone {p}" for p in phones]
+    if hotline and re.search(r"hotline will constitute notif|hotline (?:is|constitutes) notice", s, re.I):
+        channel.append("a call to the incident response hotline counts as notice")
     if re.search(r"address[^.;]{0,40}(?:Declarations|Schedule|Item \d+)", s, re.I):
         channel.append("address in the Declarations")
     recipients = [r for r, rx in (("the insurer", r"\bto us\b|\bnotify us\b|\bgive us\b|\bprovide us\b|\bto the (?:Insurer|Company|Underwriters)\b|\bnotify (?:the )?(?:Insurer|Company|Underwriters)\b"),
-                                  ("law enforcement", r"\blaw enforcement\b")) if re.search(rx, s, re.I)]
+                                  ("the claims managers", r"\bclaims managers?\b"), ("law enforcement", r"\blaw enforcement\b")) if re.search(rx, s, re.I)]
     return [Term("notice", subject, value=deadline, deadline=deadline, deadline_hours=hours, recipient="; ".join(recipients),
                  channel="; ".join(channel), **_cite(c, a, b))]
 
@@ -311,9 +315,13 @@ def _vendor_lists(c: Chunk, v: _Vocab) -> list[Term]:
 
 def _panel(c: Chunk, a: int, b: int, v: _Vocab) -> list[Term]:
     s = _flat(c.text[a:b])
-    if not _any(v.panel, s) or not _any(v.panel_required, s):
+    if not _any(v.panel, s):
         return []
-    return [Term("panel", "required", **_cite(c, a, b))]
+    if _any(v.panel_required, s):
+        return [Term("panel", "required", **_cite(c, a, b))]
+    if v.declarations_ref.search(s):  # "the approved panel providers stated in the Declarations"
+        return [Term("panel", "listed", value=IN_DECLARATIONS, **_cite(c, a, b))]
+    return []
 
 
 def _money(c: Chunk, a: int, b: int, v: _Vocab) -> list[Term]:
@@ -322,15 +330,16 @@ def _money(c: Chunk, a: int, b: int, v: _Vocab) -> list[Term]:
         return []
     out = []
     for role, rx in v.money_roles:
-        m = rx.search(s)
-        if not m:
-            continue
-        val = v.money_value.search(s, m.end(), min(len(s), m.end() + 160))
-        if val:
-            value = _flat(val.group(0))
-        elif v.declarations_ref.search(s, m.start(), min(len(s), m.end() + 80)):
-            value = IN_DECLARATIONS
-        else:
+        value, m = "", None
+        for m in rx.finditer(s):
+            val = v.money_value.search(s, m.end(), min(len(s), m.end() + 160))
+            if val:
+                value = _flat(val.group(0))
+            elif v.declarations_ref.search(s, m.start(), min(len(s), m.end() + 80)):
+                value = IN_DECLARATIONS
+            if value:
+                break
+        if not value:
             continue
         qualifier = ""
         if role == "sublimit":
@@ -359,6 +368,28 @@ def _exclusions(c: Chunk, a: int, b: int, v: _Vocab) -> list[Term]:
     return out
 
 
+_HEADING_LINE = re.compile(r"^[^a-z\n]{4,80}$", re.M)  # a short line in capitals
+
+
+def _exclusion_region(chunks: Sequence[Chunk], v: _Vocab) -> set[str]:
+    """Chunks that sit under an EXCLUSIONS heading until the next capitalised heading, read in
+    document order: section paths are imperfect on real layouts, headings in capitals are not."""
+    inside, out = False, set()
+    for c in chunks:
+        start_inside = inside
+        for m in _HEADING_LINE.finditer(c.text):
+            line = m.group(0).strip()
+            if len(line.split()) > 10 or not re.search(r"[A-Z]{4}", line):
+                continue
+            if v.exclusion_context.search(line):
+                inside = True
+            elif re.search(r"DEFINITION|CONDITION|LIMITS? OF|INSURING|COVERAGE|DECLARATION|HOW MUCH|RETENTION|NOTICE|CLAIMS", line):
+                inside = False
+        if start_inside or inside:
+            out.add(c.id)
+    return out
+
+
 def _is_exclusion_context(c: Chunk, v: _Vocab) -> bool:
     if c.clause_type == "exclusion" or v.exclusion_context.search(c.section or ""):
         return True
@@ -371,12 +402,13 @@ def extract_terms(chunks: Sequence[Chunk]) -> tuple[Term, ...]:
     v = load_vocabulary()
     # A "condition precedent" that introduces a list governs the items under the same heading.
     cp_sections = {_top_section(c.section) for c in chunks if re.search(r"condition precedent", c.text, re.I) and c.section}
+    region = _exclusion_region(chunks, v)
     out: list[Term] = []
     for c in chunks:
         if c.kind != "policy":
             continue
         basis_hint = "condition_precedent" if _top_section(c.section) in cp_sections else ""
-        excl = _is_exclusion_context(c, v)
+        excl = c.id in region or _is_exclusion_context(c, v)
         out += _vendor_lists(c, v)
         for a, b in sentences(c.text):
             if not excl:
