@@ -22,7 +22,7 @@ from .types import Chunk
 VOCAB_PATH = Path(__file__).parent / "data" / "terms.yaml"
 TERM_KINDS = ("requirement", "notice", "consent", "panel", "money_time", "exclusion")
 # Bump when extraction changes, so terms cached with an index are recomputed.
-EXTRACTOR_VERSION = "terms-3"
+EXTRACTOR_VERSION = "terms-6"
 IN_DECLARATIONS = "in the Declarations"
 
 
@@ -85,6 +85,7 @@ class _Vocab:
     consent_subjects: tuple[tuple[str, re.Pattern], ...]
     panel: tuple[re.Pattern, ...]
     panel_required: tuple[re.Pattern, ...]
+    panel_listed: tuple[re.Pattern, ...]
     panel_categories: tuple[tuple[str, re.Pattern], ...]
     money_roles: tuple[tuple[str, re.Pattern], ...]
     declarations_ref: re.Pattern
@@ -122,6 +123,7 @@ def load_vocabulary(path: str | None = None) -> _Vocab:
         consent_subjects=subj("consent_subjects"),
         panel=pats("panel_cues"),
         panel_required=pats("panel_required_cues"),
+        panel_listed=pats("panel_listed_cues"),
         panel_categories=subj("panel_categories", "category"),
         money_roles=subj("money_roles", "role"),
         declarations_ref=_rx(raw["declarations_ref"]),
@@ -197,8 +199,7 @@ def _deadline(s: str, v: _Vocab) -> tuple[str, float | None]:
 
 
 # -- per kind ---------------------------------------------------------------------------------
-def _requirements(c: Chunk, a: int, b: int, v: _Vocab, basis_hint: str) -> list[Term]:
-    s = _flat(c.text[a:b])
+def _requirements(c: Chunk, a: int, b: int, s: str, v: _Vocab, basis_hint: str) -> list[Term]:
     if not _any(v.obligation, s) or _any(v.not_requirement, s):
         return []
     found = [(m.start(), cid) for cid, rx in v.controls for m in [rx.search(s)] if m]
@@ -242,8 +243,7 @@ def _requirements(c: Chunk, a: int, b: int, v: _Vocab, basis_hint: str) -> list[
     return out
 
 
-def _notice(c: Chunk, a: int, b: int, v: _Vocab) -> list[Term]:
-    s = _flat(c.text[a:b])
+def _notice(c: Chunk, a: int, b: int, s: str, v: _Vocab) -> list[Term]:
     if not _any(v.notice, s) or _any(v.not_notice, s):
         return []
     phones = _PHONE.findall(s)
@@ -278,8 +278,7 @@ def _notice(c: Chunk, a: int, b: int, v: _Vocab) -> list[Term]:
                  channel="; ".join(channel), **_cite(c, a, b))]
 
 
-def _consent(c: Chunk, a: int, b: int, v: _Vocab) -> list[Term]:
-    s = _flat(c.text[a:b])
+def _consent(c: Chunk, a: int, b: int, s: str, v: _Vocab) -> list[Term]:
     if not _any(v.consent, s) or _any(v.not_consent, s):
         return []
     cue = next(m for m in (rx.search(s) for rx in v.consent) if m)
@@ -313,19 +312,24 @@ def _vendor_lists(c: Chunk, v: _Vocab) -> list[Term]:
     return out
 
 
-def _panel(c: Chunk, a: int, b: int, v: _Vocab) -> list[Term]:
-    s = _flat(c.text[a:b])
+def _panel(c: Chunk, a: int, b: int, s: str, v: _Vocab) -> list[Term]:
     if not _any(v.panel, s):
         return []
     if _any(v.panel_required, s):
         return [Term("panel", "required", **_cite(c, a, b))]
-    if v.declarations_ref.search(s):  # "the approved panel providers stated in the Declarations"
+    cue = next(m for m in (rx.search(s) for rx in v.panel) if m)
+    if v.declarations_ref.search(s[cue.start(): cue.end() + 100]):  # "the approved panel providers stated in the Declarations"
         return [Term("panel", "listed", value=IN_DECLARATIONS, **_cite(c, a, b))]
+    if _any(v.panel_listed, s):
+        return [Term("panel", "listed", **_cite(c, a, b))]
     return []
 
 
-def _money(c: Chunk, a: int, b: int, v: _Vocab) -> list[Term]:
-    s = _flat(c.text[a:b])
+# "The period set forth in Item 5.K of the Declarations will be the waiting period"
+_REF_BEFORE = re.compile(r"(?:Declarations|Schedule)\W*(?:will be|is|shall be) the\s+(?:[\w-]+\s+){0,2}$", re.I)
+
+
+def _money(c: Chunk, a: int, b: int, s: str, v: _Vocab) -> list[Term]:
     if _any(v.not_money, s):
         return []
     out = []
@@ -335,7 +339,7 @@ def _money(c: Chunk, a: int, b: int, v: _Vocab) -> list[Term]:
             val = v.money_value.search(s, m.end(), min(len(s), m.end() + 160))
             if val:
                 value = _flat(val.group(0))
-            elif v.declarations_ref.search(s, m.start(), min(len(s), m.end() + 80)):
+            elif v.declarations_ref.search(s, m.start(), min(len(s), m.end() + 80)) or _REF_BEFORE.search(s[max(0, m.start() - 80):m.start()]):
                 value = IN_DECLARATIONS
             if value:
                 break
@@ -348,15 +352,14 @@ def _money(c: Chunk, a: int, b: int, v: _Vocab) -> list[Term]:
     return out
 
 
-def _exclusions(c: Chunk, a: int, b: int, v: _Vocab) -> list[Term]:
-    s = _flat(c.text[a:b])
+def _exclusions(c: Chunk, a: int, b: int, s: str, later: str, v: _Vocab) -> list[Term]:
+    if re.match(r"\W*However\b", s):
+        return []  # an exception to something else ("However, cyber terrorism does not include … war")
     cut = v.carve_back.search(s)
     head = s[: cut.start()] if cut else s
     out = []
     carve = _flat(s[cut.start():]) if cut else ""
     if not carve:  # the carve-back often follows in the next sentence of the same clause
-        nxt = [(x, y) for x, y in sentences(c.text) if x >= b]
-        later = _flat(c.text[nxt[0][0]:nxt[0][1]]) if nxt else ""
         m2 = v.carve_back.search(later)
         carve = later[m2.start():] if m2 else ""
     out = []
@@ -393,7 +396,8 @@ def _exclusion_region(chunks: Sequence[Chunk], v: _Vocab) -> set[str]:
 def _is_exclusion_context(c: Chunk, v: _Vocab) -> bool:
     if c.clause_type == "exclusion" or v.exclusion_context.search(c.section or ""):
         return True
-    return bool(re.search(r"this exclusion|(?:shall|will) not be liable|(?:we|insurer|underwriters) will not pay|does not apply to", c.text, re.I))
+    # "System Failure does not include …": exclusions hide inside definitions.
+    return bool(re.search(r"this exclusion|(?:shall|will) not be liable|(?:we|insurer|underwriters) will not pay|does not apply to|does not include", c.text, re.I))
 
 
 # -- the whole document ------------------------------------------------------------------------
@@ -404,22 +408,65 @@ def extract_terms(chunks: Sequence[Chunk]) -> tuple[Term, ...]:
     cp_sections = {_top_section(c.section) for c in chunks if re.search(r"condition precedent", c.text, re.I) and c.section}
     region = _exclusion_region(chunks, v)
     out: list[Term] = []
-    for c in chunks:
-        if c.kind != "policy":
-            continue
-        basis_hint = "condition_precedent" if _top_section(c.section) in cp_sections else ""
-        excl = c.id in region or _is_exclusion_context(c, v)
+    policy_chunks = [c for c in chunks if c.kind == "policy"]
+    for c in policy_chunks:
         out += _vendor_lists(c, v)
-        for a, b in sentences(c.text):
-            if not excl:
-                out += _requirements(c, a, b, v, basis_hint)
-            out += _notice(c, a, b, v)
-            out += _consent(c, a, b, v)
-            out += _panel(c, a, b, v)
-            out += _money(c, a, b, v)
-            if excl:
-                out += _exclusions(c, a, b, v)
+    spans = list(_document_sentences(policy_chunks))
+    in_list = False  # inside the items of "X does not include any:"
+    for i, (c, a, b, s) in enumerate(spans):
+        basis_hint = "condition_precedent" if _top_section(c.section) in cp_sections else ""
+        in_list = in_list and bool(re.match(r"\(?\w{1,3}[.)]\s", s))
+        excl = in_list or c.id in region or _is_exclusion_context(c, v)
+        if not excl:
+            out += _requirements(c, a, b, s, v, basis_hint)
+        out += _notice(c, a, b, s, v)
+        out += _consent(c, a, b, s, v)
+        out += _panel(c, a, b, s, v)
+        out += _money(c, a, b, s, v)
+        if excl:
+            later = spans[i + 1][3] if i + 1 < len(spans) and spans[i + 1][0].id == c.id else ""
+            out += _exclusions(c, a, b, s, later, v)
+        if re.search(r"\b(?:does|shall) not include(?: any)?\s*:\s*$", s, re.I):
+            in_list = True
+    order = {c.id: k for k, c in enumerate(policy_chunks)}
+    out.sort(key=lambda t: order.get(t.chunk_id, 0))
     return _dedupe(out)
+
+
+def _document_sentences(chunks: Sequence[Chunk]):
+    """(chunk, start, end, sentence) over the whole document, so a sentence that chunking cut in
+    two is read whole. It is cited in the chunk holding most of it; the quote is that part, an
+    exact substring of the chunk's text."""
+    if not chunks:
+        return
+    ordered = sorted(chunks, key=lambda c: c.char_start)
+    base = ordered[0].char_start
+    buf = [" "] * (max(c.char_end for c in ordered) - base)
+    for c in ordered:
+        buf[c.char_start - base : c.char_start - base + len(c.text)] = c.text
+    doc = "".join(buf)
+    k = 0
+    for a, b in sentences(doc):
+        while k < len(ordered) and ordered[k].char_end - base <= a:
+            k += 1
+        best, best_len = None, 0
+        for c in ordered[k:]:
+            cs, ce = c.char_start - base, c.char_end - base
+            if cs >= b:
+                break
+            overlap = min(b, ce) - max(a, cs)
+            if overlap > best_len:
+                best, best_len = c, overlap
+        if best is None:
+            continue
+        x = max(a, best.char_start - base) - (best.char_start - base)
+        y = min(b, best.char_end - base) - (best.char_start - base)
+        while x < y and best.text[x].isspace():
+            x += 1
+        while y > x and best.text[y - 1].isspace():
+            y -= 1
+        if y > x:
+            yield best, x, y, _flat(doc[a:b])
 
 
 def _dedupe(terms: list[Term]) -> tuple[Term, ...]:
