@@ -22,7 +22,7 @@ from .types import Chunk
 VOCAB_PATH = Path(__file__).parent / "data" / "terms.yaml"
 TERM_KINDS = ("requirement", "notice", "consent", "panel", "money_time", "exclusion")
 # Bump when extraction changes, so terms cached with an index are recomputed.
-EXTRACTOR_VERSION = "terms-6"
+EXTRACTOR_VERSION = "terms-9"
 IN_DECLARATIONS = "in the Declarations"
 
 
@@ -248,7 +248,7 @@ def _notice(c: Chunk, a: int, b: int, s: str, v: _Vocab) -> list[Term]:
         return []
     phones = _PHONE.findall(s)
     emails = _EMAIL.findall(s)
-    not_notice = re.search(r"does not constitute notice|is not notice|not (?:be )?considered notice", s, re.I)
+    not_notice = re.search(r"does not constitute notice|is not notice|not (?:be )?considered notice|will not serve as (?:proper )?notice", s, re.I)
     deadline, hours = _deadline(s, v)
     hotline = re.search(r"hotline", s, re.I)
     in_decl = v.declarations_ref.search(s)
@@ -262,6 +262,8 @@ def _notice(c: Chunk, a: int, b: int, s: str, v: _Vocab) -> list[Term]:
     if not subjects:
         return []
     subject = subjects[0]
+    if deadline == "during the policy period" and subject != "circumstance":
+        return []  # the policy period bounds circumstance notices; elsewhere it is not a deadline
     if subject == "claim" and "incident" in subjects:
         subject = "claim_or_incident"
     channel = []
@@ -371,7 +373,9 @@ def _exclusions(c: Chunk, a: int, b: int, s: str, later: str, v: _Vocab) -> list
     return out
 
 
-_HEADING_LINE = re.compile(r"^[^a-z\n]{4,80}$", re.M)  # a short line in capitals
+# A short line in capitals, or a title-case line that is only a main heading ("Exclusions").
+_HEADING_LINE = re.compile(r"^(?:[^a-z\n]{4,80}|(?:[IVX]+\.\s+|Section \w+\s*[-–:]?\s*)?(?:Exclusions|Definitions|(?:General )?Conditions|Notice|Limits? of Liability[\w ]*))\s*$", re.M)
+_TITLE_HEADING = re.compile(r"^(?:[IVX]+\.\s+|Section \w+\s*[-–:]?\s*)?(?:Exclusions|Definitions|(?:General )?Conditions|Notice|Limits? of Liability[\w ]*)$", re.I)
 
 
 def _exclusion_region(chunks: Sequence[Chunk], v: _Vocab) -> set[str]:
@@ -382,11 +386,11 @@ def _exclusion_region(chunks: Sequence[Chunk], v: _Vocab) -> set[str]:
         start_inside = inside
         for m in _HEADING_LINE.finditer(c.text):
             line = m.group(0).strip()
-            if len(line.split()) > 10 or not re.search(r"[A-Z]{4}", line):
+            if len(line.split()) > 10 or not (re.search(r"[A-Z]{4}", line) or _TITLE_HEADING.match(line)):
                 continue
             if v.exclusion_context.search(line):
                 inside = True
-            elif re.search(r"DEFINITION|CONDITION|LIMITS? OF|INSURING|COVERAGE|DECLARATION|HOW MUCH|RETENTION|NOTICE|CLAIMS", line):
+            elif re.search(r"DEFINITION|CONDITION|LIMITS? OF|INSURING|COVERAGE|DECLARATION|HOW MUCH|RETENTION|NOTICE|CLAIMS", line, re.I):
                 inside = False
         if start_inside or inside:
             out.add(c.id)
@@ -441,7 +445,7 @@ def _document_sentences(chunks: Sequence[Chunk]):
         return
     ordered = sorted(chunks, key=lambda c: c.char_start)
     base = ordered[0].char_start
-    buf = [" "] * (max(c.char_end for c in ordered) - base)
+    buf = ["\n"] * (max(c.char_end for c in ordered) - base)  # gaps between chunks are line breaks
     for c in ordered:
         buf[c.char_start - base : c.char_start - base + len(c.text)] = c.text
     doc = "".join(buf)
