@@ -22,7 +22,7 @@ from .types import Chunk
 VOCAB_PATH = Path(__file__).parent / "data" / "terms.yaml"
 TERM_KINDS = ("requirement", "notice", "consent", "panel", "money_time", "exclusion")
 # Bump when extraction changes, so terms cached with an index are recomputed.
-EXTRACTOR_VERSION = "terms-9"
+EXTRACTOR_VERSION = "terms-12"
 IN_DECLARATIONS = "in the Declarations"
 
 
@@ -244,17 +244,24 @@ def _requirements(c: Chunk, a: int, b: int, s: str, v: _Vocab, basis_hint: str) 
 
 
 def _notice(c: Chunk, a: int, b: int, s: str, v: _Vocab) -> list[Term]:
-    if not _any(v.notice, s) or _any(v.not_notice, s):
-        return []
     phones = _PHONE.findall(s)
     emails = _EMAIL.findall(s)
+    if _any(v.not_notice, s):
+        return []
+    if not _any(v.notice, s):
+        # "Notice must be provided through the contacts listed … in the Declarations": the channel.
+        if _CHANNEL.search(s) and (emails or phones or re.search(r"Declarations|Schedule", s)):
+            how = [f"email {e}" for e in emails] + [f"phone {p}" for p in phones] or ["as listed in the Declarations"]
+            return [Term("notice", "channel", value="; ".join(how), channel="; ".join(how), **_cite(c, a, b))]
+        return []
     not_notice = re.search(r"does not constitute notice|is not notice|not (?:be )?considered notice|will not serve as (?:proper )?notice", s, re.I)
     deadline, hours = _deadline(s, v)
     hotline = re.search(r"hotline", s, re.I)
     in_decl = v.declarations_ref.search(s)
     if hotline and (not_notice or ((phones or in_decl) and not deadline)):
         value = "not notice" if not_notice else IN_DECLARATIONS if in_decl and not phones else ""
-        return [Term("notice", "hotline", value=value, channel="; ".join(phones) or ("number in the Declarations" if in_decl else ""),
+        how = [f"email {e}" for e in emails] + [f"phone {p}" for p in phones]
+        return [Term("notice", "hotline", value=value, channel="; ".join(how) or ("number in the Declarations" if in_decl else ""),
                      **_cite(c, a, b))]
     if not deadline:
         return []
@@ -264,27 +271,30 @@ def _notice(c: Chunk, a: int, b: int, s: str, v: _Vocab) -> list[Term]:
     subject = subjects[0]
     if deadline == "during the policy period" and subject != "circumstance":
         return []  # the policy period bounds circumstance notices; elsewhere it is not a deadline
-    if subject == "claim" and "incident" in subjects:
-        subject = "claim_or_incident"
     channel = []
     if re.search(r"\bin writing\b|\bwritten notice\b|\bwritten\b", s, re.I):
         channel.append("in writing")
     channel += [f"email {e}" for e in emails] + [f"phone {p}" for p in phones]
     if hotline and re.search(r"hotline will constitute notif|hotline (?:is|constitutes) notice", s, re.I):
         channel.append("a call to the incident response hotline counts as notice")
-    if re.search(r"address[^.;]{0,40}(?:Declarations|Schedule|Item \d+)", s, re.I):
-        channel.append("address in the Declarations")
+    if re.search(r"(?:address|persons?|contacts?|email)[^.;]{0,40}(?:Declarations|Schedule|Item \d+)", s, re.I):
+        channel.append("as named in the Declarations")
     recipients = [r for r, rx in (("the insurer", r"\bto us\b|\bnotify us\b|\bgive us\b|\bprovide us\b|\bto the (?:Insurer|Company|Underwriters)\b|\bnotify (?:the )?(?:Insurer|Company|Underwriters)\b"),
                                   ("the claims managers", r"\bclaims managers?\b"), ("law enforcement", r"\blaw enforcement\b")) if re.search(rx, s, re.I)]
     return [Term("notice", subject, value=deadline, deadline=deadline, deadline_hours=hours, recipient="; ".join(recipients),
                  channel="; ".join(channel), **_cite(c, a, b))]
 
 
+_CHANNEL = re.compile(r"\bnotices?\b[^.;]{0,80}\b(?:must|shall|should|will) be (?:provided|given|sent|reported|directed)\b[^.;]{0,30}\b(?:to|through|via)\b", re.I)
+
+
 def _consent(c: Chunk, a: int, b: int, s: str, v: _Vocab) -> list[Term]:
     if not _any(v.consent, s) or _any(v.not_consent, s):
         return []
     cue = next(m for m in (rx.search(s) for rx in v.consent) if m)
-    scope = s[: cue.end() + 40]  # "pay any ransom … without our consent", not what follows it
+    # "pay any ransom … without our consent", not what follows it; a leading "With our prior
+    # consent, …" governs the whole sentence.
+    scope = s if cue.start() < 30 else s[: cue.end() + 40]
     cb = re.search(r"\bexcept\b[^.]*", s)
     return [Term("consent", name, carve_back=_flat(cb.group(0)) if cb else "", **_cite(c, a, b))
             for name, rx in v.consent_subjects if rx.search(scope)]
@@ -418,6 +428,8 @@ def extract_terms(chunks: Sequence[Chunk]) -> tuple[Term, ...]:
     spans = list(_document_sentences(policy_chunks))
     in_list = False  # inside the items of "X does not include any:"
     for i, (c, a, b, s) in enumerate(spans):
+        if _LEADER.search(s):
+            continue  # a table-of-contents line
         basis_hint = "condition_precedent" if _top_section(c.section) in cp_sections else ""
         in_list = in_list and bool(re.match(r"\(?\w{1,3}[.)]\s", s))
         excl = in_list or c.id in region or _is_exclusion_context(c, v)
@@ -495,6 +507,7 @@ def _dedupe(terms: list[Term]) -> tuple[Term, ...]:
     return tuple(out)
 
 
+_LEADER = re.compile(r"\.{4,}|…{2,}")
 _TITLE_WORDS = 8  # a sentence shorter than this is a clause title ("Betterment.")
 
 
