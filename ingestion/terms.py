@@ -22,7 +22,7 @@ from .types import Chunk
 VOCAB_PATH = Path(__file__).parent / "data" / "terms.yaml"
 TERM_KINDS = ("requirement", "notice", "consent", "panel", "money_time", "exclusion")
 # Bump when extraction changes, so terms cached with an index are recomputed.
-EXTRACTOR_VERSION = "terms-12"
+EXTRACTOR_VERSION = "terms-16"
 IN_DECLARATIONS = "in the Declarations"
 
 
@@ -140,7 +140,12 @@ def load_vocabulary(path: str | None = None) -> _Vocab:
 # -- helpers ----------------------------------------------------------------------------------
 # Sentence ends: . ! ? followed by a capital or digit, or a new line that starts a clause label.
 # Colons and semicolons do not end a sentence here: "Waiting Period: 12 hours" must stay whole.
-_SENT_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“(]?[A-Z0-9])|\n(?=\s*(?:\(?[a-z0-9]{1,3}[.)]|[•\-–]) )|\n\s*\n")
+# A blank line ends a paragraph when a capital follows or punctuation precedes it (a page break
+# inside a sentence, "Waiting Period\n\nmeans …", does not).
+_SENT_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“(]?[A-Z0-9])|\n(?=\s*(?:\(?[a-z0-9]{1,3}[.)]|[•\-–]) )|(?<=[.;:])[ \t]*\n[ \t]*\n\s*|\n[ \t]*\n\s*(?=[A-Z0-9(\"“])")
+_TRAILING_LABEL = re.compile(r"(?<=\s)\(?[a-z0-9]{1,3}[.)]$")
+# "Insuring Agreement B. 3. Cyber Extortion" is one sentence: a reference, not a sentence end.
+_REF_END = re.compile(r"\b(?:Agreements?|Sections?|Items?|Clauses?|Parts?|Coverages?|Exclusions?|Paragraphs?)\s+[A-Z0-9]{1,3}(?:\.[A-Z0-9]{1,3})*\.$")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _PHONE = re.compile(r"(?:\+?\d{1,2}[\s-])?(?:\(\d{3}\)\s?|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b")
 _UNIT_HOURS = {"hours": 1, "hour": 1, "days": 24, "day": 24, "months": 24 * 30, "month": 24 * 30}
@@ -158,6 +163,11 @@ def sentences(text: str) -> list[tuple[int, int]]:
         while b > a and text[b - 1].isspace():
             b -= 1
         if b > a:
+            if out and _REF_END.search(text[out[-1][0]:out[-1][1]]):
+                a = out.pop()[0]
+            elif out and (lab := _TRAILING_LABEL.search(text, out[-1][0], out[-1][1])) and lab.start() > out[-1][0]:
+                out[-1] = (out[-1][0], lab.start())  # "…laws; j." + "Any act…": the label opens the next item
+                a = lab.start() + 1
             out.append((a, b))
         if m:
             pos = m.end()
@@ -243,7 +253,7 @@ def _requirements(c: Chunk, a: int, b: int, s: str, v: _Vocab, basis_hint: str) 
     return out
 
 
-def _notice(c: Chunk, a: int, b: int, s: str, v: _Vocab) -> list[Term]:
+def _notice(c: Chunk, a: int, b: int, s: str, v: _Vocab, prev: str = "") -> list[Term]:
     phones = _PHONE.findall(s)
     emails = _EMAIL.findall(s)
     if _any(v.not_notice, s):
@@ -264,12 +274,23 @@ def _notice(c: Chunk, a: int, b: int, s: str, v: _Vocab) -> list[Term]:
         return [Term("notice", "hotline", value=value, channel="; ".join(how) or ("number in the Declarations" if in_decl else ""),
                      **_cite(c, a, b))]
     if not deadline:
+        if _CHANNEL.search(s) and (emails or phones or re.search(r"Declarations|Schedule", s)):
+            how = [f"email {e}" for e in emails] + [f"phone {p}" for p in phones] or ["as listed in the Declarations"]
+            return [Term("notice", "channel", value="; ".join(how), channel="; ".join(how), **_cite(c, a, b))]
         return []
     subjects = [name for name, rx in v.notice_subjects if rx.search(s)]
+    # "(1) Give written notice … within 30 days of the event" after "In the event of … merger …:",
+    # or "This notice must be made within …": the subject is in the sentence before.
+    if prev and (re.match(r"\W*(?:\(?\w{1,3}[.)]\s|(?:This|Such) notice\b)", s) or not subjects):
+        before = [name for name, rx in v.notice_subjects if rx.search(prev)]
+        if before and (not subjects or before[0] in ("acquisition", "material_change")):
+            subjects = before
     if not subjects:
         return []
     subject = subjects[0]
-    if deadline == "during the policy period" and subject != "circumstance":
+    if subject == "extortion" and re.search(r"\b(?:security|privacy|data) breach\b", s, re.I):
+        subject = "claim_or_incident"  # one duty for breaches and threats alike
+    if deadline == "during the policy period" and subject != "circumstance" and not re.search(r"(?:notified|reported) to us during the policy period", s, re.I):
         return []  # the policy period bounds circumstance notices; elsewhere it is not a deadline
     channel = []
     if re.search(r"\bin writing\b|\bwritten notice\b|\bwritten\b", s, re.I):
@@ -285,7 +306,7 @@ def _notice(c: Chunk, a: int, b: int, s: str, v: _Vocab) -> list[Term]:
                  channel="; ".join(channel), **_cite(c, a, b))]
 
 
-_CHANNEL = re.compile(r"\bnotices?\b[^.;]{0,80}\b(?:must|shall|should|will) be (?:provided|given|sent|reported|directed)\b[^.;]{0,30}\b(?:to|through|via)\b", re.I)
+_CHANNEL = re.compile(r"\bnotices?\b[^.;]{0,80}\b(?:must|shall|should|will) be (?:provided|given|sent|reported|directed)\b[^.;]{0,50}\b(?:to|through|via)\b", re.I)
 
 
 def _consent(c: Chunk, a: int, b: int, s: str, v: _Vocab) -> list[Term]:
@@ -337,6 +358,7 @@ def _panel(c: Chunk, a: int, b: int, s: str, v: _Vocab) -> list[Term]:
     return []
 
 
+_VALUE_WINDOW = {"retention": 60, "waiting_period": 60, "coinsurance": 60, "period_of_restoration": 120, "sublimit": 120}
 # "The period set forth in Item 5.K of the Declarations will be the waiting period"
 _REF_BEFORE = re.compile(r"(?:Declarations|Schedule)\W*(?:will be|is|shall be) the\s+(?:[\w-]+\s+){0,2}$", re.I)
 
@@ -348,7 +370,11 @@ def _money(c: Chunk, a: int, b: int, s: str, v: _Vocab) -> list[Term]:
     for role, rx in v.money_roles:
         value, m = "", None
         for m in rx.finditer(s):
-            val = v.money_value.search(s, m.end(), min(len(s), m.end() + 160))
+            val = v.money_value.search(s, m.end(), min(len(s), m.end() + _VALUE_WINDOW.get(role, 160)))
+            # "exceeds the greater of $25,000", "the previous twelve months", "up to $X" after a
+            # retention: a threshold or another term's value, not this one's.
+            if val and re.search(r"(?:greater of|in excess of|previous|prior|last|the first|up to)\W*(?:\w+\W+)?$", s[max(m.end(), val.start() - 25):val.start()], re.I):
+                val = None
             if val:
                 value = _flat(val.group(0))
             elif v.declarations_ref.search(s, m.start(), min(len(s), m.end() + 80)) or _REF_BEFORE.search(s[max(0, m.start() - 80):m.start()]):
@@ -365,8 +391,8 @@ def _money(c: Chunk, a: int, b: int, s: str, v: _Vocab) -> list[Term]:
 
 
 def _exclusions(c: Chunk, a: int, b: int, s: str, later: str, v: _Vocab) -> list[Term]:
-    if re.match(r"\W*However\b", s):
-        return []  # an exception to something else ("However, cyber terrorism does not include … war")
+    if not re.search(r"(?:^|\s)(?!(?:of|and|or|the|to|for|by|in|on|a|an|with)\b)[a-z]", s):
+        return []  # a heading in title case ("Privacy Regulation Defense and Fines Liability.")
     cut = v.carve_back.search(s)
     head = s[: cut.start()] if cut else s
     out = []
@@ -411,7 +437,7 @@ def _is_exclusion_context(c: Chunk, v: _Vocab) -> bool:
     if c.clause_type == "exclusion" or v.exclusion_context.search(c.section or ""):
         return True
     # "System Failure does not include …": exclusions hide inside definitions.
-    return bool(re.search(r"this exclusion|(?:shall|will) not be liable|(?:we|insurer|underwriters) will not pay|does not apply to|does not include", c.text, re.I))
+    return bool(re.search(r"this exclusion|(?:shall|will) not be liable|(?:we|insurer|underwriters) will not pay|does not apply to|does not include|\bexclusions?\b[^.;]{0,40}\b(?:is|are) (?:deleted|amended)\b", c.text, re.I))
 
 
 # -- the whole document ------------------------------------------------------------------------
@@ -431,18 +457,18 @@ def extract_terms(chunks: Sequence[Chunk]) -> tuple[Term, ...]:
         if _LEADER.search(s):
             continue  # a table-of-contents line
         basis_hint = "condition_precedent" if _top_section(c.section) in cp_sections else ""
-        in_list = in_list and bool(re.match(r"\(?\w{1,3}[.)]\s", s))
+        in_list = in_list and bool(re.match(r"\(?\w{1,3}[.)]\s", s) or (i and re.search(r"\s\(?\w{1,3}[.)]$", spans[i - 1][3])))
         excl = in_list or c.id in region or _is_exclusion_context(c, v)
         if not excl:
             out += _requirements(c, a, b, s, v, basis_hint)
-        out += _notice(c, a, b, s, v)
+        out += _notice(c, a, b, s, v, " ".join(x[3] for x in spans[max(0, i - 3):i]))
         out += _consent(c, a, b, s, v)
         out += _panel(c, a, b, s, v)
         out += _money(c, a, b, s, v)
         if excl:
             later = spans[i + 1][3] if i + 1 < len(spans) and spans[i + 1][0].id == c.id else ""
             out += _exclusions(c, a, b, s, later, v)
-        if re.search(r"\b(?:does|shall) not include(?: any)?\s*:\s*$", s, re.I):
+        if re.search(r"\b(?:does|shall) not include(?: any)?\s*:\s*$", s, re.I) or (excl and s.rstrip().endswith(":")):
             in_list = True
     order = {c.id: k for k, c in enumerate(policy_chunks)}
     out.sort(key=lambda t: order.get(t.chunk_id, 0))
