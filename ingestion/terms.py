@@ -22,7 +22,7 @@ from .types import Chunk
 VOCAB_PATH = Path(__file__).parent / "data" / "terms.yaml"
 TERM_KINDS = ("requirement", "notice", "consent", "panel", "money_time", "exclusion")
 # Bump when extraction changes, so terms cached with an index are recomputed.
-EXTRACTOR_VERSION = "terms-16"
+EXTRACTOR_VERSION = "terms-19"
 IN_DECLARATIONS = "in the Declarations"
 
 
@@ -143,7 +143,7 @@ def load_vocabulary(path: str | None = None) -> _Vocab:
 # A blank line ends a paragraph when a capital follows or punctuation precedes it (a page break
 # inside a sentence, "Waiting Period\n\nmeans …", does not).
 _SENT_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“(]?[A-Z0-9])|\n(?=\s*(?:\(?[a-z0-9]{1,3}[.)]|[•\-–]) )|(?<=[.;:])[ \t]*\n[ \t]*\n\s*|\n[ \t]*\n\s*(?=[A-Z0-9(\"“])")
-_TRAILING_LABEL = re.compile(r"(?<=\s)\(?[a-z0-9]{1,3}[.)]$")
+_TRAILING_LABEL = re.compile(r"(?:(?<=\s)|^)\(?[a-z0-9]{1,3}[.)]$")
 # "Insuring Agreement B. 3. Cyber Extortion" is one sentence: a reference, not a sentence end.
 _REF_END = re.compile(r"\b(?:Agreements?|Sections?|Items?|Clauses?|Parts?|Coverages?|Exclusions?|Paragraphs?)\s+[A-Z0-9]{1,3}(?:\.[A-Z0-9]{1,3})*\.$")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
@@ -165,9 +165,13 @@ def sentences(text: str) -> list[tuple[int, int]]:
         if b > a:
             if out and _REF_END.search(text[out[-1][0]:out[-1][1]]):
                 a = out.pop()[0]
-            elif out and (lab := _TRAILING_LABEL.search(text, out[-1][0], out[-1][1])) and lab.start() > out[-1][0]:
-                out[-1] = (out[-1][0], lab.start())  # "…laws; j." + "Any act…": the label opens the next item
-                a = lab.start() + 1
+            elif out and (lab := _TRAILING_LABEL.search(text, out[-1][0], out[-1][1])):
+                # "…laws; j." + "Any act…", or "03." alone: the label opens the next item
+                if lab.start() > out[-1][0]:
+                    out[-1] = (out[-1][0], lab.start())
+                else:
+                    out.pop()
+                a = lab.start()
             out.append((a, b))
         if m:
             pos = m.end()
@@ -264,6 +268,8 @@ def _notice(c: Chunk, a: int, b: int, s: str, v: _Vocab, prev: str = "") -> list
             how = [f"email {e}" for e in emails] + [f"phone {p}" for p in phones] or ["as listed in the Declarations"]
             return [Term("notice", "channel", value="; ".join(how), channel="; ".join(how), **_cite(c, a, b))]
         return []
+    if re.search(r"\b(?:Insurer|we|Underwriters) (?:has|have) received\b", s):
+        return []  # the insurer's own deadline once it has notice
     not_notice = re.search(r"does not constitute notice|is not notice|not (?:be )?considered notice|will not serve as (?:proper )?notice", s, re.I)
     deadline, hours = _deadline(s, v)
     hotline = re.search(r"hotline", s, re.I)
@@ -321,27 +327,33 @@ def _consent(c: Chunk, a: int, b: int, s: str, v: _Vocab) -> list[Term]:
             for name, rx in v.consent_subjects if rx.search(scope)]
 
 
-def _vendor_lists(c: Chunk, v: _Vocab) -> list[Term]:
-    """Category headings in a panel document and the short name lines under each."""
+def _vendor_lists(chunks: Sequence[Chunk], v: _Vocab) -> list[Term]:
+    """Category headings in a panel document and the short name lines under each (read over the
+    whole document: chunking may separate a heading from its list)."""
+    doc, base, ordered = _document(chunks)
     out: list[Term] = []
-    lines = [(m.start(), m.end(), m.group(0).strip()) for m in re.finditer(r"[^\n]+", c.text)]
+    lines = [(m.start(), m.end(), m.group(0).strip()) for m in re.finditer(r"[^\n]+", doc)]
     i = 0
     while i < len(lines):
         cat = next((name for name, rx in v.panel_categories if rx.search(lines[i][2])), None)
         if not cat:
             i += 1
             continue
-        start = lines[i][0]
-        names, j = [], i + 1
+        names, j, first = [], i + 1, None
         while j < len(lines) and not any(rx.search(lines[j][2]) for _, rx in v.panel_categories):
             t = lines[j][2]
-            if len(t.split()) <= 7 and not t.endswith((".", ":")) and t[:1].isupper():
+            if len(t.split()) <= 7 and not t.endswith((".", ":")) and t[:1].isupper() and not re.search(r"\d{3}", t):
                 names.append(t)
+                first = first if first is not None else j
+            elif names and len(t.split()) > 7:
+                break  # the list is over; prose follows
             j += 1
-        end = lines[j - 1][1]
         if names:
-            out.append(Term("panel", "listed", qualifier=cat, vendors=tuple(names), **_cite(c, start, end)))
-        i = j
+            hit = _locate(ordered, base, lines[first][0], lines[j - 1][1])
+            if hit:
+                c, x, y = hit
+                out.append(Term("panel", "listed", qualifier=cat, vendors=tuple(names), **_cite(c, x, y)))
+        i = max(j, i + 1)
     return out
 
 
@@ -393,6 +405,8 @@ def _money(c: Chunk, a: int, b: int, s: str, v: _Vocab) -> list[Term]:
 def _exclusions(c: Chunk, a: int, b: int, s: str, later: str, v: _Vocab) -> list[Term]:
     if not re.search(r"(?:^|\s)(?!(?:of|and|or|the|to|for|by|in|on|a|an|with)\b)[a-z]", s):
         return []  # a heading in title case ("Privacy Regulation Defense and Fines Liability.")
+    if re.match(r"\W*(?:[\d.]+\s+[\w ]{0,40}?)?Notwithstanding\b", s):
+        return []  # a write-back ("Notwithstanding Exclusion 1.21 (Contract), coverage …")
     cut = v.carve_back.search(s)
     head = s[: cut.start()] if cut else s
     out = []
@@ -437,7 +451,7 @@ def _is_exclusion_context(c: Chunk, v: _Vocab) -> bool:
     if c.clause_type == "exclusion" or v.exclusion_context.search(c.section or ""):
         return True
     # "System Failure does not include …": exclusions hide inside definitions.
-    return bool(re.search(r"this exclusion|(?:shall|will) not be liable|(?:we|insurer|underwriters) will not pay|does not apply to|does not include|\bexclusions?\b[^.;]{0,40}\b(?:is|are) (?:deleted|amended)\b", c.text, re.I))
+    return bool(re.search(r"this exclusion|(?:shall|will) not be liable|(?:we|insurer|underwriters) will not pay|does not apply to|does not include|no coverage (?:is|will be|shall be) provided|\bexclusions?\b[^.;]{0,40}\b(?:is|are) (?:deleted|amended)\b", c.text, re.I))
 
 
 # -- the whole document ------------------------------------------------------------------------
@@ -449,16 +463,17 @@ def extract_terms(chunks: Sequence[Chunk]) -> tuple[Term, ...]:
     region = _exclusion_region(chunks, v)
     out: list[Term] = []
     policy_chunks = [c for c in chunks if c.kind == "policy"]
-    for c in policy_chunks:
-        out += _vendor_lists(c, v)
+    out += _vendor_lists(policy_chunks, v)
     spans = list(_document_sentences(policy_chunks))
     in_list = False  # inside the items of "X does not include any:"
     for i, (c, a, b, s) in enumerate(spans):
-        if _LEADER.search(s):
+        if _LEADER.search(s) or len(_TOC_ENTRY.findall(s)) >= 3:
             continue  # a table-of-contents line
         basis_hint = "condition_precedent" if _top_section(c.section) in cp_sections else ""
         in_list = in_list and bool(re.match(r"\(?\w{1,3}[.)]\s", s) or (i and re.search(r"\s\(?\w{1,3}[.)]$", spans[i - 1][3])))
         excl = in_list or c.id in region or _is_exclusion_context(c, v)
+        if i and re.search(r"\bmeans:?\s*$", spans[i - 1][3]) and re.match(r"\(?\w{1,3}[.)]\s", s):
+            excl = False  # an item of a definition ("Personal Injury means: a) bodily injury …")
         if not excl:
             out += _requirements(c, a, b, s, v, basis_hint)
         out += _notice(c, a, b, s, v, " ".join(x[3] for x in spans[max(0, i - 3):i]))
@@ -475,40 +490,51 @@ def extract_terms(chunks: Sequence[Chunk]) -> tuple[Term, ...]:
     return _dedupe(out)
 
 
-def _document_sentences(chunks: Sequence[Chunk]):
-    """(chunk, start, end, sentence) over the whole document, so a sentence that chunking cut in
-    two is read whole. It is cited in the chunk holding most of it; the quote is that part, an
-    exact substring of the chunk's text."""
-    if not chunks:
-        return
+def _document(chunks: Sequence[Chunk]) -> tuple[str, int, list[Chunk]]:
+    """The document text rebuilt from its chunks (exact slices at their offsets)."""
     ordered = sorted(chunks, key=lambda c: c.char_start)
+    if not ordered:
+        return "", 0, []
     base = ordered[0].char_start
     buf = ["\n"] * (max(c.char_end for c in ordered) - base)  # gaps between chunks are line breaks
     for c in ordered:
         buf[c.char_start - base : c.char_start - base + len(c.text)] = c.text
-    doc = "".join(buf)
+    return "".join(buf), base, ordered
+
+
+def _locate(ordered: list[Chunk], base: int, a: int, b: int) -> tuple[Chunk, int, int] | None:
+    """The chunk holding most of document span [a, b), and the span's part inside it."""
+    best, best_len = None, 0
+    for c in ordered:
+        cs, ce = c.char_start - base, c.char_end - base
+        if cs >= b:
+            break
+        overlap = min(b, ce) - max(a, cs)
+        if overlap > best_len:
+            best, best_len = c, overlap
+    if best is None:
+        return None
+    x = max(a, best.char_start - base) - (best.char_start - base)
+    y = min(b, best.char_end - base) - (best.char_start - base)
+    while x < y and best.text[x].isspace():
+        x += 1
+    while y > x and best.text[y - 1].isspace():
+        y -= 1
+    return (best, x, y) if y > x else None
+
+
+def _document_sentences(chunks: Sequence[Chunk]):
+    """(chunk, start, end, sentence) over the whole document, so a sentence that chunking cut in
+    two is read whole. It is cited in the chunk holding most of it; the quote is that part, an
+    exact substring of the chunk's text."""
+    doc, base, ordered = _document(chunks)
     k = 0
     for a, b in sentences(doc):
         while k < len(ordered) and ordered[k].char_end - base <= a:
             k += 1
-        best, best_len = None, 0
-        for c in ordered[k:]:
-            cs, ce = c.char_start - base, c.char_end - base
-            if cs >= b:
-                break
-            overlap = min(b, ce) - max(a, cs)
-            if overlap > best_len:
-                best, best_len = c, overlap
-        if best is None:
-            continue
-        x = max(a, best.char_start - base) - (best.char_start - base)
-        y = min(b, best.char_end - base) - (best.char_start - base)
-        while x < y and best.text[x].isspace():
-            x += 1
-        while y > x and best.text[y - 1].isspace():
-            y -= 1
-        if y > x:
-            yield best, x, y, _flat(doc[a:b])
+        hit = _locate(ordered[k:], base, a, b)
+        if hit:
+            yield hit[0], hit[1], hit[2], _flat(doc[a:b])
 
 
 def _dedupe(terms: list[Term]) -> tuple[Term, ...]:
@@ -534,6 +560,7 @@ def _dedupe(terms: list[Term]) -> tuple[Term, ...]:
 
 
 _LEADER = re.compile(r"\.{4,}|…{2,}")
+_TOC_ENTRY = re.compile(r"\b\d{1,3}\s+\d{1,2}\.\d{1,2}\s")  # "… Expenses 19 3.6 Recoveries 19 …"
 _TITLE_WORDS = 8  # a sentence shorter than this is a clause title ("Betterment.")
 
 
