@@ -22,7 +22,7 @@ from .types import Chunk
 VOCAB_PATH = Path(__file__).parent / "data" / "terms.yaml"
 TERM_KINDS = ("requirement", "notice", "consent", "panel", "money_time", "exclusion")
 # Bump when extraction changes, so terms cached with an index are recomputed.
-EXTRACTOR_VERSION = "terms-19"
+EXTRACTOR_VERSION = "terms-21"
 IN_DECLARATIONS = "in the Declarations"
 
 
@@ -464,7 +464,7 @@ def extract_terms(chunks: Sequence[Chunk]) -> tuple[Term, ...]:
     out: list[Term] = []
     policy_chunks = [c for c in chunks if c.kind == "policy"]
     out += _vendor_lists(policy_chunks, v)
-    spans = list(_document_sentences(policy_chunks))
+    spans = list(document_sentences(policy_chunks))
     in_list = False  # inside the items of "X does not include any:"
     for i, (c, a, b, s) in enumerate(spans):
         if _LEADER.search(s) or len(_TOC_ENTRY.findall(s)) >= 3:
@@ -523,7 +523,7 @@ def _locate(ordered: list[Chunk], base: int, a: int, b: int) -> tuple[Chunk, int
     return (best, x, y) if y > x else None
 
 
-def _document_sentences(chunks: Sequence[Chunk]):
+def document_sentences(chunks: Sequence[Chunk]):
     """(chunk, start, end, sentence) over the whole document, so a sentence that chunking cut in
     two is read whole. It is cited in the chunk holding most of it; the quote is that part, an
     exact substring of the chunk's text."""
