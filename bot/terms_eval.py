@@ -27,7 +27,7 @@ def _document_path(label_file: Path, spec: dict, corpus_dir: Path, work_dir: Pat
         return sample_pdfs(work_dir / "samples")[edition]
     p = Path(corpus_dir) / "cyber-policies" / spec["document"]
     if not p.exists():
-        raise FileNotFoundError(f"{label_file.name}: {p} not found (pass --corpus with the shared corpus folder)")
+        raise ValueError(f"{label_file.name}: {p} not found (pass --corpus with the shared corpus folder)")
     return p
 
 
