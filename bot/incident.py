@@ -97,6 +97,9 @@ def build_steps(terms: Sequence[Term], chunks) -> list[Step]:
         how = f" ({t.channel})" if t.channel else ""
         what = "an extortion threat or ransomware" if t.subject == "extortion" else "the claim or incident"
         steps.append(_cited("notify", f"Notify {who}", f"Notify {who}{how} of {what}: {t.deadline}.", t))
+    if main and not any(t.channel for t in main) and not any(t.subject in ("hotline", "channel") for t in notices):
+        steps.append(_silent("notify", "How to give notice", "The policy is silent on where or how to send notice "
+                             "(no address, email, hotline or form is given in this wording)."))
     if not main:
         steps.append(_silent("notify", "Notify the insurer", "The policy is silent on when and how to notify the insurer of an incident "
                              "(look for the notice condition in the Declarations or the main policy form)."))
