@@ -266,6 +266,14 @@ def _only_policy(ix) -> str:
     return pols[0]
 
 
+def _report_target(fmt: str, data_dir: Optional[Path], policy: Optional[str]):
+    """Check --format (md or json), open the index and pick the policy (the only one when not given)."""
+    if fmt not in ("md", "json"):
+        _fail("--format must be md or json")
+    ix = _index(_settings(data_dir))
+    return ix, policy or _only_policy(ix)
+
+
 @app.command()
 @_guard
 def diff(
@@ -278,10 +286,7 @@ def diff(
     """What changed between two versions of a policy: term changes first, then changed sentences."""
     from .report import diff_terms, diff_versions, render_diff
 
-    if fmt not in ("md", "json"):
-        _fail("--format must be md or json")
-    ix = _index(_settings(data_dir))
-    policy = policy or _only_policy(ix)
+    ix, policy = _report_target(fmt, data_dir, policy)
     v1, v2, changes = diff_versions(ix, policy, from_v, to_v)
     sys.stdout.write(render_diff(policy, v1, v2, changes, fmt, terms=diff_terms(ix, policy, from_v, to_v)))
 
@@ -296,10 +301,7 @@ def incident(
     """We've been hit: who to notify and how, deadlines, consent, vendors, evidence, what not to do — cited."""
     from .incident import incident_playbook, render_playbook
 
-    if fmt not in ("md", "json"):
-        _fail("--format must be md or json")
-    ix = _index(_settings(data_dir))
-    policy = policy or _only_policy(ix)
+    ix, policy = _report_target(fmt, data_dir, policy)
     sys.stdout.write(render_playbook(incident_playbook(ix, policy), fmt) + ("\n" if fmt == "json" else ""))
 
 
