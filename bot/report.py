@@ -153,7 +153,7 @@ def render_gaps(report: GapReport, fmt: str = "md") -> str:
     out += ["**Top risks:**"] + ([f"{i}. {f.message} — {f.where()}" for i, f in enumerate(risks, 1)] or ["- none found"]) + [""]
     dls = incident_deadlines(report.findings)
     out += ["**Deadlines in an incident:**"] + ([f"- {f.message} — {f.where()}" for f in dls] or ["- the policy states no notice deadline"]) + [""]
-    out += ["## Checklist", ""]
+    out += ["## Renewal checklist and incident actions", ""]
     for g in report.checklist:
         out.append(f"### {g['action_title']} — owner: {g['owner']}")
         for fid in g["items"]:

@@ -76,8 +76,8 @@ def test_posture_against_requirements_and_exclusions(northwind, tmp_path):
 def test_report_is_summary_then_checklist_then_clauses(northwind):
     rep = gap_report(northwind, "northwind", None, today=TODAY)
     md = render_gaps(rep, "md")
-    assert md.index("## Summary") < md.index("## Checklist") < md.index("## Clauses")
-    summary = md[md.index("## Summary"): md.index("## Checklist")]
+    assert md.index("## Summary") < md.index("## Renewal checklist") < md.index("## Clauses")
+    summary = md[md.index("## Summary"): md.index("## Renewal checklist")]
     assert "8 not confirmed" in summary and "within 72 hours" in summary and "no posture file" in summary
     assert "Named Insured" not in md.split("## Clauses")[1].split("### Limits")[1].split("###")[0]
     data = json.loads(render_gaps(rep, "json"))

@@ -16,6 +16,7 @@ from vectorstore.index import IndexError_, PolicyIndex, slugify
 from ..config import Settings
 from ..pipeline import EmptyIndexError, answer
 from ..posture import Posture
+from ..incident import incident_playbook, render_playbook
 from ..report import diff_versions, gap_report, render_diff, render_gaps
 from ..types import Answer
 from .blocks import HELP, answer_blocks, answer_text, context, home_view, section, text_blocks, trim
@@ -222,7 +223,7 @@ def create_app(
     # -- /policy ------------------------------------------------------------------
     def ack_policy(ack, command):
         sub = (command.get("text") or "").strip().split(" ", 1)[0].lower()
-        ack(text="Reading the policy…" if sub in ("ask", "gaps", "diff") else None)
+        ack(text="Reading the policy…" if sub in ("ask", "gaps", "diff", "incident") else None)
 
     def run_policy(command, client: WebClient):
         text = (command.get("text") or "").strip()
@@ -271,6 +272,11 @@ def create_app(
                         continue
                     md = render_diff(pol, v1, v2, changes)
                     client.chat_postMessage(channel=channel, text=trim(md, 3000), blocks=text_blocks(md))
+            elif sub == "incident":
+                # The playbook goes to the DM (or this DM), never to a shared channel.
+                send_incident(client, user, rest.strip())
+                if channel_type != "im":
+                    ephemeral(text="I sent you the incident playbook in our DM.")
             elif sub == "status":
                 docs = index.documents(include_superseded=False)
                 pol = [d for d in docs if d.kind == "policy"]
@@ -287,6 +293,25 @@ def create_app(
             ephemeral(text=f"Sorry — something went wrong (error ref `{ref}`).")
 
     app.command("/policy")(ack=ack_policy, lazy=[run_policy])
+
+    # -- incident playbook ("We've been hit") ----------------------------------------
+    def send_incident(client: WebClient, user: str, policy: str = "") -> None:
+        """Post the playbook of each policy (or the one named) to the user's DM with the bot."""
+        pols = [policy] if policy else index.policies()
+        if not pols:
+            raise EmptyIndexError("No policy is indexed yet; upload the policy PDF to me in a DM.")
+        for pol in pols:
+            md = render_playbook(incident_playbook(index, pol))
+            client.chat_postMessage(channel=user, text=trim(md, 3000), blocks=text_blocks(md), unfurl_links=False)
+
+    @app.action("incident_playbook")
+    def on_incident_button(ack, body, client):
+        ack()
+        user = body["user"]["id"]
+        try:
+            send_incident(client, user)
+        except USER_ERRORS as exc:
+            client.chat_postMessage(channel=user, text=f"⚠️ {exc}")
 
     # -- buttons ------------------------------------------------------------------
     @app.action(re.compile(r"^feedback_(helpful|unhelpful)$"))

@@ -84,7 +84,7 @@ def text_blocks(markdown: str) -> list[dict]:
 
 HELP = """*PolicyBot* answers questions about your cyber-insurance policy with the exact clauses quoted.
 • Mention me in a channel or DM me: _does our policy require MFA on email?_ — follow-up questions in the thread need no mention.
-• `/policy ask <question>` · `/policy gaps` (DM only) · `/policy docs` · `/policy diff [policy]` · `/policy status` · `/policy help`
+• `/policy ask <question>` · `/policy gaps` (DM only) · `/policy incident` (to your DM) · `/policy docs` · `/policy diff [policy]` · `/policy status` · `/policy help`
 • Upload a policy PDF in a DM (allowed uploaders only) to index it as a new version; add the policy name in the message, e.g. `northwind`."""
 
 
@@ -99,4 +99,7 @@ def home_view(docs, counts: dict[str, int]) -> dict:
         summary = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(counts.items()))
         blocks.append(section(f"*Gap summary* (required controls by status): {summary}"))
     blocks.append(context(HELP.split("\n", 1)[1]))
-    return {"type": "home", "blocks": fit(blocks, [])}
+    # "We've been hit" sends the incident playbook to the user's DM; kept even when blocks are cut.
+    tail = [{"type": "actions", "elements": [{"type": "button", "action_id": "incident_playbook", "style": "danger",
+                                             "text": {"type": "plain_text", "text": "We've been hit"}}]}] if policies else []
+    return {"type": "home", "blocks": fit(blocks, tail)}
