@@ -119,6 +119,10 @@ def test_every_requirement_warning_names_its_control_on_all_specimens(specimens)
                 checked += 1
             assert f["quote"] and f["page_start"] >= 1 and f["page_end"] >= f["page_start"]
     assert checked >= 5  # the At-Bay application's questions
+    for policy in names.values():  # every term's quote is verbatim from the chunk it cites
+        doc = ix.select_docs(policy=policy, kind="policy")[-1]
+        text = {c.id: c.text for c in ix.chunks_of(doc.doc_id)}
+        assert all(t.quote and t.quote in text[t.chunk_id] for t in policy_terms(ix, doc.doc_id)), policy
 
 
 def test_incident_playbook_on_each_specimen(specimens):
