@@ -1,6 +1,7 @@
 """The answer pipeline: question in, cited Answer out. CLI, Slack and evaluation all call `answer()`."""
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 from typing import Sequence
@@ -92,6 +93,10 @@ def verdict(top: Citation, controls: Sequence) -> str:
     return f"The policy addresses this in {where}."
 
 
+# A term belongs to an answer when its sentence and a quoted sentence share this many characters.
+SHARED_QUOTE_CHARS = 40
+
+
 def _gaps(cites: Sequence[Citation], chunks: dict[str, Chunk], posture: Posture | None, asked_controls: Sequence, index: PolicyIndex | None = None) -> list[Gap]:
     """Gap warnings from the structured terms of the cited and related clauses only, through the
     same engine as the gap report (bot/gaps.py): a requirement is flagged only where its clause
@@ -107,6 +112,23 @@ def _gaps(cites: Sequence[Citation], chunks: dict[str, Chunk], posture: Posture 
         terms = [t for d in dict.fromkeys(c.doc_id for c in cited) for t in policy_terms(index, d) if t.chunk_id in by_chunk]
     else:
         terms = [t for t in extract_terms(cited) if t.chunk_id in by_chunk]
+    # Money terms only where the quoted sentences state them: a cited Declarations item lists
+    # every sublimit, and the answer is about one. Other terms: every one the cited clause states.
+    quoted: dict[str, list[str]] = {}
+    for c in cites:
+        quoted.setdefault(c.chunk_id, []).append(" ".join(c.quote.replace("…", " ").split()))
+
+    def stated(t) -> bool:
+        if t.kind != "money_time":
+            return True
+        q = " ".join(t.quote.split())
+        for x in quoted.get(t.chunk_id, []):
+            m = difflib.SequenceMatcher(None, q, x, autojunk=False).find_longest_match(0, len(q), 0, len(x))
+            if m.size >= min(SHARED_QUOTE_CHARS, len(q), len(x)):
+                return True
+        return False
+
+    terms = [t for t in terms if stated(t)]
     asked = [getattr(c, "id", c) for c in asked_controls]
     kinds = {"money_time": "limit", "consent": "notice"}  # the clause-type names answers used before
     out: list[Gap] = []
