@@ -22,7 +22,7 @@ from .types import Chunk
 VOCAB_PATH = Path(__file__).parent / "data" / "terms.yaml"
 TERM_KINDS = ("requirement", "notice", "consent", "panel", "money_time", "exclusion")
 # Bump when extraction changes, so terms cached with an index are recomputed.
-EXTRACTOR_VERSION = "terms-21"
+EXTRACTOR_VERSION = "terms-22"
 IN_DECLARATIONS = "in the Declarations"
 
 
@@ -209,7 +209,10 @@ def _deadline(s: str, v: _Vocab) -> tuple[str, float | None]:
             elif nums and nums[0].lower() in _WORD_NUM:
                 hours.append(_WORD_NUM[nums[0].lower()] * _UNIT_HOURS["months"])
     found.sort()
-    return "; ".join(t for _, t in found), (min(hours) if hours else None)
+    texts = list(dict.fromkeys(t for _, t in found))
+    if len(texts) > 1 and "during the policy period" in (t.lower() for t in texts):
+        texts = [t for t in texts if t.lower() != "during the policy period"]
+    return "; ".join(texts), (min(hours) if hours else None)
 
 
 # -- per kind ---------------------------------------------------------------------------------
@@ -257,9 +260,11 @@ def _requirements(c: Chunk, a: int, b: int, s: str, v: _Vocab, basis_hint: str) 
     return out
 
 
-def _notice(c: Chunk, a: int, b: int, s: str, v: _Vocab, prev: str = "") -> list[Term]:
+def _notice(c: Chunk, a: int, b: int, s: str, v: _Vocab, prev: str = "", nxt: str = "") -> list[Term]:
     phones = _PHONE.findall(s)
     emails = _EMAIL.findall(s)
+    if _CHANNEL.search(s) and not (phones or emails) and len(nxt) < _SHORT_LINE:
+        phones, emails = _PHONE.findall(nxt), _EMAIL.findall(nxt)  # "… in writing to us at: <address>" / "Or: claims@…"
     if _any(v.not_notice, s):
         return []
     if not _any(v.notice, s):
@@ -312,6 +317,7 @@ def _notice(c: Chunk, a: int, b: int, s: str, v: _Vocab, prev: str = "") -> list
                  channel="; ".join(channel), **_cite(c, a, b))]
 
 
+_SHORT_LINE = 80  # a following line this short (an email or phone line) still belongs to the notice address
 _CHANNEL = re.compile(r"\bnotices?\b[^.;]{0,80}\b(?:must|shall|should|will) be (?:provided|given|sent|reported|directed)\b[^.;]{0,50}\b(?:to|through|via)\b", re.I)
 
 
@@ -476,7 +482,7 @@ def extract_terms(chunks: Sequence[Chunk]) -> tuple[Term, ...]:
             excl = False  # an item of a definition ("Personal Injury means: a) bodily injury …")
         if not excl:
             out += _requirements(c, a, b, s, v, basis_hint)
-        out += _notice(c, a, b, s, v, " ".join(x[3] for x in spans[max(0, i - 3):i]))
+        out += _notice(c, a, b, s, v, " ".join(x[3] for x in spans[max(0, i - 3):i]), spans[i + 1][3] if i + 1 < len(spans) else "")
         out += _consent(c, a, b, s, v)
         out += _panel(c, a, b, s, v)
         out += _money(c, a, b, s, v)
