@@ -22,7 +22,7 @@ from .types import Chunk
 VOCAB_PATH = Path(__file__).parent / "data" / "terms.yaml"
 TERM_KINDS = ("requirement", "notice", "consent", "panel", "money_time", "exclusion")
 # Bump when extraction changes, so terms cached with an index are recomputed.
-EXTRACTOR_VERSION = "terms-22"
+EXTRACTOR_VERSION = "terms-23"
 IN_DECLARATIONS = "in the Declarations"
 
 
@@ -124,7 +124,8 @@ def load_vocabulary(path: str | None = None) -> _Vocab:
         panel=pats("panel_cues"),
         panel_required=pats("panel_required_cues"),
         panel_listed=pats("panel_listed_cues"),
-        panel_categories=subj("panel_categories", "category"),
+        # Headings of a vendor list are matched as written ("PUBLIC RELATIONS" is an insuring agreement).
+        panel_categories=tuple((e["category"], re.compile(e["pattern"], re.M)) for e in raw["panel_categories"]),
         money_roles=subj("money_roles", "role"),
         declarations_ref=_rx(raw["declarations_ref"]),
         money_value=_rx(raw["money_value"]),
