@@ -299,7 +299,7 @@ def gaps(
     posture: Optional[Path] = typer.Option(None, "--posture"),
     data_dir: Optional[Path] = DataDir,
 ):
-    """Review the whole policy: requirements, exclusions, limits, notice terms, and a renewal checklist."""
+    """Gap report: summary, checklist by action and owner, then the clauses (terms × your posture)."""
     from .report import gap_report, render_gaps
 
     if fmt not in ("md", "csv", "json"):
@@ -326,6 +326,14 @@ def _only_policy(ix) -> str:
     return pols[0]
 
 
+def _report_target(fmt: str, data_dir: Optional[Path], policy: Optional[str]):
+    """Check --format (md or json), open the index and pick the policy (the only one when not given)."""
+    if fmt not in ("md", "json"):
+        _fail("--format must be md or json")
+    ix = _index(_settings(data_dir), queries_only=True)  # reports embed nothing but a question at most
+    return ix, policy or _only_policy(ix)
+
+
 @app.command()
 @_guard
 def diff(
@@ -335,13 +343,43 @@ def diff(
     fmt: str = typer.Option("md", "--format", help="md or json"),
     data_dir: Optional[Path] = DataDir,
 ):
-    """What changed between two versions of a policy."""
-    from .report import diff_versions, render_diff
+    """What changed between two versions of a policy: term changes first, then changed sentences."""
+    from .report import diff_terms, diff_versions, render_diff
 
-    ix = _index(_settings(data_dir), queries_only=True)
-    policy = policy or _only_policy(ix)
+    ix, policy = _report_target(fmt, data_dir, policy)
     v1, v2, changes = diff_versions(ix, policy, from_v, to_v)
-    sys.stdout.write(render_diff(policy, v1, v2, changes, fmt))
+    sys.stdout.write(render_diff(policy, v1, v2, changes, fmt, terms=diff_terms(ix, policy, from_v, to_v)))
+
+
+@app.command()
+@_guard
+def incident(
+    policy: Optional[str] = typer.Option(None, "--policy"),
+    fmt: str = typer.Option("md", "--format", help="md or json"),
+    data_dir: Optional[Path] = DataDir,
+):
+    """We've been hit: who to notify and how, deadlines, consent, vendors, evidence, what not to do — cited."""
+    from .incident import incident_playbook, render_playbook
+
+    ix, policy = _report_target(fmt, data_dir, policy)
+    sys.stdout.write(render_playbook(incident_playbook(ix, policy), fmt) + ("\n" if fmt == "json" else ""))
+
+
+@app.command("eval-terms")
+@_guard
+def eval_terms(
+    labels: Path = typer.Option(Path(__file__).resolve().parents[1] / "examples" / "terms", "--labels", help="Folder of labelled terms."),
+    corpus: Path = typer.Option(Path(__file__).resolve().parents[2] / "shared" / "corpus", "--corpus", help="The shared corpus folder."),
+    json_out: bool = typer.Option(False, "--json"),
+    verbose: bool = typer.Option(False, "--verbose", help="List every term not in the labels and every missed label."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", envvar="POLICYBOT_DATA_DIR"),
+):
+    """Precision and recall of term extraction per term kind, against the labelled wordings."""
+    from .terms_eval import render_terms_eval, run_terms_eval
+
+    s = _settings(data_dir or Path(".policybot-eval"))
+    report = run_terms_eval(_index(s), labels, corpus)
+    sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n" if json_out else render_terms_eval(report, verbose))
 
 
 @posture_app.command("init")
@@ -429,7 +467,7 @@ def _fit(sets, corpus: Path, ix) -> None:
 def demo(data_dir: Optional[Path] = typer.Option(None, "--data-dir", envvar="POLICYBOT_DATA_DIR")):
     """Index the bundled sample policy (two editions) and the control guidance, then answer sample questions."""
     from .pipeline import answer
-    from .report import diff_versions, render_diff
+    from .report import diff_terms, diff_versions, render_diff
     from .samples import sample_pdfs
 
     s = _settings(data_dir or Path(".policybot-demo"))
@@ -449,7 +487,7 @@ def demo(data_dir: Optional[Path] = typer.Option(None, "--data-dir", envvar="POL
         print_answer(answer(q, index=ix, policy="northwind"))
     out.rule("Renewal diff 2025 → 2026")
     v1, v2, changes = diff_versions(ix, "northwind")
-    sys.stdout.write(render_diff("northwind", v1, v2, changes))
+    sys.stdout.write(render_diff("northwind", v1, v2, changes, terms=diff_terms(ix, "northwind")))
 
 
 @app.command()

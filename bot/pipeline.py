@@ -1,6 +1,7 @@
 """The answer pipeline: question in, cited Answer out. CLI, Slack and evaluation all call `answer()`."""
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from dataclasses import dataclass, replace
@@ -9,8 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ingestion.guidance import controls_by_id, controls_in
-from ingestion.injection import FLAGGED_MARKER, is_flagged
+from ingestion.injection import is_flagged
 from ingestion.types import Chunk
 from prompts import NO_ANSWER
 from vectorstore.index import Hit, PolicyIndex, UnknownPolicyError
@@ -301,7 +301,7 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
             summary, cites, mode, kind = llm.summary, list(llm.citations), llm.mode, "info"
         else:
             mode, notes = "extractive-fallback", [llm.note]
-    gaps = _gaps(list(cites) + list(related), chunks, posture, qt.controls)
+    gaps = _gaps(list(cites) + list(related), chunks, posture, qt.controls, index=index)
     return Answer(question, True, summary, tuple(cites), tuple(gaps), tuple(related), mode, policy, tuple(notes),
                   verdict=kind, confidence=best)
 
@@ -313,29 +313,52 @@ def _related(cands: Sequence[Candidate], cited: set, tuning: Tuning) -> list[Cit
     return [cite(c.evidence, f"R{i}") for i, c in enumerate(out[:3], 1)]
 
 
-def _gaps(cites: Sequence[Citation], chunks: dict[str, Chunk], posture: Posture | None, asked_controls: Sequence) -> list[Gap]:
+# A term belongs to an answer when its sentence and a quoted sentence share this many characters.
+SHARED_QUOTE_CHARS = 40
+
+
+def _gaps(cites: Sequence[Citation], chunks: dict[str, Chunk], posture: Posture | None, asked_controls: Sequence, index: PolicyIndex | None = None) -> list[Gap]:
+    """Gap warnings from the structured terms of the cited and related clauses only, through the
+    same engine as the gap report (bot/gaps.py): a requirement is flagged only where its clause
+    names the control. With `index`, the terms stored with the version are used; otherwise the
+    cited clauses are read now."""
+    from ingestion.terms import extract_terms
+
+    from .gaps import answer_gaps, policy_terms
+
+    by_chunk = {c.chunk_id: c for c in cites}
+    cited = [chunks[i] for i in by_chunk if i in chunks]
+    if index is not None:
+        terms = [t for d in dict.fromkeys(c.doc_id for c in cited) for t in policy_terms(index, d) if t.chunk_id in by_chunk]
+    else:
+        terms = [t for t in extract_terms(cited) if t.chunk_id in by_chunk]
+    # Money terms only where the quoted sentences state them: a cited Declarations item lists
+    # every sublimit, and the answer is about one. Other terms: every one the cited clause states.
+    quoted: dict[str, list[str]] = {}
+    for c in cites:
+        quoted.setdefault(c.chunk_id, []).append(" ".join(c.quote.replace("…", " ").split()))
+
+    def stated(t) -> bool:
+        if t.kind != "money_time":
+            return True
+        q = " ".join(t.quote.split())
+        for x in quoted.get(t.chunk_id, []):
+            m = difflib.SequenceMatcher(None, q, x, autojunk=False).find_longest_match(0, len(q), 0, len(x))
+            if m.size >= min(SHARED_QUOTE_CHARS, len(q), len(x)):
+                return True
+        return False
+
+    terms = [t for t in terms if stated(t)]
+    asked = [getattr(c, "id", c) for c in asked_controls]
+    kinds = {"money_time": "limit", "consent": "notice"}  # the clause-type names answers used before
     out: list[Gap] = []
     seen: set = set()
-    catalogue = controls_by_id()
-    for c in cites:
-        if c.clause_type == "requirement":
-            found = controls_in(chunks[c.chunk_id].text)
-            # When the user asked about one control, warn about that one first.
-            found.sort(key=lambda x: x not in asked_controls)
-            for ctrl in found:
-                if ctrl.id in seen:
-                    continue
-                seen.add(ctrl.id)
-                status = posture.status_of(ctrl.id) if posture else "not_confirmed"
-                if status == "in_place":
-                    continue
-                evidence = "; ".join(catalogue[ctrl.id].evidence[:3])
-                said = "you have not confirmed it" if status in ("not_confirmed", "unknown") else f"your posture file says '{status}'"
-                out.append(Gap("requirement", ctrl.id, status, c.label(),
-                               f"{ctrl.name} is required by {_section_short(c)} ({c.pages}) and {said}. "
-                               f"Confirm: {ctrl.requirement} Evidence insurers ask for: {evidence}.", c.chunk_id))
-        elif c.clause_type in RISK_TYPES and c.chunk_id not in seen:
-            seen.add(c.chunk_id)
-            kind = {"exclusion": "Exclusion", "limit": "Limit", "notice": "Notice/consent condition"}[c.clause_type]
-            out.append(Gap(c.clause_type, None, "risk", c.label(), f"{kind} that could reduce or void a claim: “{c.quote}”", c.chunk_id))
+    for f in answer_gaps(terms, posture, asked):
+        key = (f.kind, f.control or f.term.subject, f.term.value)
+        if key in seen:
+            continue
+        seen.add(key)
+        c = by_chunk[f.term.chunk_id]
+        status = f.status if f.kind == "requirement" else "risk"
+        out.append(Gap(kinds.get(f.kind, f.kind), f.control, status, c.label(), f"{f.message} ({_section_short(c)}, {c.pages})", c.chunk_id))
     return out

@@ -19,10 +19,14 @@ class Status(str, Enum):
 
 
 class ControlPosture(BaseModel):
+    """One control: status, and the evidence an insurer would ask for (what, where, when, who)."""
+
     model_config = ConfigDict(extra="forbid")
     status: Status
     scope: str = ""
     evidence: str = ""
+    evidence_link: str = ""
+    evidence_date: date | None = None
     owner: str = ""
     last_tested: date | None = None
 
@@ -72,7 +76,7 @@ def load_posture(path: str | Path) -> Posture:
             if e["type"] == "enum":
                 msg = f"status must be one of in_place, partial, missing, unknown (got {e.get('input')!r})"
             elif e["type"].startswith("date"):
-                msg = f"last_tested must be a date like 2026-01-31 (got {e.get('input')!r})"
+                msg = f"{e['loc'][-1]} must be a date like 2026-01-31 (got {e.get('input')!r})"
             problems.append(f"{where}: {msg}")
         raise PostureError(f"{path} is invalid: " + "; ".join(problems)) from None
 
@@ -82,7 +86,9 @@ def posture_template() -> str:
     lines = [
         "# PolicyBot control posture. For each control set status to one of:",
         "#   in_place | partial | missing | unknown",
-        "# and record scope, evidence, owner and last_tested (YYYY-MM-DD) where you can.",
+        "# and record scope, evidence (what), evidence_link (where), evidence_date and last_tested",
+        "# (YYYY-MM-DD) and owner where you can. A control the policy requires at a frequency",
+        "# (\"tested quarterly\") counts as partial when its last dated evidence is older than that.",
         "# PolicyBot warns about every control the policy requires that is not in_place.",
         "company: Your Company Ltd",
         "controls:",
@@ -94,6 +100,8 @@ def posture_template() -> str:
             "    status: unknown",
             '    scope: ""',
             '    evidence: ""',
+            '    evidence_link: ""',
+            "    evidence_date: null",
             '    owner: ""',
             "    last_tested: null",
         ]

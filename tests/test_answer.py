@@ -82,7 +82,9 @@ def test_gap_report_lists_requirements_and_sublimits(sample_index):
     assert {"mfa", "backups", "patching", "edr", "ir_plan", "funds_transfer"} <= req
     md = render_gaps(rep)
     assert "Cyber Extortion and Ransomware Sublimit: $250,000" in md
-    assert any(c.startswith("[not_confirmed] Multi-factor") for c in rep.checklist)
+    mfa = [f for f in rep.findings if f.control == "mfa"]
+    assert mfa and all(f.status == "not_confirmed" and f.page_start == 9 for f in mfa)
+    assert any(g["action"] == "fix_control" and mfa[0].id in g["items"] for g in rep.checklist)
 
 
 def test_diff_finds_changed_sublimit(sample_index):

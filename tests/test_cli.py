@@ -58,9 +58,25 @@ def test_gaps_csv_and_posture_init(data_dir, tmp_path):
     out = tmp_path / "gaps.csv"
     r = runner.invoke(app, ["gaps", "--format", "csv", "--out", str(out), "--data-dir", str(data_dir)])
     assert r.exit_code == 0, r.output
-    rows = out.read_text().splitlines()
-    assert rows[0].startswith("clause_type,policy,version") and any(row.startswith("requirement,northwind,2026") for row in rows)
+    import csv
+
+    rows = list(csv.DictReader(out.open()))
+    assert list(rows[0]) == ["id", "kind", "action", "status", "control", "controls", "owner", "message", "evidence", "policy",
+                             "version", "file", "page_start", "page_end", "section", "clause_type", "quote"]
+    assert any(r["kind"] == "requirement" and r["control"] == "mfa" and r["page_start"] == "9" for r in rows)
+    assert any(r["kind"] == "notice" and r["action"] == "notify" and "72 hours" in r["message"] for r in rows)  # checklist rows
     p = tmp_path / "posture.yaml"
     assert runner.invoke(app, ["posture", "init", str(p)]).exit_code == 0
-    assert "edr:" in p.read_text()
+    assert "edr:" in p.read_text() and "evidence_link:" in p.read_text() and "evidence_date:" in p.read_text()
     assert runner.invoke(app, ["posture", "init", str(p)]).exit_code == 1
+
+
+def test_incident_json_cites_every_step(data_dir):
+    r = runner.invoke(app, ["incident", "--format", "json", "--data-dir", str(data_dir)])
+    assert r.exit_code == 0, r.output
+    pb = json.loads(r.stdout)
+    notify = [s for s in pb["steps"] if s["part"] == "notify" and not s["silent"]]
+    assert any("72 hours" in s["text"] and s["page_start"] == 10 and "within 72 hours" in " ".join(s["quote"].split()) for s in notify)
+    assert all(s["quote"] and s["page_start"] for s in pb["steps"] if not s["silent"])
+    r = runner.invoke(app, ["incident", "--format", "pdf", "--data-dir", str(data_dir)])
+    assert r.exit_code == 1 and "--format must be md or json" in r.output

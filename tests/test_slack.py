@@ -240,3 +240,28 @@ def test_http_mode_under_uvicorn(make_app, fake_slack):
         assert "abc123" in srv.post(challenge, slack_headers(challenge))[1]
     finally:
         srv.stop()
+
+
+def test_incident_playbook_goes_to_the_dm_never_the_channel(make_app, fake_slack):
+    app = make_app()
+    r = app.dispatch(signed(command_body("incident", channel="C1"), content_type="application/x-www-form-urlencoded"))
+    assert r.status == 200 and "Reading the policy" in r.body
+    post = fake_slack.wait_for("chat.postMessage")[0]
+    assert post["channel"] == "U1"  # the user's DM with the bot, not C1
+    text = all_text(post)
+    assert "within 72 hours" in text and "p. 10" in text and "Consent before paying a ransom" in text
+    deadline = time.time() + 10
+    while not any("in our DM" in e["text"] for e in fake_slack.requests("chat.postEphemeral")) and time.time() < deadline:
+        time.sleep(0.05)
+    assert any(e["channel"] == "C1" and "in our DM" in e["text"] for e in fake_slack.requests("chat.postEphemeral"))
+    # App Home: the "We've been hit" button sends the same playbook to the DM.
+    app.dispatch(signed(event_body({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"}, "Ev-home-incident")))
+    view = fake_slack.wait_for("views.publish")[0]["view"]
+    buttons = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["action_id"] for b in buttons] == ["incident_playbook"] and buttons[0]["text"]["text"] == "We've been hit"
+    click = {"type": "block_actions", "user": {"id": "U2"}, "team": {"id": "T1"}, "api_app_id": "A1", "trigger_id": "t2",
+             "actions": [{"action_id": "incident_playbook", "type": "button", "block_id": "b1", "action_ts": "1"}]}
+    r = app.dispatch(signed(urlencode({"payload": json.dumps(click)}), content_type="application/x-www-form-urlencoded"))
+    assert r.status == 200
+    posts = fake_slack.wait_for("chat.postMessage", 2)
+    assert posts[1]["channel"] == "U2" and "We've been hit" in posts[1]["text"]

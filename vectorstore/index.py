@@ -17,6 +17,7 @@ from ingestion.injection import flag_warnings
 from ingestion.errors import IngestError
 from ingestion.guidance import guidance_documents
 from ingestion.readers import DEFAULT_MAX_BYTES, load_bytes, read_document, read_text_bytes, sha256_bytes
+from ingestion.terms import extract_terms, terms_to_json
 from ingestion.types import Chunk, DocumentText
 
 from .embedder import Embedder
@@ -216,6 +217,8 @@ class PolicyIndex:
                        sha256=doc.sha256, title=doc.title, effective_date=effective_date, pages=len(doc.pages) + len(doc.blank_pages),
                        blank_pages=doc.blank_pages, stored_path=str(stored.relative_to(self.data_dir)), ingested_by=ingested_by or _user())
             self.registry.add_pending(rec, chunks)
+            if kind == "policy":  # structured terms travel with the version (ingestion/terms.py)
+                self.registry.put_terms(doc_id, terms_to_json(extract_terms(chunks)))
             try:
                 self._embed_and_store(chunks, progress=progress)
             except BaseException:

@@ -51,6 +51,10 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ord);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS terms (
+    doc_id TEXT PRIMARY KEY REFERENCES documents(doc_id) ON DELETE CASCADE,
+    json TEXT NOT NULL
+);
 """
 
 
@@ -197,6 +201,17 @@ class Registry:
 
     def pending(self) -> list[DocRecord]:
         return self.documents(status="pending")
+
+    # -- structured policy terms (ingestion/terms.py), one JSON document per version --
+    def put_terms(self, doc_id: str, terms_json: str) -> None:
+        """Store (or replace) the extracted terms of one document version."""
+        with self._tx() as c:
+            c.execute("INSERT OR REPLACE INTO terms (doc_id, json) VALUES (?, ?)", (doc_id, terms_json))
+
+    def get_terms(self, doc_id: str) -> str | None:
+        """The stored terms JSON of a document version, or None when none were stored."""
+        r = self._db().execute("SELECT json FROM terms WHERE doc_id=?", (doc_id,)).fetchone()
+        return r["json"] if r else None
 
     def get_meta(self, key: str) -> str | None:
         r = self._db().execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()

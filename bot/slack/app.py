@@ -24,6 +24,7 @@ from vectorstore.index import IndexError_, PolicyIndex, slugify
 from ..config import Settings
 from ..pipeline import EmptyIndexError, answer
 from ..posture import Posture
+from ..incident import incident_playbook, render_playbook
 from ..report import diff_versions, gap_report, render_diff, render_gaps
 from ..types import Answer
 from .blocks import answer_blocks, answer_text, help_text, home_view, section, text_blocks, trim
@@ -316,6 +317,20 @@ def create_app(
                   f"answers: {'LLM ' + escape(settings.llm_model) if settings.llm_model else 'extractive (no LLM)'}; "
                   f"embedding model {escape(settings.embedding_model)}; {queue.backlog} requests in progress.")
 
+    def send_incident(user: str, policy: str = "") -> None:
+        """The incident playbook of each policy (or the one named), to the user's DM: never to a channel."""
+        pols = [policy] if policy else index.policies()
+        if not pols:
+            raise EmptyIndexError("No policy is indexed yet; upload the policy PDF to me in a DM.")
+        for pol in pols:
+            md = render_playbook(incident_playbook(index, pol))
+            client.chat_postMessage(channel=user, text=trim(escape(md), 3000), blocks=text_blocks(md), unfurl_links=False)
+
+    def sub_incident(req: SlackRequest) -> None:
+        send_incident(req.user, req.text)
+        if req.channel_type != "im":
+            tell(req, "I sent you the incident playbook in our DM.")
+
     subcommands: dict[str, Subcommand] = {
         "ask": Subcommand(sub_ask, "ask <question>", ack="Reading the policy…"),
         "gaps": Subcommand(sub_gaps, "gaps (DM only)", ack="Reading the policy…",
@@ -323,6 +338,7 @@ def create_app(
                                    "POLICYBOT_SLACK_PRIVATE_USERS). Try `/policy gaps` in our DM."),
         "docs": Subcommand(sub_docs, "docs"),
         "diff": Subcommand(sub_diff, "diff [policy]", ack="Reading the policy…"),
+        "incident": Subcommand(sub_incident, "incident (to your DM)", ack="Sending the incident playbook to your DM…"),
         "status": Subcommand(sub_status, "status"),
         "help": Subcommand(sub_help, "help"),
     }
@@ -345,6 +361,7 @@ def create_app(
         "feedback_helpful": on_feedback,
         "feedback_unhelpful": on_feedback,
         "show_clause": on_show_clause,
+        "incident_playbook": lambda req: send_incident(req.user),  # App Home's "We've been hit"
     }
 
     # -- cross-cutting (runs in the ack path: no Slack calls here) --------------------------------

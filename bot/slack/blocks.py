@@ -100,7 +100,7 @@ def help_text(usages: list[str]) -> str:
     )
 
 
-HELP = help_text(["ask <question>", "gaps (DM only)", "docs", "diff [policy]", "status", "help"])
+HELP = help_text(["ask <question>", "gaps (DM only)", "docs", "diff [policy]", "incident (to your DM)", "status", "help"])
 
 
 def home_view(docs, counts: dict[str, int], help: str = HELP) -> dict:
@@ -114,4 +114,7 @@ def home_view(docs, counts: dict[str, int], help: str = HELP) -> dict:
         summary = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(counts.items()))
         blocks.append(section(f"*Gap summary* (required controls by status): {_esc(summary)}"))
     blocks.append(context(help.split("\n", 1)[1]))
-    return {"type": "home", "blocks": fit(blocks, [])}
+    # "We've been hit" sends the incident playbook to the user's DM; kept even when blocks are cut.
+    tail = [{"type": "actions", "elements": [{"type": "button", "action_id": "incident_playbook", "style": "danger",
+                                             "text": {"type": "plain_text", "text": "We've been hit"}}]}] if policies else []
+    return {"type": "home", "blocks": fit(blocks, tail)}
