@@ -155,3 +155,41 @@ def test_resending_a_superseded_version_changes_nothing(index, sample_pdfs):
     again = index.ingest_file(sample_pdfs["2025"], policy="nw")
     assert again.status == "unchanged" and again.version == "2025"
     assert {d.version: d.status for d in index.documents() if d.policy == "nw"} == {"2025": "superseded", "2026": "active"}
+
+
+def test_failed_reindex_keeps_the_previous_index_answering(tmp_path, sample_pdfs):
+    emb = HashingEmbedder()
+    ix = PolicyIndex(tmp_path / "d", emb)
+    ix.ingest_file(sample_pdfs["2026"], policy="nw")
+    count = ix.collection.count()
+    emb.fail_after = emb.embedded + 30  # dies partway through the rebuild
+    with pytest.raises(RuntimeError):
+        ix.reindex()
+    emb.fail_after = None
+    for index in (ix, PolicyIndex(tmp_path / "d", emb)):
+        assert index.collection.count() == count
+        hit = index.search("Notice of Ransomware within 72 hours", k=1, policy="nw")[0]
+        assert hit.chunk.page_start == 10 and hit.dense_rank > 0
+    assert len(ix.client.list_collections()) == 1  # the half-built collection was dropped
+
+
+def test_versions_follow_effective_date_not_ingest_order(index, sample_pdfs):
+    from bot.report import diff_versions
+
+    index.ingest_file(sample_pdfs["2026"], policy="nw", version="2026", effective_date="2026-03-01")
+    r = index.ingest_file(sample_pdfs["2025"], policy="nw", version="2025", effective_date="2025-03-01")
+    assert r.status == "indexed" and r.superseded == () and any("2026" in w for w in r.warnings)
+    assert [(d.version, d.status) for d in index.versions("nw")] == [("2025", "superseded"), ("2026", "active")]
+    q = "Cyber Extortion and Ransomware Sublimit in the aggregate"
+    assert "$250,000" in index.search(q, k=1, policy="nw", clause_types=["limit"])[0].chunk.text
+    old, new, changes = diff_versions(index, "nw")
+    assert (old, new) == ("2025", "2026") and changes
+
+
+def test_an_undated_version_after_dated_ones_is_refused(index, sample_pdfs):
+    from ingestion.errors import IngestError
+
+    index.ingest_file(sample_pdfs["2025"], policy="nw", version="2025", effective_date="2025-03-01")
+    with pytest.raises(IngestError, match="--effective-date"):
+        index.ingest_file(sample_pdfs["2026"], policy="nw", version="2026")
+    assert [d.version for d in index.documents()] == ["2025"]
