@@ -26,7 +26,7 @@ from .text import tokens
 
 K1, B = 1.5, 0.75  # bm25s defaults
 DOC_CACHE = 4096  # per-document tables kept in memory (about 100 kB each for a 100-page policy)
-VIEW_CACHE_CHUNKS = 250_000  # merged views kept, by total chunks (a 10k-page corpus is about 56k chunks)
+VIEW_CACHE_CHUNKS = 150_000  # merged views kept, by total chunks (a 10k-page corpus is about 56k chunks)
 
 
 def lexical_text(c: Chunk) -> str:
@@ -139,6 +139,7 @@ class View:
             self.matrix, self.hashes = sparse.csc_matrix((0, 0), dtype=np.float32), np.zeros(0, np.uint64)
         self.df = DocFreq(self)
         self._row_of: dict[str, int] | None = None
+        self.dense: dict[str, np.ndarray] = {}  # the retriever's stacked vectors, by collection name
 
     def _columns(self, hashes: np.ndarray) -> np.ndarray:
         pos = np.searchsorted(self.hashes, hashes)
@@ -170,12 +171,14 @@ class View:
             out[rows] += w * idf * tf / (K1 * ((1 - B) + B * self.lengths[rows] / self.avgdl) + tf)
         return out
 
+    def type_mask(self, allowed_types: Iterable[str]) -> np.ndarray:
+        return np.isin(self.types, [CLAUSE_TYPES.index(t) for t in allowed_types if t in CLAUSE_TYPES])
+
     def top(self, query: str, n: int, allowed_types: Iterable[str] | None = None) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) of the `n` best chunks with a positive score."""
         s = self.scores(query)
         if allowed_types:
-            codes = [CLAUSE_TYPES.index(t) for t in allowed_types if t in CLAUSE_TYPES]
-            s = np.where(np.isin(self.types, codes), s, 0)
+            s = np.where(self.type_mask(allowed_types), s, 0)
         nz = np.flatnonzero(s > 0)
         if not len(nz):
             return []
@@ -188,8 +191,7 @@ class View:
         """The share of the view's chunks with one of these clause types (1.0 without a filter)."""
         if not allowed_types or not self.n:
             return 1.0
-        codes = [CLAUSE_TYPES.index(t) for t in allowed_types if t in CLAUSE_TYPES]
-        return float(np.isin(self.types, codes).mean())
+        return float(self.type_mask(allowed_types).mean())
 
     def clause_type_of(self, chunk_id: str) -> str | None:
         if self._row_of is None:
