@@ -9,7 +9,8 @@ dimensions, the size of MiniLM's vectors); the real all-MiniLM-L6-v2 is measured
 first size. Each stage's serving figures come from a fresh process that opens the
 index and answers (its peak RSS is the serving RSS). The recipe is LangChain's
 `RecursiveCharacterTextSplitter(1000/200)` + `langchain_core.vectorstores.InMemoryVectorStore`
-(langchain-chroma is not installed) and, for its store, Chroma queried directly.
+(langchain-chroma is not installed) and, for its store, Chroma queried directly; it grows in the
+building process alongside our index (so that process's peak RSS includes it).
 """
 from __future__ import annotations
 
@@ -127,61 +128,63 @@ def serve(data: str, kind: str) -> dict:
 
 
 # -- the LangChain recipe -------------------------------------------------------
-def recipe(pages: int, kind: str, cache: str) -> dict:
-    from langchain_core.embeddings import Embeddings
-    from langchain_core.vectorstores import InMemoryVectorStore
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
+class Recipe:
+    """The plain recipe, grown alongside our index: 1000/200 character chunks, the same embedder,
+    LangChain's InMemoryVectorStore, and Chroma queried directly (what langchain-chroma would call)."""
 
-    emb = make_embedder(kind)
-    ready: dict[str, list[float]] = {}  # vectors computed once, handed to both stores
+    def __init__(self, emb, root: Path) -> None:
+        import chromadb
+        from chromadb.config import Settings
+        from langchain_core.embeddings import Embeddings
+        from langchain_core.vectorstores import InMemoryVectorStore
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    class Wrapped(Embeddings):
-        def embed_documents(self, texts):
-            missing = [t for t in texts if t not in ready]
-            if missing:
-                ready.update(zip(missing, emb.embed(missing).tolist()))
-            return [ready.pop(t) for t in texts]
+        ready: dict[str, list[float]] = {}  # vectors computed once, handed to both stores
 
-        def embed_query(self, text):
-            return emb.embed([text])[0].tolist()
+        class Wrapped(Embeddings):
+            def embed_documents(self, texts):
+                missing = [t for t in texts if t not in ready]
+                if missing:
+                    ready.update(zip(missing, emb.embed(missing).tolist()))
+                return [ready.pop(t) for t in texts]
 
-    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
-    store = InMemoryVectorStore(Wrapped())
-    import chromadb
-    from chromadb.config import Settings
+            def embed_query(self, text):
+                return emb.embed([text])[0].tolist()
 
-    tmp = Path(tempfile.mkdtemp(prefix="pb-recipe-"))
-    col = chromadb.PersistentClient(str(tmp), settings=Settings(anonymized_telemetry=False)).create_collection(
-        "recipe", embedding_function=None, metadata={"hnsw:space": "cosine"})
-    t = time.perf_counter()
-    n_pages = n_chunks = 0
-    for path, policy, p in plan():
-        if n_pages >= pages:
-            break
-        text = text_of(path, Path(cache))
-        docs = splitter.create_documents([text], metadatas=[{"policy": policy}])
-        for i in range(0, len(docs), 256):
-            part = docs[i : i + 256]
-            vecs = emb.embed([d.page_content for d in part])
-            ready.update(zip((d.page_content for d in part), vecs.tolist()))
-            store.add_documents(part)
-            col.add(ids=[f"{policy}#{n_chunks + j}" for j in range(len(part))], embeddings=vecs,
-                    documents=[d.page_content for d in part], metadatas=[d.metadata for d in part])
-            n_chunks += len(part)
-        n_pages += p
-    build = time.perf_counter() - t
-    lat, clat = [], []
-    for _ in range(2):
-        for q in QUESTIONS:
-            t = time.perf_counter()
-            store.similarity_search(q, k=5)
-            lat.append((time.perf_counter() - t) * 1000)
-            t = time.perf_counter()
-            col.query(query_embeddings=emb.embed([q]), n_results=5, include=["documents", "metadatas"])
-            clat.append((time.perf_counter() - t) * 1000)
-    shutil.rmtree(tmp, ignore_errors=True)
-    return {"pages": n_pages, "chunks": n_chunks, "build_s": build, "inmemory": (statistics.median(lat), pct(lat, 0.95)),
-            "chroma": (statistics.median(clat), pct(clat, 0.95)), "rss_mb": rss_mb()}
+        self.emb, self.ready, self.root = emb, ready, root
+        self.splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+        self.store = InMemoryVectorStore(Wrapped())
+        self.col = chromadb.PersistentClient(str(root / "recipe"), settings=Settings(anonymized_telemetry=False)).create_collection(
+            "recipe", embedding_function=None, metadata={"hnsw:space": "cosine"})
+        self.chunks = 0
+        self.build_s = 0.0
+
+    def add(self, items) -> None:
+        t = time.perf_counter()
+        for path, policy, _ in items:
+            docs = self.splitter.create_documents([text_of(path, self.root / "texts")], metadatas=[{"policy": policy}])
+            for i in range(0, len(docs), 256):
+                part = docs[i : i + 256]
+                vecs = self.emb.embed([d.page_content for d in part])
+                self.ready.update(zip((d.page_content for d in part), vecs.tolist()))
+                self.store.add_documents(part)
+                self.col.add(ids=[f"{self.chunks + j}" for j in range(len(part))], embeddings=vecs,
+                             documents=[d.page_content for d in part], metadatas=[d.metadata for d in part])
+                self.chunks += len(part)
+        self.build_s += time.perf_counter() - t
+
+    def measure(self) -> dict:
+        lat, clat = [], []
+        for _ in range(2):
+            for q in QUESTIONS:
+                t = time.perf_counter()
+                self.store.similarity_search(q, k=5)
+                lat.append((time.perf_counter() - t) * 1000)
+                t = time.perf_counter()
+                self.col.query(query_embeddings=self.emb.embed([q]), n_results=5, include=["documents", "metadatas"])
+                clat.append((time.perf_counter() - t) * 1000)
+        return {"chunks": self.chunks, "build_s": self.build_s, "inmemory": (statistics.median(lat), pct(lat, 0.95)),
+                "chroma": (statistics.median(clat), pct(clat, 0.95))}
 
 
 def child(mode: str, *args: str) -> dict:
@@ -194,7 +197,7 @@ def child(mode: str, *args: str) -> dict:
 
 # -- building -----------------------------------------------------------------
 def grow(ix, items, start: int, target: int, pages: int) -> tuple[int, int, int]:
-    """Ingest from `items[start:]` until `pages` ≥ target; returns (next index, pages, chunks added)."""
+    """Ingest `items[start:]` until `pages` ≥ target; returns (next index, pages, chunks added)."""
     chunks = 0
     i = start
     while i < len(items) and pages < target:
@@ -211,13 +214,9 @@ def main() -> None:
     ap.add_argument("--minilm-pages", type=int, default=1000, help="0 skips the real model")
     ap.add_argument("--no-recipe", action="store_true")
     ap.add_argument("--serve", nargs=2, metavar=("DATA", "EMBEDDER"), help=argparse.SUPPRESS)
-    ap.add_argument("--recipe", nargs=3, metavar=("PAGES", "EMBEDDER", "TEXTS"), help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.serve:
         print(json.dumps(serve(*a.serve)))
-        return
-    if a.recipe:
-        print(json.dumps(recipe(int(a.recipe[0]), a.recipe[1], a.recipe[2])))
         return
 
     from vectorstore.index import PolicyIndex
@@ -226,54 +225,73 @@ def main() -> None:
     sizes = [int(s) for s in a.sizes.split(",")]
     root = Path(tempfile.mkdtemp(prefix="pb-scale-"))
     rows = []
+    print("PolicyBot index at scale: ms as p50/p95, warm, no LLM; ingest pages/s over the whole index so far.")
+    print(HEADER, flush=True)
     try:
-        if a.minilm_pages:
-            ix = PolicyIndex(root / "minilm", make_embedder("minilm"))
-            ix.embedder.embed(["load"])
-            t = time.perf_counter()
-            _, pages, chunks = grow(ix, items, 0, a.minilm_pages, 0)
-            took = time.perf_counter() - t
-            srv = child("serve", str(root / "minilm"), "minilm")
-            rec = {}  # the recipe is measured on the size curve (hashing), not again with MiniLM
-            rows.append(("MiniLM", pages, chunks, took, du(root / "minilm"), rss_mb(), srv, rec))
-            del ix
-            print(f"MiniLM stage done: {pages} pages in {took:.0f} s", file=sys.stderr, flush=True)
         ix = PolicyIndex(root / "hashing", make_embedder("hashing"))
+        rcp = None if a.no_recipe else Recipe(make_embedder("hashing"), root)
         i, pages, chunks, total_t = 0, 0, 0, 0.0
         for size in sizes:
             t = time.perf_counter()
+            start = i
             i, pages, added = grow(ix, items, i, size, pages)
             took = time.perf_counter() - t
             chunks += added
             total_t += took
             srv = child("serve", str(root / "hashing"), "hashing")
-            rec = {} if a.no_recipe else child("recipe", str(pages), "hashing", str(root / "texts"))
+            rec = {}
+            if rcp:
+                rcp.add(items[start:i])
+                rec = rcp.measure()
             rows.append(("hashing", pages, chunks, total_t, du(root / "hashing"), rss_mb(), srv, rec))
+            print_row(rows[-1])
             print(f"hashing stage done: {pages} pages, {chunks} chunks, {total_t:.0f} s", file=sys.stderr, flush=True)
+        del ix, rcp
+        if a.minilm_pages:
+            mx = PolicyIndex(root / "minilm", make_embedder("minilm"))
+            mx.embedder.embed(["load"])
+            t = time.perf_counter()
+            _, pages, chunks = grow(mx, items, 0, a.minilm_pages, 0)
+            took = time.perf_counter() - t
+            srv = child("serve", str(root / "minilm"), "minilm")
+            rec = {}  # the recipe is measured on the size curve (hashing), not again with MiniLM
+            rows.append(("MiniLM", pages, chunks, took, du(root / "minilm"), rss_mb(), srv, rec))
+            print_row(rows[-1])
+            del mx
+            print(f"MiniLM stage done: {pages} pages in {took:.0f} s", file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    report(rows)
+    report_growth(rows)
 
 
-def report(rows) -> None:
-    f = lambda t: f"{t[0]:.1f}/{t[1]:.1f}"  # noqa: E731  p50/p95
-    print("\nPolicyBot index at scale (ms as p50/p95; warm; no LLM). Ingest pages/s is cumulative for the stage's index.")
-    print("embedder | pages | chunks | ingest pages/s | disk MB | ingest peak RSS MB | open s | 1st search s | "
-          "search all | search policy | answer all | answer policy | serving RSS MB | recipe build s | recipe InMemory search | recipe Chroma search")
-    for emb, pages, chunks, took, disk, rss, s, r in rows:
-        print(f"{emb} | {pages} | {chunks} | {pages / took:.1f} | {disk / 1e6:.0f} | {rss:.0f} | {s['open_s']:.2f} | {s['first_search_s']:.2f} | "
-              f"{f(s['search_all'])} | {f(s['search_policy'])} | {f(s['answer_all'])} | {f(s['answer_policy'])} | {s['rss_mb']:.0f} | "
-              + (f"{r['build_s']:.0f} | {f(r['inmemory'])} | {f(r['chroma'])}" if r else "- | - | -"))
+def fmt(t) -> str:
+    return f"{t[0]:.1f}/{t[1]:.1f}"  # p50/p95
+
+
+HEADER = ("embedder | pages | chunks | ingest pages/s | disk MB | build process peak RSS MB (index + recipe) | open s | "
+          "1st search s | search all | search policy | answer all | answer policy | serving RSS MB | recipe chunks | "
+          "recipe build s | recipe InMemory search | recipe Chroma search")
+
+
+def print_row(row) -> None:
+    emb, pages, chunks, took, disk, rss, s, r = row
+    print(f"{emb} | {pages} | {chunks} | {pages / took:.1f} | {disk / 1e6:.0f} | {rss:.0f} | {s['open_s']:.2f} | {s['first_search_s']:.2f} | "
+          f"{fmt(s['search_all'])} | {fmt(s['search_policy'])} | {fmt(s['answer_all'])} | {fmt(s['answer_policy'])} | {s['rss_mb']:.0f} | "
+          + (f"{r['chunks']} | {r['build_s']:.0f} | {fmt(r['inmemory'])} | {fmt(r['chroma'])}" if r else "- | - | - | -"), flush=True)
+
+
+def report_growth(rows) -> None:
     hashing = [r for r in rows if r[0] == "hashing"]
-    if len(hashing) >= 2:
-        a, b = hashing[0], hashing[-1]
-        grow = b[1] / a[1]
-        print(f"\ngrowth from {a[1]} to {b[1]} pages (×{grow:.1f} pages):")
-        for key in ("search_all", "search_policy", "answer_all", "answer_policy"):
-            print(f"  {key} p95 ×{b[6][key][1] / a[6][key][1]:.2f}")
-        print(f"  serving RSS ×{b[6]['rss_mb'] / a[6]['rss_mb']:.2f}; disk ×{b[4] / a[4]:.2f}")
-        if a[7] and b[7]:
-            print(f"  recipe InMemory search p95 ×{b[7]['inmemory'][1] / a[7]['inmemory'][1]:.2f}; recipe Chroma p95 ×{b[7]['chroma'][1] / a[7]['chroma'][1]:.2f}")
+    if len(hashing) < 2:
+        return
+    a, b = hashing[0], hashing[-1]
+    print(f"\ngrowth from {a[1]} to {b[1]} pages (×{b[1] / a[1]:.1f} pages, ×{b[2] / a[2]:.1f} chunks):")
+    for key in ("search_all", "search_policy", "answer_all", "answer_policy"):
+        print(f"  {key} p95 ×{b[6][key][1] / a[6][key][1]:.2f}")
+    print(f"  serving RSS ×{b[6]['rss_mb'] / a[6]['rss_mb']:.2f}; disk ×{b[4] / a[4]:.2f}; ingest pages/s ×{(b[1] / b[3]) / (a[1] / a[3]):.2f}")
+    if a[7] and b[7]:
+        print(f"  recipe InMemory search p95 ×{b[7]['inmemory'][1] / a[7]['inmemory'][1]:.2f}; "
+              f"recipe Chroma p95 ×{b[7]['chroma'][1] / a[7]['chroma'][1]:.2f}")
 
 
 if __name__ == "__main__":

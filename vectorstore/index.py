@@ -142,10 +142,12 @@ class PolicyIndex:
         with self._lock:
             cat = self._catalog
             if cat is None or cat.generation != gen:
-                stale = cat is not None
+                # While we hold the writer lock, a new generation is our own write; otherwise another
+                # process wrote and this process's cached Chroma view is out of date.
+                stale = cat is not None and not self._writer.held
                 cat = self._reload()
                 if stale:
-                    self.store.reopen()  # someone else wrote: our Chroma view is out of date
+                    self.store.reopen()
         return cat
 
     def _reload(self) -> Catalog:

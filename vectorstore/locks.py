@@ -30,6 +30,11 @@ class WriterLock:
         self._file = FileLock(str(self.path), thread_local=False)
         self._depth = 0
 
+    @property
+    def held(self) -> bool:
+        """Whether this process holds the lock now (through this object)."""
+        return self._depth > 0
+
     @contextmanager
     def hold(self) -> Iterator[None]:
         with self._thread_lock:
