@@ -97,3 +97,24 @@ def test_two_ingests_at_once_on_one_data_dir_both_land(tmp_path, sample_pdfs):
     assert {"alpha", "beta"} <= set(active)
     assert ix.collection.count() == sum(d.chunks for d in ix.documents())
     assert ix.search("ransomware sublimit", k=1, policy="beta")[0].chunk.version == "2026"
+
+
+def test_a_writer_that_cannot_get_the_lock_says_who_holds_it(tmp_path, sample_pdfs):
+    from vectorstore.index import IndexError_
+
+    data = tmp_path / "d"
+    sig = tmp_path / "sig"
+    sig.mkdir()
+    PolicyIndex(data, HashingEmbedder()).ingest_guidance()
+    proc = worker("ingest", str(data), str(sample_pdfs["2025"]), "nw", "2025", "--pause-after", "1", "--signal", str(sig))
+    try:
+        wait_for(sig / "paused", proc)
+        impatient = PolicyIndex(data, HashingEmbedder(), writer_wait=0.5)
+        with pytest.raises(IndexError_, match="another process has been writing to the index"):
+            impatient.ingest_file(sample_pdfs["2026"], policy="other", version="2026")
+        assert [d.policy for d in impatient.documents() if d.kind == "policy"] == []
+        (sig / "go").touch()
+        assert finish(proc)["status"] == "indexed"
+    finally:
+        proc.kill()
+    assert impatient.ingest_file(sample_pdfs["2026"], policy="other", version="2026").status == "indexed"

@@ -13,8 +13,10 @@ from typing import Iterator
 
 from filelock import FileLock, Timeout
 
+from .errors import IndexError_
 
-class WriterBusyError(Exception):
+
+class WriterBusyError(IndexError_):
     """Another process kept the writer lock for longer than we were willing to wait."""
 
 
