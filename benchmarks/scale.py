@@ -146,7 +146,7 @@ class Recipe:
                 missing = [t for t in texts if t not in ready]
                 if missing:
                     ready.update(zip(missing, emb.embed(missing).tolist()))
-                return [ready.pop(t) for t in texts]
+                return [ready[t] for t in texts]
 
             def embed_query(self, text):
                 return emb.embed([text])[0].tolist()
@@ -168,6 +168,7 @@ class Recipe:
                 vecs = self.emb.embed([d.page_content for d in part])
                 self.ready.update(zip((d.page_content for d in part), vecs.tolist()))
                 self.store.add_documents(part)
+                self.ready.clear()
                 self.col.add(ids=[f"{self.chunks + j}" for j in range(len(part))], embeddings=vecs,
                              documents=[d.page_content for d in part], metadatas=[d.metadata for d in part])
                 self.chunks += len(part)
