@@ -273,3 +273,14 @@ def test_an_index_from_before_status_metadata_and_bm25_tables_is_upgraded_on_ope
     assert {(m["version"], m["status"]) for m in metas} == {("2025", "superseded"), ("2026", "active")}
     hit = fresh.search("Cyber Extortion and Ransomware Sublimit in the aggregate including any ransom payment", k=1, policy="nw", clause_types=["limit"])[0]
     assert hit.chunk.version == "2026" and "$250,000" in hit.chunk.text
+
+
+def test_policy_words_come_from_names_titles_and_file_names_per_generation(index, sample_pdfs):
+    index.ingest_file(sample_pdfs["2026"], policy="northwind-cyber")
+    index.ingest_guidance()
+    words = index.policy_words()
+    assert set(words) == {"northwind-cyber"}  # guidance is not a policy a question names
+    assert {"northwind", "cyber"} <= words["northwind-cyber"]
+    assert index.policy_words() is words  # cached until the registry changes
+    index.ingest_file(sample_pdfs["2025"], policy="acme")
+    assert set(index.policy_words()) == {"northwind-cyber", "acme"}

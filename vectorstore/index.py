@@ -15,7 +15,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from types import MappingProxyType
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -355,6 +356,21 @@ class PolicyIndex:
         if not docs:
             raise UnknownPolicyError(self._unknown_policy_message(policy))
         return list(docs)
+
+    def policy_words(self) -> Mapping[str, frozenset[str]]:
+        """Each policy's lexical tokens from its name and its active documents' titles and file names,
+        computed once per registry generation (for finding the policy a question names)."""
+        cat = self.catalog()
+        words = self._profiles.get("policy_words")
+        if words is None:
+            acc: dict[str, set[str]] = {}
+            for d in cat.active:
+                if d.kind != "policy":
+                    continue
+                w = acc.setdefault(d.policy, set(tokens(d.policy.replace("-", " ").replace("_", " "))))
+                w |= set(tokens(d.title)) | set(tokens(Path(d.file_name).stem.replace("_", " ")))
+            words = self._profiles["policy_words"] = MappingProxyType({k: frozenset(v) for k, v in acc.items()})
+        return words
 
     def _unknown_policy_message(self, policy: str) -> str:
         known = self.policies()
