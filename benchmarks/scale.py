@@ -89,6 +89,10 @@ def du(path: Path) -> int:
 
 
 def rss_mb() -> float:
+    """This process's peak RSS. Not `ru_maxrss`: on Linux a child inherits its parent's figure across exec."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
