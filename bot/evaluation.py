@@ -397,15 +397,15 @@ def fit_logistic(table: Sequence[tuple[str, dict, bool, bool]], names: Sequence[
     return float(raw_b), {n: float(v) for n, v in zip(names, raw_w)}
 
 
-def choose_threshold(table: Sequence[tuple[str, dict, bool, bool]], bias: float, weights: dict[str, float]) -> tuple[float, list[dict]]:
-    """The threshold on the best candidate's score that maximises right decisions on dev
-    (an answerable question answered with its right clause first, or an unanswerable one declined)."""
-    best: dict[str, tuple[float, bool, bool]] = {}
+def choose_threshold(table: Sequence[tuple[str, dict, bool, bool]], bias: float, weights: dict[str, float], cited: int = 3) -> tuple[float, list[dict]]:
+    """The threshold on the best candidate's score that maximises right outcomes on dev: an answerable question
+    answered with its right clause among the `cited` best-ranked, or an unanswerable one declined."""
+    per_q: dict[str, list[tuple[float, bool, bool]]] = {}
     for qid, f, ok, answerable in table:
         z = bias + sum(weights[n] * f[n] for n in weights)
-        p = 1 / (1 + math.exp(-max(-30, min(30, z))))
-        if qid not in best or p > best[qid][0]:
-            best[qid] = (p, ok, answerable)
+        per_q.setdefault(qid, []).append((1 / (1 + math.exp(-max(-30, min(30, z)))), ok, answerable))
+    best = {q: (max(p for p, _, _ in cs), any(ok for _, ok, _ in sorted(cs, key=lambda c: -c[0])[:cited]), cs[0][2])
+            for q, cs in per_q.items()}
     curve = []
     for th in [x / 100 for x in range(5, 96, 5)]:
         right = sum((p >= th and ok) or (p < th and not answerable) for p, ok, answerable in best.values())

@@ -51,7 +51,7 @@ class Tuning:
     dense_weight: float = 1.0  # reciprocal-rank-fusion weight of MiniLM search
     lexical_weight: float = 1.0  # … and of BM25 over the question plus its vocabulary expansion
     candidates: int = 12  # clauses scored per question
-    definition_hop: int = 0  # definitions (found by the question's meaning) whose defined terms join the lexical query
+    pool: int = 100  # how deep each retriever's list goes before fusion (deeper lists agree more often)
     answer_threshold: float = 0.5  # relevance below which the answer is "not addressed"
     cite_margin: float = 0.25  # further citations must score within this of the best one
     bias: float = -6.0
@@ -154,35 +154,30 @@ class Candidate:
 def retrieve(
     question: str, *, index: PolicyIndex, policy: str | None, qt: QueryTerms | None = None,
     tuning: Tuning = DEFAULT_TUNING, k: int | None = None, dense_weight: float | None = None, lexical_weight: float | None = None,
+    query_vector=None,
 ) -> list[Hit]:
     """The hybrid search an answer is built on: MiniLM on the question, BM25 on the question plus the wording's words."""
     qt = qt or query_terms(question)
-    lexical = " ".join([qt.lexical_query(question)] + defined_terms_for(question, index=index, policy=policy, tuning=tuning))
+    lexical = qt.lexical_query(question)
+    if query_vector is None:
+        query_vector = index.embed_query(question)
     return index.search(
-        question, k=k or tuning.candidates, policy=policy, kind="policy", lexical_query=lexical,
+        question, k=k or tuning.candidates, policy=policy, kind="policy", lexical_query=lexical, query_vector=query_vector,
         dense_weight=tuning.dense_weight if dense_weight is None else dense_weight,
         lexical_weight=tuning.lexical_weight if lexical_weight is None else lexical_weight,
-        candidates=max(60, 4 * (k or tuning.candidates)),
+        candidates=max(tuning.pool, 4 * (k or tuning.candidates)),
     )
 
 
-def defined_terms_for(question: str, *, index: PolicyIndex, policy: str | None, tuning: Tuning = DEFAULT_TUNING) -> list[str]:
-    """Defined terms whose definitions read like the question: users describe the thing ("hackers locked our
-    files and want money"), wordings name it ("Extortion Threat"). Their names join the lexical query, so the
-    clauses that use them are found."""
-    if not tuning.definition_hop:
-        return []
-    hits = index.search(question, k=tuning.definition_hop, policy=policy, kind="policy", clause_types=["definition"])
-    return [h.chunk.clause_label for h in hits if h.chunk.clause_label and not h.chunk.clause_label[:1].isdigit()]
-
-
-def _cosines(index: PolicyIndex, question: str, hits: Sequence[Hit]) -> list[float]:
-    if not hits:
-        return []
-    qv = np.asarray(index.embedder.embed([question]), dtype=np.float32)[0]
-    got = index.collection.get(ids=[h.chunk.id for h in hits], include=["embeddings"])
-    vec = {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
-    return [float(np.dot(qv, vec[h.chunk.id])) if h.chunk.id in vec else 0.0 for h in hits]
+def _cosines(index: PolicyIndex, query_vector, hits: Sequence[Hit]) -> list[float]:
+    """MiniLM cosine of the question with each hit; a hit found only by BM25 has no dense score, so read its vector."""
+    missing = [h.chunk.id for h in hits if not h.dense_rank]
+    vec = {}
+    if missing:
+        got = index.collection.get(ids=missing, include=["embeddings"])
+        vec = {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
+    q = np.asarray(query_vector, dtype=np.float32)
+    return [h.dense_score if h.dense_rank else (float(np.dot(q, vec[h.chunk.id])) if h.chunk.id in vec else 0.0) for h in hits]
 
 
 def features(ev: Evidence, hit: Hit, cosine: float, wants: Sequence[str]) -> dict[str, float]:
@@ -207,11 +202,12 @@ def relevance(feats: dict[str, float], tuning: Tuning) -> float:
 def candidates(question: str, *, index: PolicyIndex, policy: str | None, tuning: Tuning = DEFAULT_TUNING) -> tuple[QueryTerms, list[Candidate]]:
     """Retrieve and score the clauses that may answer `question`, best first."""
     qt = query_terms(question)
-    hits = retrieve(question, index=index, policy=policy, qt=qt, tuning=tuning)
+    qv = index.embed_query(question)  # embedded once per answer
+    hits = retrieve(question, index=index, policy=policy, qt=qt, tuning=tuning, query_vector=qv)
     df, n = index.term_stats(policy=policy, kind="policy")
     wants = wanted_types(question)
     out = []
-    for h, cos in zip(hits, _cosines(index, question, hits)):
+    for h, cos in zip(hits, _cosines(index, qv, hits)):
         ev = assess(h.chunk, qt, df, n)
         out.append(Candidate(h, ev, cos, relevance(features(ev, h, cos, wants), tuning)))
     out.sort(key=lambda c: -c.relevance)
@@ -288,6 +284,9 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     good.sort(key=rank)
     chosen = good[:3]
     cites = [cite(c.evidence, f"C{i}") for i, c in enumerate(chosen, 1)]
+    defn = _definition_used(index, chosen[0].evidence, {c.chunk_id for c in cites}, qt)
+    if defn is not None:
+        cites.append(cite(defn, f"C{len(cites) + 1}"))
     chunks = {c.hit.chunk.id: c.hit.chunk for c in cands}
     related = _related(cands, {c.chunk_id for c in cites}, tuning)
     kind, summary = verdict(focus, cites, [chunks[c.chunk_id].text for c in cites])
@@ -304,6 +303,18 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     gaps = _gaps(list(cites) + list(related), chunks, posture, qt.controls, index=index)
     return Answer(question, True, summary, tuple(cites), tuple(gaps), tuple(related), mode, policy, tuple(notes),
                   verdict=kind, confidence=best)
+
+
+def _definition_used(index: PolicyIndex, top: Evidence, cited: set, qt: QueryTerms) -> Evidence | None:
+    """The definition of a defined term the answering sentence uses ("Extortion Threat", "Waiting Period"):
+    policies answer in defined terms, and the definition says what the user's words mean in the wording."""
+    defs = {c.clause_label: c for c in index.chunks_of(top.chunk.doc_id)
+            if c.clause_type == "definition" and len(c.clause_label) > 3 and c.clause_label[:1].isupper() and c.id not in cited}
+    used = [t for t in defs if re.search(rf"\b{re.escape(t)}s?\b", top.quote)]
+    if not used:
+        return None
+    df, n = index.term_stats(policy=top.chunk.policy, kind="policy")
+    return assess(defs[max(used, key=len)], qt, df, n)
 
 
 def _related(cands: Sequence[Candidate], cited: set, tuning: Tuning) -> list[Citation]:

@@ -21,6 +21,10 @@ class TooLargeError(IngestError):
     pass
 
 
+class TooSlowError(IngestError):
+    """Reading the file went over its time budget."""
+
+
 class NoTextError(IngestError):
     pass
 

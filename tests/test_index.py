@@ -155,3 +155,132 @@ def test_resending_a_superseded_version_changes_nothing(index, sample_pdfs):
     again = index.ingest_file(sample_pdfs["2025"], policy="nw")
     assert again.status == "unchanged" and again.version == "2025"
     assert {d.version: d.status for d in index.documents() if d.policy == "nw"} == {"2025": "superseded", "2026": "active"}
+
+
+def test_failed_reindex_keeps_the_previous_index_answering(tmp_path, sample_pdfs):
+    emb = HashingEmbedder()
+    ix = PolicyIndex(tmp_path / "d", emb)
+    ix.ingest_file(sample_pdfs["2026"], policy="nw")
+    count = ix.collection.count()
+    emb.fail_after = emb.embedded + 30  # dies partway through the rebuild
+    with pytest.raises(RuntimeError):
+        ix.reindex()
+    emb.fail_after = None
+    for index in (ix, PolicyIndex(tmp_path / "d", emb)):
+        assert index.collection.count() == count
+        hit = index.search("Notice of Ransomware within 72 hours", k=1, policy="nw")[0]
+        assert hit.chunk.page_start == 10 and hit.dense_rank > 0
+    assert len(ix.client.list_collections()) == 1  # the half-built collection was dropped
+
+
+def test_versions_follow_effective_date_not_ingest_order(index, sample_pdfs):
+    from bot.report import diff_versions
+
+    index.ingest_file(sample_pdfs["2026"], policy="nw", version="2026", effective_date="2026-03-01")
+    r = index.ingest_file(sample_pdfs["2025"], policy="nw", version="2025", effective_date="2025-03-01")
+    assert r.status == "indexed" and r.superseded == () and any("2026" in w for w in r.warnings)
+    assert [(d.version, d.status) for d in index.versions("nw")] == [("2025", "superseded"), ("2026", "active")]
+    q = "Cyber Extortion and Ransomware Sublimit in the aggregate"
+    assert "$250,000" in index.search(q, k=1, policy="nw", clause_types=["limit"])[0].chunk.text
+    old, new, changes = diff_versions(index, "nw")
+    assert (old, new) == ("2025", "2026") and changes
+
+
+def test_an_undated_version_after_dated_ones_is_refused(index, sample_pdfs):
+    from ingestion.errors import IngestError
+
+    index.ingest_file(sample_pdfs["2025"], policy="nw", version="2025", effective_date="2025-03-01")
+    with pytest.raises(IngestError, match="--effective-date"):
+        index.ingest_file(sample_pdfs["2026"], policy="nw", version="2026")
+    assert [d.version for d in index.documents()] == ["2025"]
+
+
+def test_search_takes_a_query_vector_and_reports_both_raw_scores(index, sample_pdfs, hashing):
+    index.ingest_file(sample_pdfs["2026"], policy="nw")
+    q = "Notice of Ransomware within 72 hours"
+    vec = index.embed_query(q)
+    before = hashing.embedded
+    hits = index.search(q, k=3, policy="nw", query_vector=vec)
+    assert hashing.embedded == before  # the question was not embedded again
+    top = hits[0]
+    assert top.chunk.page_start == 10 and top.dense_rank and top.lexical_rank
+    import numpy as np
+
+    stored = np.asarray(index.collection.get(ids=[top.chunk.id], include=["embeddings"])["embeddings"][0])
+    assert top.dense_score == pytest.approx(float(stored @ vec / np.linalg.norm(stored) / np.linalg.norm(vec)), abs=1e-5)
+    assert top.lexical_score > 0
+    dense_only = index.search(q, k=3, policy="nw", lexical_weight=0.0, query_vector=vec)
+    assert all(h.lexical_rank == 0 and h.dense_rank == i for i, h in enumerate(dense_only, 1))
+
+
+def test_bm25_matches_bm25s_over_the_searched_documents(index, sample_pdfs):
+    import bm25s
+    import numpy as np
+
+    from vectorstore.lexical import lexical_text
+    from vectorstore.text import tokens
+
+    index.ingest_file(sample_pdfs["2025"], policy="a")
+    index.ingest_file(sample_pdfs["2026"], policy="b")
+    docs = index.select_docs()
+    chunks = [c for d in docs for c in index.chunks_of(d.doc_id)]
+    ref = bm25s.BM25()
+    ref.index([tokens(lexical_text(c)) for c in chunks], show_progress=False)
+    q = "ransomware sublimit aggregate ransom payment"
+    expected = ref.get_scores(tokens(q))
+    view = index.retriever.view(docs)
+    got = dict(zip(view.ids, view.scores(q)))
+    assert np.allclose([got[c.id] for c in chunks], expected, rtol=1e-4, atol=1e-5)
+    df, n = index.term_stats()
+    assert n == len(chunks) and df.get("ransomwar", 0) == sum("ransomwar" in tokens(lexical_text(c)) for c in chunks)
+
+
+def test_bm25_tables_are_persisted_per_document_and_not_rebuilt(tmp_path, sample_pdfs, monkeypatch):
+    from vectorstore import lexical
+
+    PolicyIndex(tmp_path / "d", HashingEmbedder()).ingest_file(sample_pdfs["2026"], policy="nw")
+    assert len(list((tmp_path / "d" / "lexical").glob("*.npz"))) == 1
+    monkeypatch.setattr(lexical.DocTable, "build", classmethod(lambda cls, chunks: pytest.fail("re-tokenised the corpus")))
+    fresh = PolicyIndex(tmp_path / "d", HashingEmbedder())
+    assert fresh.search("Notice of Ransomware within 72 hours", k=1, policy="nw")[0].chunk.page_start == 10
+
+
+def test_status_is_chroma_metadata_and_the_catalog_follows_generations(index, sample_pdfs):
+    index.ingest_file(sample_pdfs["2025"], policy="nw", version="2025")
+    cat = index.catalog()
+    assert index.catalog() is cat  # cached while the generation stands
+    index.ingest_file(sample_pdfs["2026"], policy="nw", version="2026")
+    cat2 = index.catalog()
+    assert cat2.generation > cat.generation and [d.version for d in cat2.by_policy["nw"]] == ["2025", "2026"]
+    metas = index.collection.get(include=["metadatas"])["metadatas"]
+    assert {(m["version"], m["status"]) for m in metas} == {("2025", "superseded"), ("2026", "active")}
+    with pytest.raises(TypeError):
+        cat2.by_policy["x"] = ()  # frozen
+
+
+def test_an_index_from_before_status_metadata_and_bm25_tables_is_upgraded_on_open(tmp_path, sample_pdfs):
+    ix = PolicyIndex(tmp_path / "d", HashingEmbedder())
+    ix.ingest_file(sample_pdfs["2025"], policy="nw", version="2025")
+    ix.ingest_file(sample_pdfs["2026"], policy="nw", version="2026")
+    # what an older release left: no status in Chroma, no vec_status, no BM25 tables
+    ids = ix.collection.get()["ids"]
+    ix.collection.update(ids=ids, metadatas=[{"status": "unknown"}] * len(ids))
+    ix.registry._db().execute("UPDATE documents SET vec_status=''")
+    for p in (tmp_path / "d" / "lexical").glob("*.npz"):
+        p.unlink()
+    fresh = PolicyIndex(tmp_path / "d", HashingEmbedder())
+    metas = fresh.collection.get(include=["metadatas"])["metadatas"]
+    assert {(m["version"], m["status"]) for m in metas} == {("2025", "superseded"), ("2026", "active")}
+    hit = fresh.search("Cyber Extortion and Ransomware Sublimit in the aggregate including any ransom payment", k=1, policy="nw", clause_types=["limit"])[0]
+    assert hit.chunk.version == "2026" and "$250,000" in hit.chunk.text
+
+
+def test_policy_words_come_from_names_titles_and_file_names_per_generation(index, sample_pdfs):
+    index.ingest_file(sample_pdfs["2026"], policy="northwind-cyber")
+    index.ingest_guidance()
+    words = index.policy_words()
+    assert set(words) == {"northwind-cyber"}  # guidance is not a policy a question names
+    assert {"northwind", "cyber"} <= words["northwind-cyber"]
+    assert index.policy_words() is words  # cached until the registry changes
+    index.ingest_file(sample_pdfs["2025"], policy="acme")
+    assert set(index.policy_words()) == {"northwind-cyber", "acme"}

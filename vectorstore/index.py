@@ -1,14 +1,22 @@
-"""PolicyIndex: ingest documents as versions of a policy, and search them (dense + BM25)."""
+"""PolicyIndex: ingest documents as versions of a policy, and search them (dense + BM25).
+
+A thin façade over three parts: the registry of documents and versions (`registry.py`,
+SQLite, the source of truth for what is visible), the vector store (`store.py`, Chroma)
+and the hybrid retriever (`retriever.py` + `lexical.py`). One process writes at a time
+(`locks.py`); any number of processes read, and each notices another's writes through
+the registry generation and refreshes its caches and Chroma handle.
+"""
 from __future__ import annotations
 
 import getpass
 import re
-import shutil
 import threading
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from types import MappingProxyType
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -21,34 +29,21 @@ from ingestion.terms import extract_terms, terms_to_json
 from ingestion.types import Chunk, DocumentText
 
 from .embedder import Embedder
-from .registry import DocRecord, Registry
+from .lexical import LexicalIndex, lexical_text
+from .locks import WriterBusyError, WriterLock
+from .registry import Catalog, DocRecord, Registry
+from .retriever import Hit, HybridRetriever
+from .errors import IndexError_, ModelMismatchError, UnknownPolicyError
+from .store import VectorStore, open_chroma
 from .text import tokens
+
+__all__ = ["PolicyIndex", "Hit", "IngestReport", "IndexError_", "ModelMismatchError", "UnknownPolicyError",
+           "WriterBusyError", "open_chroma", "slugify", "embed_text", "lexical_text"]
 
 COLLECTION = "policybot_chunks"
 GUIDANCE_PREFIX = "guidance/"
+WRITER_WAIT_SECONDS = 600.0  # how long an ingest waits for another process's ingest or reindex
 Progress = Callable[[int, int, str], None]
-
-
-class IndexError_(Exception):
-    """A problem with the index itself (wrong model, unknown policy…); the message is for the user."""
-
-
-class ModelMismatchError(IndexError_):
-    pass
-
-
-class UnknownPolicyError(IndexError_):
-    pass
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A retrieved chunk with its fused score and where each retriever ranked it (0 = not found)."""
-
-    chunk: Chunk
-    score: float
-    dense_rank: int = 0
-    lexical_rank: int = 0
 
 
 @dataclass(frozen=True)
@@ -73,25 +68,14 @@ def slugify(name: str) -> str:
     return s or "policy"
 
 
-def open_chroma(data_dir: Path, chroma_url: str | None = None):
-    """A Chroma client: `HttpClient` when a server URL is given, else `PersistentClient` in the data dir."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    settings = ChromaSettings(anonymized_telemetry=False)
-    if chroma_url:
-        from urllib.parse import urlparse
-
-        u = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
-        return chromadb.HttpClient(host=u.hostname or "localhost", port=u.port or 8000, ssl=u.scheme == "https", settings=settings)
-    return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
 
 
 class PolicyIndex:
     """The versioned index in one data dir.
 
     `embedder` computes all vectors. `chroma_url` switches the vectors to a Chroma
-    server; the registry and stored originals always live in `data_dir`.
+    server; the registry, the BM25 tables and stored originals always live in `data_dir`.
+    `writer_wait` is how many seconds an ingest or reindex waits for another process's.
     """
 
     def __init__(
@@ -103,6 +87,7 @@ class PolicyIndex:
         collection: str = COLLECTION,
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_tokens: int | None = None,
+        writer_wait: float = WRITER_WAIT_SECONDS,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -111,41 +96,35 @@ class PolicyIndex:
         self.max_bytes = max_bytes
         self._max_tokens = max_tokens
         self.registry = Registry(self.data_dir / "registry.sqlite3")
-        self._chroma_url = chroma_url
-        self._client = None
-        self.collection_name = collection
-        self._collection = None
+        self.store = VectorStore(self.data_dir, embedder.name, chroma_url)
+        self.lexical = LexicalIndex(self.data_dir / "lexical")
+        self.retriever = HybridRetriever(self.store, self.lexical, self.chunks_of, self.registry.chunks_by_id)
+        self.default_collection = collection
+        self._writer = WriterLock(self.data_dir / "index.lock", timeout=writer_wait)
         self._lock = threading.RLock()
-        self._bm25_cache: dict = {}
-        self._recover_pending()
+        self._catalog: Catalog | None = None
+        self._collection_name = collection
+        self._profiles: dict = {}
+        # Leftovers of a crashed writer are cleaned only when no process is writing:
+        # a pending row of a live ingest is its work in progress, not an orphan.
+        with self._writer.try_hold() as free:
+            if free:
+                self._repair()
 
     # -- collection -----------------------------------------------------------
     @property
     def client(self):
-        """The Chroma client, opened on first use: listing documents or diffing versions never imports chromadb."""
-        if self._client is None:
-            with self._lock:
-                if self._client is None:
-                    self._client = open_chroma(self.data_dir, self._chroma_url)
-        return self._client
+        return self.store.client
+
+    @property
+    def collection_name(self) -> str:
+        self.catalog()
+        return self._collection_name
 
     @property
     def collection(self):
-        if self._collection is None:
-            col = self.client.get_or_create_collection(
-                self.collection_name,
-                embedding_function=None,
-                metadata={"embedding_model": self.embedder.name, "hnsw:space": "cosine"},
-            )
-            built_with = (col.metadata or {}).get("embedding_model")
-            if built_with and built_with != self.embedder.name:
-                raise ModelMismatchError(
-                    f"The index in {self.data_dir} was built with the embedding model '{built_with}', "
-                    f"but '{self.embedder.name}' is configured. Run `policybot reindex` to rebuild it with "
-                    f"'{self.embedder.name}', or set POLICYBOT_EMBEDDING_MODEL={built_with}."
-                )
-            self._collection = col
-        return self._collection
+        """The active Chroma collection (raises ModelMismatchError if another model built it)."""
+        return self.store.collection(self.collection_name)
 
     def check_model(self) -> None:
         """Raise ModelMismatchError now rather than at the first search."""
@@ -155,7 +134,67 @@ class PolicyIndex:
     def max_tokens(self) -> int:
         return self._max_tokens or min(self.embedder.max_tokens - 30, 220)
 
-    # -- ingest ---------------------------------------------------------------
+    def catalog(self) -> Catalog:
+        """Every visible document at the current registry generation (cached until it changes).
+
+        When another process has changed the index, the Chroma handle and caches are refreshed."""
+        gen = self.registry.generation()
+        cat = self._catalog
+        if cat is not None and cat.generation == gen:
+            return cat
+        with self._lock:
+            cat = self._catalog
+            if cat is None or cat.generation != gen:
+                # While we hold the writer lock, a new generation is our own write; otherwise another
+                # process wrote and this process's cached Chroma view is out of date.
+                stale = cat is not None and not self._writer.held
+                cat = self._reload()
+                if stale:
+                    self.store.reopen()
+        return cat
+
+    def _reload(self) -> Catalog:
+        cat = self.registry.catalog()
+        name = self.registry.get_meta("active_collection") or self.default_collection
+        if name != self._collection_name:
+            self.retriever.forget_vectors()
+        self._catalog, self._collection_name, self._profiles = cat, name, {}
+        return cat
+
+    # -- writing ------------------------------------------------------------
+    def _begin_write(self) -> Catalog:
+        """Under the writer lock: catch up with other processes' writes and clean crash leftovers."""
+        self.catalog()
+        self._repair()
+        return self.catalog()
+
+    def _end_write(self) -> None:
+        """Our own writes do not make our Chroma view stale: take the new generation as seen."""
+        with self._lock:
+            self._reload()
+
+    def _repair(self) -> None:
+        """Drop pending documents of dead writers and bring Chroma's status metadata in line (writer lock held)."""
+        pending = self.registry.pending()
+        for d in pending:
+            self._discard(d.doc_id)
+        unsynced = self.registry.unsynced()
+        if unsynced:
+            name = self.registry.get_meta("active_collection") or self.default_collection
+            for d in unsynced:
+                self.store.set_status(name, self.registry.chunks([d.doc_id]), d.status)
+            self.registry.mark_synced({d.doc_id: d.status for d in unsynced})
+        if pending or unsynced:
+            self._end_write()
+
+    def _discard(self, doc_id: str) -> None:
+        try:
+            name = self.registry.get_meta("active_collection") or self.default_collection
+            self.store.delete_doc(name, doc_id)
+        finally:
+            self.registry.delete(doc_id)
+            self.lexical.remove(doc_id)
+
     def ingest_file(
         self,
         path: str | Path,
@@ -169,10 +208,11 @@ class PolicyIndex:
         file_name: str | None = None,
         progress: Progress | None = None,
     ) -> IngestReport:
-        """Read, chunk, embed and publish one file as the newest version of `policy`.
+        """Read, chunk, embed and publish one file as a version of `policy`.
 
-        Nothing becomes visible until every chunk is embedded and stored; on any
-        failure the previous version keeps answering and no partial chunks remain.
+        The version with the latest effective date is the active one. Nothing becomes
+        visible until every chunk is embedded and stored; on any failure the previous
+        version keeps answering and no partial chunks remain.
         """
         path = Path(path)
         name = file_name or path.name
@@ -193,14 +233,16 @@ class PolicyIndex:
             except ValueError:
                 raise IngestError(f"effective date '{effective_date}' is not a date like 2026-01-31") from None
         policy = policy or slugify(Path(doc.file_name).stem)
-        with self._lock:
+        with self._writer.hold():
+            cat = self._begin_write()
             unchanged = self._unchanged(policy, doc.sha256)
             if unchanged:
                 return unchanged
-            existing = self.registry.documents(policy=policy, status=("active", "superseded"))
+            existing = cat.by_policy.get(policy, ())
             version = version or f"v{len({d.version for d in existing}) + 1}"
             if any(d.version == version for d in existing):
                 raise IngestError(f"policy '{policy}' already has a version '{version}'; choose another --version")
+            status, warnings = _place_version(policy, version, effective_date, existing)
             doc_id = f"{slugify(policy)}@{doc.sha256[:12]}"
             chunks = chunk_document(
                 doc, doc_id=doc_id, policy=policy, version=version, kind=kind,
@@ -210,63 +252,51 @@ class PolicyIndex:
                 raise IngestError(f"{doc.file_name}: no text could be chunked")
             stored = self.data_dir / "files" / f"{doc.sha256}{Path(doc.file_name).suffix.lower()}"
             if not stored.exists():
-                tmp = stored.with_suffix(stored.suffix + ".tmp")
+                tmp = stored.with_suffix(stored.suffix + f".{uuid.uuid4().hex[:8]}.tmp")
                 tmp.write_bytes(data)
                 tmp.replace(stored)
             rec = dict(doc_id=doc_id, policy=policy, version=version, kind=kind, file_name=doc.file_name,
                        sha256=doc.sha256, title=doc.title, effective_date=effective_date, pages=len(doc.pages) + len(doc.blank_pages),
                        blank_pages=doc.blank_pages, stored_path=str(stored.relative_to(self.data_dir)), ingested_by=ingested_by or _user())
+            name = self._collection_name
             self.registry.add_pending(rec, chunks)
             if kind == "policy":  # structured terms travel with the version (ingestion/terms.py)
                 self.registry.put_terms(doc_id, terms_to_json(extract_terms(chunks)))
             try:
-                self._embed_and_store(chunks, progress=progress)
+                self.lexical.write(doc_id, 0, chunks)
+                self._embed_and_store(name, chunks, status=status, progress=progress)
+                published, superseded = self.registry.publish(doc_id, policy)
             except BaseException:
                 self._discard(doc_id)
                 raise
-            superseded = self.registry.activate(doc_id, policy)
+            # The registry is the truth from here; Chroma's status metadata follows (repaired after a crash).
+            if published != status:
+                self.store.set_status(name, chunks, published)
+            for old in superseded:
+                self.store.set_status(name, self.registry.chunks([old]), "superseded")
+            self.registry.mark_synced({doc_id: published, **{old: "superseded" for old in superseded}})
+            self._end_write()
             counts: dict[str, int] = {}
             for c in chunks:
                 counts[c.clause_type] = counts.get(c.clause_type, 0) + 1
             return IngestReport(doc.file_name, policy, version, doc_id, "indexed", rec["pages"], len(chunks),
-                                doc.blank_pages, counts, tuple(superseded), doc.warnings + flag_warnings(chunks))
+                                doc.blank_pages, counts, tuple(superseded), tuple(doc.warnings) + warnings + flag_warnings(chunks))
 
     def _unchanged(self, policy: str, sha256: str) -> IngestReport | None:
         """The report for a file that is already a version of `policy` (active or superseded), else None.
 
         Re-sending an old version does not silently make it current again."""
-        for d in self.registry.documents(policy=policy, status=("active", "superseded")):
+        for d in self.catalog().by_policy.get(policy, ()):
             if d.sha256 == sha256:
                 return IngestReport(d.file_name, policy, d.version, d.doc_id, "unchanged", d.pages, d.chunks, d.blank_pages)
         return None
 
-    def _embed_and_store(self, chunks: list[Chunk], *, progress: Progress | None, batch: int = 128) -> None:
-        col = self.collection
+    def _embed_and_store(self, name: str, chunks: list[Chunk], *, status: str, progress: Progress | None, batch: int = 128) -> None:
         for i in range(0, len(chunks), batch):
             part = chunks[i : i + batch]
-            vecs = self.embedder.embed([embed_text(c) for c in part])
-            col.upsert(
-                ids=[c.id for c in part],
-                embeddings=np.asarray(vecs, dtype=np.float32),
-                documents=[c.text for c in part],
-                metadatas=[_metadata(c) for c in part],
-            )
+            self.store.upsert(name, part, self.embedder.embed([embed_text(c) for c in part]), status)
             if progress:
                 progress(min(i + batch, len(chunks)), len(chunks), chunks[0].file_name)
-
-    def _discard(self, doc_id: str) -> None:
-        try:
-            self.collection.delete(where={"doc_id": doc_id})
-        finally:
-            self.registry.delete(doc_id)
-
-    def _recover_pending(self) -> None:
-        """A crash mid-ingest leaves a pending row; its chunks were never visible, so drop them."""
-        for d in self.registry.pending():
-            try:
-                self._discard(d.doc_id)
-            except Exception:
-                pass
 
     def ingest_guidance(self, progress: Progress | None = None) -> list[IngestReport]:
         """Index the shipped control catalogue as `guidance` documents (unchanged ones are skipped)."""
@@ -280,39 +310,71 @@ class PolicyIndex:
 
     def reindex(self, *, all_files: bool = False, progress: Progress | None = None) -> int:
         """Rebuild vectors for every document (after a model change); with `all_files`,
-        re-read and re-chunk the stored originals too. Returns the number of documents."""
-        with self._lock:
+        re-read and re-chunk the stored originals too. Returns the number of documents.
+
+        The rebuild goes into a new collection; the registry switches to it in one
+        transaction and only then is the old one dropped, so a failure changes nothing."""
+        with self._writer.hold():
+            cat = self._begin_write()
+            old_name = self._collection_name
+            new_name = f"{COLLECTION}-{uuid.uuid4().hex[:10]}"
+            rebuilt: dict[str, tuple[list[Chunk], int]] = {}
             try:
-                self.client.delete_collection(self.collection_name)
-            except Exception:
-                pass
-            self._collection = None
-            docs = self.registry.documents(status=("active", "superseded"))
-            for d in docs:
-                if all_files:
-                    data = (self.data_dir / d.stored_path).read_bytes()
-                    doc = read_document(Path(d.file_name), max_bytes=max(self.max_bytes, len(data)), data=data)
-                    chunks = chunk_document(doc, doc_id=d.doc_id, policy=d.policy, version=d.version, kind=d.kind,
-                                            count_tokens=self.embedder.count_tokens, effective_date=d.effective_date,
-                                            max_tokens=self.max_tokens)
-                    self.registry.replace_chunks(d.doc_id, chunks, len(doc.pages) + len(doc.blank_pages))
-                self._embed_and_store(self.registry.chunks([d.doc_id]), progress=progress)
-            self._bm25_cache.clear()
-            return len(docs)
+                for d in cat.documents:
+                    if all_files:
+                        data = (self.data_dir / d.stored_path).read_bytes()
+                        doc = read_document(Path(d.file_name), max_bytes=max(self.max_bytes, len(data)), data=data)
+                        chunks = chunk_document(doc, doc_id=d.doc_id, policy=d.policy, version=d.version, kind=d.kind,
+                                                count_tokens=self.embedder.count_tokens, effective_date=d.effective_date,
+                                                max_tokens=self.max_tokens)
+                        rebuilt[d.doc_id] = (chunks, len(doc.pages) + len(doc.blank_pages))
+                        self.lexical.write(d.doc_id, d.rev + 1, chunks)
+                    else:
+                        chunks = self.registry.chunks([d.doc_id])
+                    self._embed_and_store(new_name, chunks, status=d.status, progress=progress)
+                self.registry.swap_collection(new_name, rebuilt)
+            except BaseException:
+                self.store.drop(new_name)
+                for doc_id in rebuilt:
+                    self.lexical.remove_rev(doc_id, cat.by_id[doc_id].rev + 1)
+                raise
+            self.store.drop(old_name)
+            for doc_id in rebuilt:
+                self.lexical.remove_rev(doc_id, cat.by_id[doc_id].rev)
+            self.retriever.forget_vectors()
+            self._end_write()
+            return len(cat.documents)
 
     # -- documents ------------------------------------------------------------
     def documents(self, *, include_superseded: bool = True, kind: str | None = None) -> list[DocRecord]:
-        status = ("active", "superseded") if include_superseded else ("active",)
-        return self.registry.documents(status=status, kind=kind)
+        cat = self.catalog()
+        docs = cat.documents if include_superseded else cat.active
+        return [d for d in docs if not kind or d.kind == kind]
 
     def policies(self) -> list[str]:
-        return self.registry.policies()
+        return list(self.catalog().policies)
 
     def versions(self, policy: str) -> list[DocRecord]:
-        docs = self.registry.documents(policy=policy, status=("active", "superseded"))
+        """The versions of `policy`, oldest → newest by effective date (undated ones first, by ingest order)."""
+        docs = self.catalog().by_policy.get(policy)
         if not docs:
             raise UnknownPolicyError(self._unknown_policy_message(policy))
-        return docs
+        return list(docs)
+
+    def policy_words(self) -> Mapping[str, frozenset[str]]:
+        """Each policy's lexical tokens from its name and its active documents' titles and file names,
+        computed once per registry generation (for finding the policy a question names)."""
+        cat = self.catalog()
+        words = self._profiles.get("policy_words")
+        if words is None:
+            acc: dict[str, set[str]] = {}
+            for d in cat.active:
+                if d.kind != "policy":
+                    continue
+                w = acc.setdefault(d.policy, set(tokens(d.policy.replace("-", " ").replace("_", " "))))
+                w |= set(tokens(d.title)) | set(tokens(Path(d.file_name).stem.replace("_", " ")))
+            words = self._profiles["policy_words"] = MappingProxyType({k: frozenset(v) for k, v in acc.items()})
+        return words
 
     def _unknown_policy_message(self, policy: str) -> str:
         known = self.policies()
@@ -336,13 +398,19 @@ class PolicyIndex:
         doc_ids: Iterable[str] | None = None,
     ) -> list[DocRecord]:
         """Documents a search may see under these filters."""
-        docs = self.registry.documents(status=("active", "superseded") if (include_superseded or version) else ("active",))
+        cat = self.catalog()
+        superseded = include_superseded or bool(version)
         if policy:
             names = [policy] if isinstance(policy, str) else list(policy)
-            unknown = [p for p in names if p not in {d.policy for d in docs}]
+            visible = [p for p in names if any(d.status == "active" or superseded for d in cat.by_policy.get(p, ()))]
+            unknown = [p for p in names if p not in visible]
             if unknown:
                 raise UnknownPolicyError(self._unknown_policy_message(unknown[0]))
-            docs = [d for d in docs if d.policy in names]
+            docs = [d for p in names for d in cat.by_policy[p]]
+            if not superseded:
+                docs = [d for d in docs if d.status == "active"]
+        else:
+            docs = list(cat.documents if superseded else cat.active)
         if version:
             docs = [d for d in docs if d.version == version]
         if kind:
@@ -353,6 +421,10 @@ class PolicyIndex:
         return docs
 
     # -- search ---------------------------------------------------------------
+    def embed_query(self, text: str) -> np.ndarray:
+        """The query vector for `text`; pass it to `search(query_vector=…)` to embed a question once."""
+        return np.asarray(self.embedder.embed([text]), dtype=np.float32)[0]
+
     def search(
         self,
         query: str,
@@ -368,85 +440,90 @@ class PolicyIndex:
         dense_weight: float = 1.0,
         lexical_weight: float = 1.0,
         lexical_query: str | None = None,
+        query_vector: np.ndarray | None = None,
     ) -> list[Hit]:
-        """Hybrid search: dense (Chroma) and BM25 ranks fused by reciprocal rank fusion.
+        """Hybrid search: dense and BM25 ranks fused by weighted reciprocal rank fusion
+        (score = Σ weight / (60 + rank)); equal weights are plain RRF.
 
-        `lexical_query` lets a caller give BM25 only the question part of a query.
+        `lexical_query` gives BM25 only the question part of a query; `query_vector`
+        (from `embed_query`) saves embedding the same question again.
         """
         docs = self.select_docs(policy=policy, version=version, kind=kind, include_superseded=include_superseded, doc_ids=doc_ids)
         if not docs or not query.strip():
             return []
-        ids = sorted(d.doc_id for d in docs)
-        pool = self._bm25_for(tuple(ids))
-        if not pool.chunks:
-            return []
-        allowed_types = set(clause_types) if clause_types else None
-        n = min(candidates, len(pool.chunks))
-        dense = self._dense(query, ids, n, clause_types) if dense_weight else []
-        lexical = pool.top(lexical_query or query, n, allowed_types) if lexical_weight else []
-        scores: dict[str, float] = {}
-        d_rank: dict[str, int] = {}
-        l_rank: dict[str, int] = {}
-        rrf_k = 60
-        for r, cid in enumerate(dense, 1):
-            scores[cid] = scores.get(cid, 0.0) + dense_weight / (rrf_k + r)
-            d_rank[cid] = r
-        for r, cid in enumerate(lexical, 1):
-            scores[cid] = scores.get(cid, 0.0) + lexical_weight / (rrf_k + r)
-            l_rank[cid] = r
-        ranked = sorted(scores, key=lambda c: -scores[c])[:k]
-        return [Hit(pool.by_id[c], scores[c], d_rank.get(c, 0), l_rank.get(c, 0)) for c in ranked if c in pool.by_id]
-
-    def _dense(self, query: str, doc_ids: list[str], n: int, clause_types) -> list[str]:
-        vec = self.embedder.embed([query])
-        where: dict = {"doc_id": {"$in": doc_ids}} if len(doc_ids) > 1 else {"doc_id": doc_ids[0]}
-        if clause_types:
-            ct = {"clause_type": {"$in": list(clause_types)}} if len(clause_types) > 1 else {"clause_type": clause_types[0]}
-            where = {"$and": [where, ct]}
-        res = self.collection.query(query_embeddings=np.asarray(vec, dtype=np.float32), n_results=n, where=where, include=[])
-        return list(res["ids"][0])
-
-    def _bm25_for(self, doc_ids: tuple[str, ...]) -> "_LexicalPool":
-        gen = self.registry.generation()
-        key = (gen, doc_ids)
-        pool = self._bm25_cache.get(key)
-        if pool is None:
-            with self._lock:
-                pool = self._bm25_cache.get(key)
-                if pool is None:
-                    if len(self._bm25_cache) > 32 or any(k[0] != gen for k in self._bm25_cache):
-                        self._bm25_cache = {k: v for k, v in self._bm25_cache.items() if k[0] == gen and len(k[1]) > 50}
-                    pool = _LexicalPool(self.registry.chunks(list(doc_ids)))
-                    self._bm25_cache[key] = pool
-        return pool
+        self.check_model()
+        if dense_weight and query_vector is None:
+            query_vector = self.embed_query(query)
+        for attempt in (1, 2):
+            try:
+                return self.retriever.search(
+                    self._collection_name, docs, self.catalog().total_chunks, query=query, query_vector=query_vector,
+                    lexical_query=lexical_query, k=k, candidates=candidates, clause_types=clause_types,
+                    dense_weight=dense_weight, lexical_weight=lexical_weight,
+                )
+            except IndexError_:
+                raise
+            except Exception as exc:
+                # Another process changed Chroma under our cached view ("Error finding id"): reopen once.
+                if attempt == 2 or not type(exc).__module__.startswith("chromadb"):
+                    raise
+                self.store.reopen()
+                self.retriever.forget_vectors()
+        return []
 
     def term_stats(self, **filters) -> tuple[dict[str, int], int]:
-        """Document frequency of each lexical token, and the number of chunks, under `select_docs` filters."""
-        ids = tuple(sorted(d.doc_id for d in self.select_docs(**filters)))
-        if not ids:
+        """Chunk frequency of each lexical token (a lookup-only mapping), and the number of chunks, under `select_docs` filters."""
+        docs = self.select_docs(**filters)
+        if not docs:
             return {}, 0
-        pool = self._bm25_for(ids)
-        return pool.df, len(pool.chunks)
+        view = self.retriever.view(docs)
+        return view.df, view.n
 
     def resolve_documents(self, text: str, *, k: int = 3, kind: str | None = "policy") -> list[tuple[DocRecord, float]]:
         """Rank active documents by how well their title and opening text match `text`
         (used to find which contract or policy a question names)."""
         docs = self.select_docs(kind=kind)
-        key = ("profiles", self.registry.generation(), kind)
-        prof = self._bm25_cache.get(key)
+        prof = self._profiles.get(kind)
         if prof is None:
-            texts = []
-            for d in docs:
-                head = " ".join(c.text for c in self.registry.chunks([d.doc_id])[:3])
-                texts.append(f"{d.title} {d.policy} {Path(d.file_name).stem.replace('_', ' ')} {head[:2500]}")
+            heads = self.registry.head_texts([d.doc_id for d in docs], 3)
+            texts = [f"{d.title} {d.policy} {Path(d.file_name).stem.replace('_', ' ')} {heads.get(d.doc_id, '')[:2500]}" for d in docs]
             prof = (docs, _BM25([tokens(t) for t in texts]))
-            self._bm25_cache[key] = prof
+            self._profiles[kind] = prof
         docs, bm = prof
-        ranked = bm.top_scores(tokens(text), k)
-        return [(docs[i], s) for i, s in ranked]
+        return [(docs[i], s) for i, s in bm.top_scores(tokens(text), k)]
+
+
+def _version_key(effective_date: str, seq: int) -> tuple:
+    """Sort key of a version, the same as the registry's VERSION_ORDER."""
+    return (effective_date != "", effective_date, seq)
+
+
+def _place_version(policy: str, version: str, effective_date: str, existing: Sequence[DocRecord]) -> tuple[str, tuple[str, ...]]:
+    """Whether a new version becomes active (it is the latest by effective date), and warnings for the report.
+
+    Refuses an undated version of a policy whose versions are dated: its place is unknown."""
+    dated = [d for d in existing if d.effective_date]
+    if dated and not effective_date:
+        listed = ", ".join(f"{d.version} ({d.effective_date})" for d in dated)
+        raise IngestError(
+            f"policy '{policy}' has versions with effective dates ({listed}), so the new version '{version}' needs one "
+            "too: give --effective-date YYYY-MM-DD (versions are ordered by effective date, not by upload order)"
+        )
+    warnings: list[str] = []
+    undated = [d.version for d in existing if not d.effective_date]
+    if effective_date and undated:
+        warnings.append(f"version(s) {', '.join(undated)} of '{policy}' have no effective date; they are taken as older than {version}")
+    newest = max(existing, key=lambda d: _version_key(d.effective_date, d.seq), default=None)
+    if newest is None or _version_key(effective_date, 1 << 62) > _version_key(newest.effective_date, newest.seq):
+        return "active", tuple(warnings)
+    warnings.append(f"{version} (effective {effective_date}) is older than the active version {newest.version} "
+                    f"(effective {newest.effective_date}); it is kept as a superseded version and {newest.version} stays active")
+    return "superseded", tuple(warnings)
 
 
 class _BM25:
+    """bm25s over a handful of short texts (document profiles)."""
+
     def __init__(self, corpus_tokens: list[list[str]]) -> None:
         import bm25s
 
@@ -466,43 +543,10 @@ class _BM25:
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
 
-class _LexicalPool:
-    """BM25 over one set of documents' chunks."""
-
-    def __init__(self, chunks: list[Chunk]) -> None:
-        self.chunks = chunks
-        self.by_id = {c.id: c for c in chunks}
-        toks = [tokens(lexical_text(c)) for c in chunks]
-        self.df: dict[str, int] = {}
-        for t in toks:
-            for w in set(t):
-                self.df[w] = self.df.get(w, 0) + 1
-        self.bm25 = _BM25(toks) if chunks else None
-
-    def top(self, query: str, n: int, allowed_types: set | None) -> list[str]:
-        if not self.bm25:
-            return []
-        ranked = self.bm25.top_scores(tokens(query), n * (3 if allowed_types else 1))
-        out = [self.chunks[i].id for i, _ in ranked if not allowed_types or self.chunks[i].clause_type in allowed_types]
-        return out[:n]
-
-
 def embed_text(c: Chunk) -> str:
     """What the embedder sees: the section path gives a short clause its context."""
     body = " ".join(c.text.split())
     return f"{c.section}: {body}" if c.section and c.kind == "policy" else body
-
-
-def lexical_text(c: Chunk) -> str:
-    return f"{c.section} {c.text}"
-
-
-def _metadata(c: Chunk) -> dict:
-    return {
-        "doc_id": c.doc_id, "policy": c.policy, "version": c.version, "kind": c.kind, "file_name": c.file_name,
-        "page_start": c.page_start, "page_end": c.page_end, "section": c.section[:500], "clause_type": c.clause_type,
-        "clause_label": c.clause_label[:100], "char_start": c.char_start, "char_end": c.char_end,
-    }
 
 
 def _user() -> str:

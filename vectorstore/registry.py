@@ -11,6 +11,8 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
 
 from ingestion.injection import injection_flags
 from ingestion.types import Chunk
@@ -57,6 +59,17 @@ CREATE TABLE IF NOT EXISTS terms (
 );
 """
 
+# Columns added after the first release; each is added once, tolerant of other helpers' migrations.
+MIGRATIONS = (
+    ("documents", "vec_status", "TEXT NOT NULL DEFAULT ''"),  # the status last written to Chroma's metadata
+    ("documents", "rev", "INTEGER NOT NULL DEFAULT 0"),  # bumped when a document's chunks are rebuilt
+)
+
+# Versions of a policy, oldest first: dated versions by effective date; undated ones (older
+# releases) by ingest order before any dated one.
+VERSION_ORDER = "(effective_date != ''), effective_date, seq"
+NEWEST_FIRST = "(effective_date != '') DESC, effective_date DESC, seq DESC"
+
 
 @dataclass(frozen=True)
 class DocRecord:
@@ -78,6 +91,38 @@ class DocRecord:
     ingested_at: str
     ingested_by: str
     status: str
+    rev: int = 0
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every visible document at one registry generation, for the query path.
+
+    `by_policy` maps a policy to its versions oldest→newest; `active` holds one
+    active document per policy and each active guidance document."""
+
+    generation: int
+    documents: tuple[DocRecord, ...]
+    by_policy: Mapping[str, tuple[DocRecord, ...]]
+    by_id: Mapping[str, DocRecord]
+    active: tuple[DocRecord, ...]
+    policies: tuple[str, ...]
+    total_chunks: int
+
+    @classmethod
+    def build(cls, generation: int, docs: list[DocRecord]) -> "Catalog":
+        by_policy: dict[str, list[DocRecord]] = {}
+        for d in docs:
+            by_policy.setdefault(d.policy, []).append(d)
+        return cls(
+            generation=generation,
+            documents=tuple(docs),
+            by_policy=MappingProxyType({k: tuple(v) for k, v in by_policy.items()}),
+            by_id=MappingProxyType({d.doc_id: d for d in docs}),
+            active=tuple(d for d in docs if d.status == "active"),
+            policies=tuple(sorted({d.policy for d in docs if d.kind == "policy"})),
+            total_chunks=sum(d.chunks for d in docs),
+        )
 
 
 def _now() -> str:
@@ -91,8 +136,17 @@ class Registry:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._db().executescript(SCHEMA)
-        _migrate(self._db())
+        db = self._db()
+        db.executescript(SCHEMA)
+        for table, column, decl in MIGRATIONS:
+            have = {r["name"] for r in db.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                try:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+                except sqlite3.OperationalError as exc:  # another process added it first
+                    if "duplicate column" not in str(exc):
+                        raise
+        _migrate(db)
 
     def _db(self) -> sqlite3.Connection:
         """This thread's connection, in autocommit mode (reads see the last committed state)."""
@@ -126,8 +180,19 @@ class Registry:
         if kind:
             sql += " AND kind = ?"
             args.append(kind)
-        rows = self._db().execute(sql + " ORDER BY policy, seq", args).fetchall()
+        rows = self._db().execute(sql + f" ORDER BY policy, {VERSION_ORDER}", args).fetchall()
         return [_doc(r) for r in rows]
+
+    def catalog(self) -> Catalog:
+        """All non-pending documents and the generation they were read at (one consistent read)."""
+        c = self._db()
+        c.execute("BEGIN")
+        try:
+            gen = self.generation()
+            rows = c.execute(f"SELECT * FROM documents WHERE status != 'pending' ORDER BY policy, {VERSION_ORDER}").fetchall()
+        finally:
+            c.execute("COMMIT")
+        return Catalog.build(gen, [_doc(r) for r in rows])
 
     def document(self, doc_id: str) -> DocRecord | None:
         r = self._db().execute("SELECT * FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
@@ -153,6 +218,34 @@ class Registry:
             out += [_chunk(r, docs[r["doc_id"]]) for r in rows]
         return out
 
+    def chunks_by_id(self, chunk_ids: list[str]) -> dict[str, Chunk]:
+        """The chunks with these ids (any status), by id."""
+        out: dict[str, Chunk] = {}
+        conn = self._db()
+        docs: dict[str, DocRecord | None] = {}
+        for i in range(0, len(chunk_ids), 500):
+            part = chunk_ids[i : i + 500]
+            rows = conn.execute(f"SELECT * FROM chunks WHERE id IN ({','.join('?' * len(part))})", part).fetchall()
+            for r in rows:
+                if r["doc_id"] not in docs:
+                    docs[r["doc_id"]] = self.document(r["doc_id"])
+                if docs[r["doc_id"]]:
+                    out[r["id"]] = _chunk(r, docs[r["doc_id"]])
+        return out
+
+    def head_texts(self, doc_ids: list[str], n: int) -> dict[str, str]:
+        """The first `n` chunks' text of each document, joined (for matching a question to a document)."""
+        out: dict[str, list[str]] = {d: [] for d in doc_ids}
+        conn = self._db()
+        for i in range(0, len(doc_ids), 500):
+            part = doc_ids[i : i + 500]
+            for r in conn.execute(
+                f"SELECT doc_id, text FROM chunks WHERE ord < ? AND doc_id IN ({','.join('?' * len(part))}) ORDER BY doc_id, ord",
+                [n, *part],
+            ):
+                out[r["doc_id"]].append(r["text"])
+        return {k: " ".join(v) for k, v in out.items()}
+
     def chunk(self, chunk_id: str) -> Chunk | None:
         r = self._db().execute("SELECT * FROM chunks WHERE id=?", (chunk_id,)).fetchone()
         if not r:
@@ -176,22 +269,53 @@ class Registry:
             )
             _insert_chunks(c, chunks)
 
-    def activate(self, doc_id: str, policy: str) -> list[str]:
-        """Make `doc_id` the active version of `policy`; returns the doc ids it superseded."""
+    def publish(self, doc_id: str, policy: str) -> tuple[str, list[str]]:
+        """Make pending `doc_id` visible in one transaction: active when it is the newest version
+        of `policy` (by effective date), else superseded. Returns (its status, doc ids it superseded)."""
         with self._tx() as c:
+            newest = c.execute(
+                f"SELECT doc_id FROM documents WHERE policy=? AND (status != 'pending' OR doc_id=?) ORDER BY {NEWEST_FIRST} LIMIT 1",
+                (policy, doc_id),
+            ).fetchone()[0]
+            if newest != doc_id:
+                c.execute("UPDATE documents SET status='superseded' WHERE doc_id=?", (doc_id,))
+                self._bump(c)
+                return "superseded", []
             old = [r[0] for r in c.execute(
                 "SELECT doc_id FROM documents WHERE policy=? AND status='active' AND doc_id!=?", (policy, doc_id)
             )]
             c.execute("UPDATE documents SET status='superseded' WHERE policy=? AND status='active' AND doc_id!=?", (policy, doc_id))
             c.execute("UPDATE documents SET status='active' WHERE doc_id=?", (doc_id,))
             self._bump(c)
-        return old
+        return "active", old
+
+    def unsynced(self) -> list[DocRecord]:
+        """Visible documents whose status in Chroma's metadata lags the registry (after a crash, or an old index)."""
+        rows = self._db().execute("SELECT * FROM documents WHERE status != 'pending' AND vec_status != status").fetchall()
+        return [_doc(r) for r in rows]
+
+    def mark_synced(self, statuses: dict[str, str]) -> None:
+        """Record the status now written to Chroma for each document; readers refresh on the bump."""
+        with self._tx() as c:
+            c.executemany("UPDATE documents SET vec_status=? WHERE doc_id=?", [(s, d) for d, s in statuses.items()])
+            self._bump(c)
+
+    def swap_collection(self, name: str, rebuilt: dict[str, tuple[list[Chunk], int]] | None = None) -> None:
+        """Point the index at collection `name` (and, for `reindex --all`, the re-chunked documents) in one transaction."""
+        with self._tx() as c:
+            for doc_id, (chunks, pages) in (rebuilt or {}).items():
+                c.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+                _insert_chunks(c, chunks)
+                c.execute("UPDATE documents SET chunks=?, pages=?, rev=rev+1 WHERE doc_id=?", (len(chunks), pages, doc_id))
+            c.execute("UPDATE documents SET vec_status=status")
+            c.execute("INSERT OR REPLACE INTO meta VALUES ('active_collection', ?)", (name,))
+            self._bump(c)
 
     def replace_chunks(self, doc_id: str, chunks: list[Chunk], pages: int) -> None:
         with self._tx() as c:
             c.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
             _insert_chunks(c, chunks)
-            c.execute("UPDATE documents SET chunks=?, pages=? WHERE doc_id=?", (len(chunks), pages, doc_id))
+            c.execute("UPDATE documents SET chunks=?, pages=?, rev=rev+1 WHERE doc_id=?", (len(chunks), pages, doc_id))
             self._bump(c)
 
     def delete(self, doc_id: str) -> None:
@@ -278,6 +402,7 @@ def _doc(r: sqlite3.Row) -> DocRecord:
         file_name=r["file_name"], sha256=r["sha256"], title=r["title"], effective_date=r["effective_date"],
         pages=r["pages"], chunks=r["chunks"], blank_pages=tuple(json.loads(r["blank_pages"])),
         stored_path=r["stored_path"], ingested_at=r["ingested_at"], ingested_by=r["ingested_by"], status=r["status"],
+        rev=r["rev"] if "rev" in r.keys() else 0,
     )
 
 
