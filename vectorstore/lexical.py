@@ -22,7 +22,7 @@ from scipy import sparse
 
 from ingestion.types import CLAUSE_TYPES, Chunk
 
-from .text import tokens
+from .text import TOKENIZER_VERSION, tokens
 
 K1, B = 1.5, 0.75  # bm25s defaults
 DOC_CACHE = 4096  # per-document tables kept in memory (about 100 kB each for a 100-page policy)
@@ -211,7 +211,8 @@ class LexicalIndex:
 
     def path(self, doc_id: str, rev: int) -> Path:
         safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in doc_id)[:60]
-        return self.root / f"{safe}-{hashlib.sha1(doc_id.encode()).hexdigest()[:10]}-r{rev}.npz"
+        # The tokeniser's version is in the name: a new stemmer rebuilds the tables from the stored chunks.
+        return self.root / f"{safe}-{hashlib.sha1(doc_id.encode()).hexdigest()[:10]}-r{rev}-t{TOKENIZER_VERSION}.npz"
 
     def write(self, doc_id: str, rev: int, chunks: Sequence[Chunk]) -> None:
         DocTable.build(chunks).save(self.path(doc_id, rev))

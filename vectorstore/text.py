@@ -11,6 +11,8 @@ STOPWORDS = frozenset(
     through to too under until up very was we were what when where which while who whom why will with would you your
     yours another shall may must hereby thereof therein herein such per upon""".split()
 )
+# Bumped whenever tokens() changes, so stored BM25 tables are rebuilt rather than scored with other tokens.
+TOKENIZER_VERSION = 1
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
 
