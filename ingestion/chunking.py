@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from .classify import classify_clause
+from .sentences import split_sentences
 from .types import Chunk, DocumentText
+
+__all__ = ["chunk_document", "chunk_spans", "split_sentences"]
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
@@ -35,7 +38,6 @@ _LABEL_RES = [
 _DEFINITION_RE = re.compile(
     r"^[\"“]?([A-Z][A-Za-z0-9’'\-/ ]{1,60}?)[\"”]?\s*(?:\(.*?\)\s*)?(?:means|includes|shall mean|refers to|has the meaning)\b"
 )
-_SENTENCE_END = re.compile(r"(?<=[.;:!?])[\"”’)]*\s+(?=[\"“(]?[A-Z0-9])|\n(?=\s*(?:\(?[a-z0-9]{1,3}[.)]|[•\-–]) )")
 
 
 @dataclass(frozen=True)
@@ -207,14 +209,7 @@ def _units(text: str) -> list[_Unit]:
 
 
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    spans, pos = [], start
-    for m in _SENTENCE_END.finditer(text, start, end):
-        if m.start() > pos:
-            spans.append((pos, m.start()))
-        pos = m.end()
-    if end > pos:
-        spans.append((pos, end))
-    return [(a, b) for a, b in spans if text[a:b].strip()]
+    return [(start + a, start + b) for a, b in split_sentences(text[start:end])]
 
 
 def _split_by_words(text: str, start: int, end: int, counter: TokenCounter, max_tokens: int) -> list[tuple[int, int]]:
@@ -233,11 +228,6 @@ def _split_by_words(text: str, start: int, end: int, counter: TokenCounter, max_
     if cur is not None:
         out.append((cur, start + prev_b))
     return out
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans (start, end) of `text`, using the same rules as chunking."""
-    return _sentences(text, 0, len(text))
 
 
 def chunk_spans(
