@@ -7,15 +7,22 @@ hide inside definitions and conditions inside insuring agreements.
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
 _SECTION_PRIORS: list[tuple[str, re.Pattern]] = [
     ("exclusion", re.compile(r"exclusion|what is not covered|not covered", re.I)),
     ("definition", re.compile(r"definition|meaning of|glossary|defined terms", re.I)),
-    ("notice", re.compile(r"notice|claims? (?:conditions|procedure|reporting|made)|reporting|how to make a claim|report(?:ing)? (?:a )?claim", re.I)),
+    # an extended reporting period is bought cover, not a duty to give notice
+    ("notice", re.compile(r"notice|claims? (?:conditions|procedure|reporting|made)|(?<!extended )reporting|how to make a claim|report(?:ing)? (?:a )?claim", re.I)),
     ("limit", re.compile(r"limits? of (?:liability|insurance|indemnity)|sub-?limit|retention|deductible|excess|waiting period|declarations|schedule|coinsurance", re.I)),
     ("requirement", re.compile(r"condition|warrant|security requirements|minimum security|your obligations|insured'?s duties|application", re.I)),
     ("coverage", re.compile(r"insuring agreement|coverage|what (?:is|we) cover|cover section|insuring clause", re.I)),
 ]
+# A heading that only says "Conditions" or "Your obligations" hints at a requirement without settling it:
+# most conditions (territory, assignment, cancellation) ask nothing of the insured's security.
+_WEAK_REQUIREMENT = re.compile(r"^(?!.*(?:warrant|security requirements|minimum security|condition precedent)).*", re.I | re.S)
+SECTION_PRIOR_WEIGHT = 2.5  # what a telling section heading adds to its clause type's cue score
+WEAK_PRIOR_WEIGHT = 1.0  # the same for a heading that merely says "Conditions"
 
 _CUES: dict[str, list[tuple[re.Pattern, float]]] = {
     "requirement": [
@@ -60,7 +67,7 @@ _CUES: dict[str, list[tuple[re.Pattern, float]]] = {
 def clause_scores(text: str, heading: str = "") -> dict[str, float]:
     """Cue scores per clause type (before the section prior)."""
     scores = {k: 0.0 for k in _CUES}
-    head = text[:1500]
+    head = " ".join(text[:1500].split())  # PDF line breaks fall mid-phrase
     for ctype, cues in _CUES.items():
         for rx, w in cues:
             if rx.search(head):
@@ -78,14 +85,32 @@ def section_prior(heading: str) -> str | None:
     return None
 
 
-def classify_clause(text: str, heading: str = "", kind: str = "policy") -> str:
-    """One of requirement, exclusion, limit, notice, definition, coverage, other."""
+def path_prior(path: Sequence[str]) -> tuple[str | None, str]:
+    """The clause type the section path suggests, and the title that suggests it.
+
+    Definitions and exclusions sections hold their kind whatever a deeper title says ("EXCLUSIONS >
+    W. WAR AND TERRORISM", "DEFINITIONS > Waiting Period"); elsewhere the deepest telling title wins
+    ("CONDITIONS > K. NOTICE OF CLAIM" is about notice).
+    """
+    priors = [(section_prior(p), p) for p in path]
+    for p, title in priors:
+        if p in ("definition", "exclusion"):
+            return p, title
+    return next(((p, title) for p, title in reversed(priors) if p), (None, ""))
+
+
+def classify_clause(text: str, heading: str = "", kind: str = "policy", path: Sequence[str] = ()) -> str:
+    """One of requirement, exclusion, limit, notice, definition, coverage, other.
+
+    `path` is the clause's section path (outermost first); without it the `heading` alone sets the prior.
+    """
     if kind == "guidance" or len(re.findall(r"\.{5,}", text)) >= 3:  # guidance, or a table of contents
         return "other"
     scores = clause_scores(text, heading)
-    prior = section_prior(heading)
+    prior, title = path_prior(path) if path else (section_prior(heading), heading)
     if prior:
-        scores[prior] = scores.get(prior, 0.0) + 2.5
+        weak = prior == "requirement" and _WEAK_REQUIREMENT.match(title or "")
+        scores[prior] = scores.get(prior, 0.0) + (WEAK_PRIOR_WEIGHT if weak else SECTION_PRIOR_WEIGHT)
         # Definitions sections hold definitions even when they mention money or notice.
         if prior == "definition" and scores["definition"] >= 2.0:
             scores["definition"] += 2.0
