@@ -45,7 +45,8 @@ _DEFINITION_RE = re.compile(
 # A capitalised title run in at the start of a line: "BODILY INJURY Any physical injury ...", "DUTY TO COOPERATE We ..."
 _CAPS_PREFIX = re.compile(r"^((?:[A-Z][A-Z0-9’'&/\-]*[A-Z0-9]|&|–|-)(?:\s+(?:[A-Z][A-Z0-9’'&/\-]*[A-Z0-9]|[A-Z]|&|–|-)){0,9})\s+(?=[\"“(]?[A-Z][a-z])")
 HEADING_MAX_WORDS = 12  # a longer capitalised line is a shouted sentence, not a heading
-TITLE_MAX_WORDS = 9  # the title after a clause label ("W. WAR AND TERRORISM")
+TITLE_MAX_WORDS = 12  # the title after a clause label ("D. Your Duties in the Event of a Claim or Incident")
+SUBHEADING_MAX_WORDS = 9  # an unlabelled Title Case line longer than this is more likely a name or an address
 HEADING_MAX_CHARS = 100  # a heading wrapped over several lines is joined up to this length
 
 
@@ -132,7 +133,7 @@ def _roman_heading(s: str) -> str | None:
 _SMALL_WORDS = {"a", "an", "and", "or", "of", "the", "to", "for", "in", "on", "by", "with", "&", "as", "at", "from", "not"}
 
 
-def _is_title(s: str, max_words: int = TITLE_MAX_WORDS) -> bool:
+def _is_title(s: str, max_words: int = SUBHEADING_MAX_WORDS) -> bool:
     """Title Case or capitals, short, not a sentence: "Prior Known Acts & Prior Noticed Claims"."""
     if not s or len(s) > 80 or s[-1] in ".,;" or not s[0].isupper() or _LEADER.search(s):
         return False
@@ -181,6 +182,22 @@ def _next_letter(v: str) -> str:
     return chr(ord(v[0]) + 1) * len(v)
 
 
+def _follows(prev_label: str, value: str) -> bool:
+    """Whether `value` is the label after `prev_label` ("6" -> "7", "b" -> "c")."""
+    prev = prev_label.strip("()")
+    if prev.isdigit() and value.isdigit():
+        return int(value) == int(prev) + 1
+    return len(prev) == 1 == len(value) and ord(value) == ord(prev) + 1
+
+
+def _roman_value(v: str) -> int:
+    vals = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+    total = 0
+    for a, b in zip(v, v[1:] + " "):
+        total += -vals[a] if vals.get(b, 0) > vals[a] else vals[a]
+    return total
+
+
 def _split_lines(text: str, start: int, end: int) -> list[_Line]:
     out, pos = [], start
     for raw in text[start:end].split("\n"):
@@ -208,6 +225,9 @@ def _units(text: str) -> list[_Unit]:
     stack: list[str] = []  # current label (with its title) at each level
     labels: list[str] = []  # current label ("(a)", "W") at each level
     last_upper = ""  # the last lettered label, to tell "I."/"V."/"X." letters from roman numerals
+    last_roman = 0  # the last roman section number
+    defn_open = False  # the current part lists unlabelled definitions ("Extortion Payment means ...")
+    enclosing: tuple[list[str], list[str], list[str]] | None = None  # the list a subheading interrupted
     cur_start: int | None = None
     cur_meta: tuple[str, tuple[str, ...], str, int] = ("", (), "", 0)
     pending_start: int | None = None
@@ -225,11 +245,11 @@ def _units(text: str) -> list[_Unit]:
         cur_start = None
 
     def start_heading(ln: _Line) -> None:
-        nonlocal pending_start, styles, stack, labels, last_end, prev_blank
+        nonlocal pending_start, styles, stack, labels, last_end, prev_blank, defn_open
         close(last_end)
         if pending_start is None:
             pending_start = ln.start
-        styles, stack, labels = [], [], []
+        styles, stack, labels, defn_open = [], [], [], False
         last_end, prev_blank = ln.end, False
 
     def set_heading(s: str) -> None:
@@ -261,6 +281,8 @@ def _units(text: str) -> list[_Unit]:
             and sum(c.islower() for c in prev_text) >= 3
         )
         prev_text_before = prev_text
+        # a line right after "... in writing to us at:" continues it (an address, a list), even in Title Case
+        after_colon = not prev_blank and prev_text.endswith(":")
         if not prev_blank and prev_text.endswith((".", ";", ":")) and s_starts_para(s):
             prev_blank = True  # PDFs often lose blank lines; a sentence end before a new clause is as good
         prev_text = s
@@ -282,19 +304,25 @@ def _units(text: str) -> list[_Unit]:
         prev_body = True
         roman = _ROMAN_LABEL.match(s)
         is_letter = bool(roman and roman.group(1) and last_upper and roman.group(1) == _next_letter(last_upper))
-        new_major = None if is_letter or mid_sentence else (_major(s) or _roman_heading(s))
+        # roman section numbers only go up: "I. Defense Costs" after "IV. Definitions" is a (mis)lettered item
+        backwards = bool(roman and roman.group(1) and _roman_value(roman.group(1)) <= last_roman)
+        new_major = None if is_letter or mid_sentence else (_major(s) or (None if backwards else _roman_heading(s)))
         if new_major:
             start_heading(ln)
-            major, heading, sub, last_upper, joining = new_major, "", "", "", "major"
+            major, heading, sub, last_upper, joining, enclosing = new_major, "", "", "", "major", None
+            if roman and roman.group(1) and not _MAJOR_RE.match(s):
+                last_roman = _roman_value(roman.group(1))
             prev_body = False
             continue
         if not lab and not mid_sentence and _is_caps_heading(s):
             start_heading(ln)
             set_heading(s)
-            joining, prev_body = "heading", False
+            joining, prev_body, enclosing = "heading", False, None
             continue
-        defn = _DEFINITION_RE.match(s) if prev_blank and not lab else None
-        if not lab and not defn and prev_blank and _is_subheading(s):
+        # "Computer System includes ..." inside a lettered definition is its text, not a new definition
+        defn = _DEFINITION_RE.match(s) if prev_blank and not lab and (defn_open or not styles) else None
+        if not lab and not defn and prev_blank and not after_colon and _is_subheading(s):
+            enclosing = (styles, stack, labels) if styles else enclosing
             start_heading(ln)
             sub, prev_body = s, False
             continue
@@ -308,7 +336,10 @@ def _units(text: str) -> list[_Unit]:
             last_end, prev_blank = ln.end, False
             continue
         if defn:
-            sub, styles, stack, labels = defn.group(1).strip(), [], [], []
+            sub, styles, stack, labels, defn_open = defn.group(1).strip(), [], [], [], True
+        if lab and enclosing and styles and lab[0] == enclosing[0][0] != styles[0] and _follows(enclosing[2][0], lab[1]):
+            # the next item of the list a subheading sat in ("7." after "6. ... / Breach of Contract / a. ...") ends it
+            styles, stack, labels, sub, enclosing = [], [], [], "", None
         if lab:
             style, value, at = lab
             if style == "paren_roman" and "paren_alpha" in styles:
@@ -323,7 +354,7 @@ def _units(text: str) -> list[_Unit]:
             label = fmt.format(value)
             rest = s[at:].strip()
             term = _DEFINITION_RE.match(rest)
-            title = term.group(1).strip() if term else (rest if _is_title(rest) else _caps_prefix(rest))
+            title = term.group(1).strip() if term else (rest if _is_title(rest, TITLE_MAX_WORDS) else _caps_prefix(rest))
             if style == "upper":
                 last_upper = value
             sep = ". " if style in ("upper", "num", "lower") else " "
@@ -429,10 +460,14 @@ def chunk_document(
         return offsets[i][0]
 
     chunks = []
+    type_at: dict[tuple[str, ...], str] = {}  # clause type of the latest chunk at each section path
     for i, (a, b, unit) in enumerate(chunk_spans(text, count_tokens=count_tokens, max_tokens=max_tokens)):
         body = text[a:b]
         section = " > ".join(unit.path)
-        ctype = classify_clause(body, heading=unit.heading, kind=kind, path=unit.path)
+        # an item of a list opened by an exclusion ("... arising out of: (a) ...; (b) ...") shares its type
+        parent = next((type_at[unit.path[:k]] for k in range(len(unit.path) - 1, 0, -1) if unit.path[:k] in type_at), "")
+        ctype = classify_clause(body, heading=unit.heading, kind=kind, path=unit.path, parent_type=parent)
+        type_at[unit.path] = ctype
         chunks.append(
             Chunk(
                 id=f"{doc_id}#{i:04d}",

@@ -99,10 +99,14 @@ def path_prior(path: Sequence[str]) -> tuple[str | None, str]:
     return next(((p, title) for p, title in reversed(priors) if p), (None, ""))
 
 
-def classify_clause(text: str, heading: str = "", kind: str = "policy", path: Sequence[str] = ()) -> str:
+def classify_clause(
+    text: str, heading: str = "", kind: str = "policy", path: Sequence[str] = (), parent_type: str = ""
+) -> str:
     """One of requirement, exclusion, limit, notice, definition, coverage, other.
 
     `path` is the clause's section path (outermost first); without it the `heading` alone sets the prior.
+    `parent_type` is the type of the clause whose list this one is an item of: an exclusion's or a
+    definition's items count towards it as a section heading would.
     """
     if kind == "guidance" or len(re.findall(r"\.{5,}", text)) >= 3:  # guidance, or a table of contents
         return "other"
@@ -114,5 +118,7 @@ def classify_clause(text: str, heading: str = "", kind: str = "policy", path: Se
         # Definitions sections hold definitions even when they mention money or notice.
         if prior == "definition" and scores["definition"] >= 2.0:
             scores["definition"] += 2.0
+    if parent_type in ("exclusion", "definition") and parent_type != prior:
+        scores[parent_type] += SECTION_PRIOR_WEIGHT
     best = max(scores, key=lambda k: scores[k])
     return best if scores[best] >= 2.0 else "other"
