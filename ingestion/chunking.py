@@ -105,6 +105,8 @@ def _major(s: str) -> str | None:
     if not m or len(s.split()) > HEADING_MAX_WORDS or _LEADER.search(s):
         return None
     rest = m.group(2).strip()
+    if rest.startswith("("):
+        return None  # "Section 2 (Public and Technology Products Liability)" says which cover a paragraph is for
     # "Section II.H, BREACH RESPONSE COSTS, to your ..." and "Section 1." ending a sentence are references
     if rest and ("," in rest or ";" in rest or rest.endswith(".") or not (rest[0].isupper() or rest[0] in "(–-")):
         return None
@@ -146,6 +148,8 @@ def _is_title(s: str, max_words: int = SUBHEADING_MAX_WORDS) -> bool:
 
 def _is_subheading(s: str) -> bool:
     """A short Title Case line such as "Prior Known Acts & Prior Noticed Claims"."""
+    if _MAJOR_RE.match(s):  # "Section 2 (Public and Technology Products Liability)": a paragraph's scope, not a heading
+        return False
     return len(s) <= 70 and s[-1] != ":" and _is_title(s) and sum(c.isalpha() for c in s) >= 4
 
 

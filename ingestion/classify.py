@@ -16,7 +16,8 @@ _SECTION_PRIORS: list[tuple[str, re.Pattern]] = [
     ("notice", re.compile(r"notice|claims? (?:conditions|procedure|reporting|made)|(?<!extended )reporting|how to make a claim|report(?:ing)? (?:a )?claim", re.I)),
     ("limit", re.compile(r"limits? of (?:liability|insurance|indemnity)|sub-?limit|retention|deductible|excess|waiting period|declarations|schedule|coinsurance", re.I)),
     ("requirement", re.compile(r"condition|warrant|security requirements|minimum security|your obligations|insured'?s duties|application", re.I)),
-    ("coverage", re.compile(r"insuring agreement|coverage|what (?:is|we) cover|cover section|insuring clause", re.I)),
+    # "THIRD PARTY LIABILITY COVERAGES", not "OTHER MATTERS AFFECTING COVERAGE" or "Coverage Territory"
+    ("coverage", re.compile(r"insuring (?:agreement|clause)|what (?:is|we) cover|cover section|^\W*coverages?\W*$|(?:liability|party|cyber|crime|response|technology|media|privacy|security|business|property)\s+coverages?\b|coverages? (?:section|part)", re.I)),
 ]
 # A heading that only says "Conditions" or "Your obligations" hints at a requirement without settling it:
 # most conditions (territory, assignment, cancellation) ask nothing of the insured's security.
