@@ -45,7 +45,7 @@ _DEFINITION_RE = re.compile(
 # A capitalised title run in at the start of a line: "BODILY INJURY Any physical injury ...", "DUTY TO COOPERATE We ..."
 _CAPS_PREFIX = re.compile(r"^((?:[A-Z][A-Z0-9’'&/\-]*[A-Z0-9]|&|–|-)(?:\s+(?:[A-Z][A-Z0-9’'&/\-]*[A-Z0-9]|[A-Z]|&|–|-)){0,9})\s+(?=[\"“(]?[A-Z][a-z])")
 HEADING_MAX_WORDS = 12  # a longer capitalised line is a shouted sentence, not a heading
-TITLE_MAX_WORDS = 12  # the title after a clause label ("D. Your Duties in the Event of a Claim or Incident")
+TITLE_MAX_WORDS = 14  # the title after a clause label ("D. Your Duties in the Event of a Claim or Incident")
 SUBHEADING_MAX_WORDS = 9  # an unlabelled Title Case line longer than this is more likely a name or an address
 HEADING_MAX_CHARS = 100  # a heading wrapped over several lines is joined up to this length
 
@@ -144,6 +144,16 @@ def _is_title(s: str, max_words: int = SUBHEADING_MAX_WORDS) -> bool:
         return False
     caps = [w for w in words if w.lower() not in _SMALL_WORDS]
     return bool(caps) and all(w[0].isupper() or not w[0].isalpha() for w in caps) and sum(c.isalpha() for c in s) >= 3
+
+
+def _is_sentence_title(s: str, following: str) -> bool:
+    """A short title in sentence case, alone on its line before a new sentence:
+    "What you must do in the event of a claim or cyber incident" / "If any senior executive ..."."""
+    words = s.split()
+    return (
+        0 < len(words) <= TITLE_MAX_WORDS and len(s) <= 70 and s[0].isupper() and (s[-1].isalnum() or s[-1] == ")")
+        and words[-1].lower() not in _SMALL_WORDS and following[:1].isupper() and not _LEADER.search(s)
+    )
 
 
 def _is_subheading(s: str) -> bool:
@@ -271,7 +281,7 @@ def _units(text: str) -> list[_Unit]:
         cur_start = pending_start if pending_start is not None else ln.start
         pending_start = None
 
-    for ln in lines:
+    for idx, ln in enumerate(lines):
         if not ln.text:
             prev_blank = True
             if not (joining == "major" and _is_bare_major(major)):  # "SECTION VIII" / blank / "OTHER PROVISIONS"
@@ -358,7 +368,13 @@ def _units(text: str) -> list[_Unit]:
             label = fmt.format(value)
             rest = s[at:].strip()
             term = _DEFINITION_RE.match(rest)
-            title = term.group(1).strip() if term else (rest if _is_title(rest, TITLE_MAX_WORDS) else _caps_prefix(rest))
+            following = next((x.text for x in lines[idx + 1 :] if x.text), "")
+            if term:
+                title = term.group(1).strip()
+            elif _is_title(rest, TITLE_MAX_WORDS) or _is_sentence_title(rest, following):
+                title = rest
+            else:
+                title = _caps_prefix(rest)
             if style == "upper":
                 last_upper = value
             sep = ". " if style in ("upper", "num", "lower") else " "

@@ -13,7 +13,7 @@ _SECTION_PRIORS: list[tuple[str, re.Pattern]] = [
     ("exclusion", re.compile(r"exclusion|what is not covered|not covered", re.I)),
     ("definition", re.compile(r"definition|meaning of|glossary|defined terms", re.I)),
     # an extended reporting period is bought cover, not a duty to give notice
-    ("notice", re.compile(r"notice|claims? (?:conditions|procedure|reporting|made)|(?<!extended )reporting|how to make a claim|report(?:ing)? (?:a )?claim", re.I)),
+    ("notice", re.compile(r"notice|claims? (?:conditions|procedure|reporting|made)|(?<!extended )reporting|how to make a claim|report(?:ing)? (?:a )?claim|in the event of an? (?:claim|incident|loss)", re.I)),
     ("limit", re.compile(r"limits? of (?:liability|insurance|indemnity)|sub-?limit|retention|deductible|excess|waiting period|declarations|schedule|coinsurance", re.I)),
     ("requirement", re.compile(r"condition|warrant|security requirements|minimum security|your obligations|insured'?s duties|application", re.I)),
     # "THIRD PARTY LIABILITY COVERAGES", not "OTHER MATTERS AFFECTING COVERAGE" or "Coverage Territory"
@@ -49,8 +49,8 @@ _CUES: dict[str, list[tuple[re.Pattern, float]]] = {
         (re.compile(r"(?:[$£€]|USD|GBP|EUR|AUD)\s?\d[\d,.]*(?:\s?(?:million|m|k))?|\b\d+\s?hours\b|\b\d{1,3}\s?%", re.I), 1.0),
     ],
     "notice": [
-        (re.compile(r"\b(?:give|provide|send)\b.{0,30}\bnotice\b|\bnotif(?:y|ied|ication) (?:us|the insurer|underwriters|the company)", re.I), 2.5),
-        (re.compile(r"as soon as (?:reasonably )?practicable|as soon as possible", re.I), 2.0),
+        (re.compile(r"\b(?:give|provide|send)\b.{0,30}\bnotice\b|\bnotif(?:y|ied|ication) (?:us|the insurer|underwriters|the company|the claims? (?:managers?|department))", re.I), 2.5),
+        (re.compile(r"as soon as (?:is )?(?:reasonably )?practicable|as soon as possible", re.I), 2.0),
         (re.compile(r"within \d+\s?(?:\(\w+\)\s)?(?:days|hours)|no later than \d+", re.I), 1.0),
         (re.compile(r"proof of loss|prior written consent|without (?:our|the insurer'?s) (?:prior )?(?:written )?consent|does not constitute notice", re.I), 2.0),
         (re.compile(r"\bnotice of (?:a )?(?:claim|circumstance|loss)", re.I), 2.0),
