@@ -378,7 +378,7 @@ def _units(text: str) -> list[_Unit]:
             if style == "upper":
                 last_upper = value
             sep = ". " if style in ("upper", "num", "lower") else " "
-            stack = stack[: level - 1] + [f"{label}{sep}{title}" if title else label]
+            stack = stack[: level - 1] + [_clean_heading(f"{label}{sep}{title}") if title else label]
             labels = labels[: level - 1] + [label]
             open_unit(ln, label, level)
             joining = "title" if title and title == rest and _caps_share(rest) > 0.85 else ""
@@ -399,24 +399,6 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(start + a, start + b) for a, b in split_sentences(text[start:end])]
 
 
-def _split_by_words(text: str, start: int, end: int, counter: TokenCounter, max_tokens: int) -> list[tuple[int, int]]:
-    """Last resort for a 'sentence' longer than the window: cut between words."""
-    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[start:end])]
-    counts = counter([text[start + a : start + b] for a, b in words])
-    out, cur, total = [], None, 0
-    for (a, b), n in zip(words, counts):
-        if cur is not None and total + n > max_tokens:
-            out.append((cur, start + prev_b))
-            cur, total = None, 0
-        if cur is None:
-            cur = start + a
-        total += n
-        prev_b = b
-    if cur is not None:
-        out.append((cur, start + prev_b))
-    return out
-
-
 def chunk_spans(
     text: str, *, count_tokens: TokenCounter, max_tokens: int = 200, min_tokens: int = 48
 ) -> list[tuple[int, int, _Unit]]:
@@ -435,10 +417,10 @@ def chunk_spans(
         for (a, b), sn in zip(sents, scounts):
             if sn <= max_tokens:
                 pieces.append((a, b, u, sn))
-            else:
-                for a2, b2 in _split_by_words(text, a, b, count_tokens, max_tokens):
-                    pieces.append((a2, b2, u, max_tokens))
-    out: list[tuple[int, int, _Unit]] = []
+            else:  # a "sentence" longer than the window: cut between words
+                cuts = _words_within(text, a, b, count_tokens, max_tokens)
+                pieces.extend((a2, b2, u, n2) for (a2, b2), n2 in zip(cuts, count_tokens([text[x:y] for x, y in cuts])))
+    groups: list[list[tuple[int, int, _Unit]]] = []
     cur: list = []
     cur_tokens = 0
     for a, b, u, n in pieces:
@@ -452,10 +434,55 @@ def chunk_spans(
                 cur.append((a, b, u))
                 cur_tokens += n
                 continue
-            out.append((cur[0][0], cur[-1][1], cur[0][2]))
+            groups.append(cur)
         cur, cur_tokens = [(a, b, u)], n
     if cur:
-        out.append((cur[0][0], cur[-1][1], cur[0][2]))
+        groups.append(cur)
+    return _fit(text, groups, count_tokens, max_tokens)
+
+
+def _fit(
+    text: str, groups: list[list[tuple[int, int, _Unit]]], count_tokens: TokenCounter, max_tokens: int
+) -> list[tuple[int, int, _Unit]]:
+    """Spans of the packed groups, re-cut where the whole counts more tokens than its pieces did.
+
+    Token counts are not additive (rounding, word pieces across the joins), so each packed span
+    is counted again; one over the window is cut at piece boundaries, then between words.
+    """
+    counts = count_tokens([text[g[0][0] : g[-1][1]] for g in groups])
+    out: list[tuple[int, int, _Unit]] = []
+    for g, n in zip(groups, counts):
+        if n <= max_tokens:
+            out.append((g[0][0], g[-1][1], g[0][2]))
+            continue
+        start = 0
+        while start < len(g):
+            end = start + 1  # the longest run of pieces from `start` that fits
+            while end < len(g) and count_tokens([text[g[start][0] : g[end][1]]])[0] <= max_tokens:
+                end += 1
+            a, b, u = g[start][0], g[end - 1][1], g[start][2]
+            if end - start == 1 and count_tokens([text[a:b]])[0] > max_tokens:
+                out.extend((a2, b2, u) for a2, b2 in _words_within(text, a, b, count_tokens, max_tokens))
+            else:
+                out.append((a, b, u))
+            start = end
+    return out
+
+
+def _words_within(text: str, start: int, end: int, counter: TokenCounter, max_tokens: int) -> list[tuple[int, int]]:
+    """Cut text[start:end] between words into the longest prefixes that fit, counting each candidate."""
+    words = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
+    out, i = [], 0
+    while i < len(words):
+        lo, hi = i + 1, len(words)  # binary search the last word index j with words[i..j) fitting
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if counter([text[words[i][0] : words[mid - 1][1]]])[0] <= max_tokens:
+                lo = mid
+            else:
+                hi = mid - 1
+        out.append((words[i][0], words[lo - 1][1]))
+        i = lo
     return out
 
 

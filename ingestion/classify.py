@@ -13,7 +13,8 @@ _SECTION_PRIORS: list[tuple[str, re.Pattern]] = [
     ("exclusion", re.compile(r"exclusion|what is not covered|not covered", re.I)),
     ("definition", re.compile(r"definition|meaning of|glossary|defined terms", re.I)),
     # an extended reporting period is bought cover, not a duty to give notice
-    ("notice", re.compile(r"notice|claims? (?:conditions|procedure|reporting|made)|(?<!extended )reporting|how to make a claim|report(?:ing)? (?:a )?claim|in the event of an? (?:claim|incident|loss)", re.I)),
+    # notice of a claim, not a fraud warning or an information notice
+    ("notice", re.compile(r"(?<!fraud )(?<!legal )(?<!privacy )(?<!important )notice|claims? (?:conditions|procedure|reporting|made)|(?<!extended )reporting|how to make a claim|report(?:ing)? (?:a )?claim|in the event of an? (?:claim|incident|loss)", re.I)),
     ("limit", re.compile(r"limits? of (?:liability|insurance|indemnity)|sub-?limit|retention|deductible|excess|waiting period|declarations|schedule|coinsurance", re.I)),
     ("requirement", re.compile(r"condition|warrant|security requirements|minimum security|your obligations|insured'?s duties|application", re.I)),
     # "THIRD PARTY LIABILITY COVERAGES", not "OTHER MATTERS AFFECTING COVERAGE" or "Coverage Territory"
@@ -40,6 +41,8 @@ _CUES: dict[str, list[tuple[re.Pattern, float]]] = {
         (re.compile(r"\bexclu(?:des?|ded|sion)\b", re.I), 1.5),
         (re.compile(r"based upon,? arising (?:out of|from)|directly or indirectly (?:arising|resulting|caused)", re.I), 1.5),
         (re.compile(r"\bnot covered\b|no coverage (?:is|will be) (?:provided|afforded)", re.I), 2.0),
+        # a carve-back names what it carves from: "however, this exclusion shall not apply to ..."
+        (re.compile(r"this exclusion (?:shall|will|does) not apply", re.I), 2.0),
     ],
     "limit": [
         (re.compile(r"sub-?limit|aggregate limit|limit of (?:liability|insurance|indemnity)", re.I), 2.5),
@@ -56,7 +59,8 @@ _CUES: dict[str, list[tuple[re.Pattern, float]]] = {
         (re.compile(r"\bnotice of (?:a )?(?:claim|circumstance|loss)", re.I), 2.0),
     ],
     "definition": [
-        (re.compile(r"^\s*[\"“]?[A-Z][\w’'\- ]{1,60}[\"”]?\s+(?:means|shall mean|includes|refers to)\b"), 3.0),
+        # "Waiting Period means", "7.22 Loss means", "I. Defense Costs means"
+        (re.compile(r"^\s*(?:[A-Z0-9]{1,3}(?:\.\s?\d{1,2})*[.)]\s+)?[\"“]?[A-Z][\w’'\- ]{1,60}[\"”]?\s+(?:means|shall mean|includes|refers to)\b"), 3.0),
     ],
     "coverage": [
         (re.compile(r"\bwe (?:will|shall) (?:pay|indemnify|reimburse|cover)|agrees? to (?:pay|indemnify)|(?:underwriters|insurers?) will pay|to indemnify the insured", re.I), 3.0),
@@ -86,6 +90,18 @@ def section_prior(heading: str) -> str | None:
     return None
 
 
+_PAGE_REF_LINE = re.compile(r"(?:\.{3,}|…+|\s)\s*\d{1,3}\s*$")
+CONTENTS_SHARE = 0.6  # a chunk whose lines mostly end in a page number is a table of contents
+
+
+def _is_contents(text: str) -> bool:
+    """A table of contents: dot leaders, or lines that mostly end with a page number."""
+    if len(re.findall(r"\.{5,}", text)) >= 3:
+        return True
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    return len(lines) >= 3 and sum(bool(_PAGE_REF_LINE.search(ln)) for ln in lines) >= CONTENTS_SHARE * len(lines)
+
+
 def path_prior(path: Sequence[str]) -> tuple[str | None, str]:
     """The clause type the section path suggests, and the title that suggests it.
 
@@ -109,7 +125,7 @@ def classify_clause(
     `parent_type` is the type of the clause whose list this one is an item of: an exclusion's or a
     definition's items count towards it as a section heading would.
     """
-    if kind == "guidance" or len(re.findall(r"\.{5,}", text)) >= 3:  # guidance, or a table of contents
+    if kind == "guidance" or _is_contents(text):
         return "other"
     scores = clause_scores(text, heading)
     prior, title = path_prior(path) if path else (section_prior(heading), heading)

@@ -184,6 +184,7 @@ def _line_key(line: str) -> str:
 
 # "Page 13 of 33", "CYBUK CYGBP-00PF-0622-00 Page 13 of 33", "Page 4/12": page furniture wherever it sits.
 _PAGE_OF_LINE = re.compile(r"^(?:\S.{0,60}?\s)?page\s+\d{1,4}\s*(?:of|/)\s*\d{1,4}$", re.I)
+_PAGE_SUFFIX = re.compile(r"\s*page #(?:\s*(?:of|/)\s*#)?$")
 RUNNING_SHARE = 0.4  # a line (digits ignored) on at least this share of pages is a running header or footer
 RUNNING_EDGE_LINES = 4  # how many lines at the top and bottom of a page a short running line may sit in
 RUNNING_MIN_LETTERS = 6  # below this a repeated line ("A.", "or", "1") may be body text, so only edges count
@@ -209,6 +210,8 @@ def _strip_running_lines(pages: list[str]) -> list[str]:
             edges.update({_line_key(ln) for ln in nonblank[:RUNNING_EDGE_LINES] + nonblank[-RUNNING_EDGE_LINES:]})
         threshold = max(3, math.ceil(RUNNING_SHARE * len(pages)))
         running_any = {k for k, c in anywhere.items() if c >= threshold and sum(ch.isalpha() for ch in k) >= RUNNING_MIN_LETTERS}
+        # the form number of a "TRD 050 0619 Page 7" footer, printed alone on pages without a number
+        running_any |= {f for f in (_PAGE_SUFFIX.sub("", k) for k in running_any) if f and "#" in f and any(ch.isalpha() for ch in f)}
         running_edge = {k for k, c in edges.items() if c >= threshold and k}
     out = []
     for lines in split:
