@@ -21,8 +21,10 @@ _HARD_BREAK = re.compile(r"(?<=[;:])[\"”’)]*\s+(?=[\"“(]?[A-Z0-9])|\n(?=\s
 # A full stop, "!" or "?" that may end a sentence: followed by space and a capital, digit or quote.
 _CANDIDATE = re.compile(r"([^\s]*)[.!?][\"”’)]*\s+(?=[\"“(]?[A-Z0-9])")
 _ABBREVIATIONS = frozenset(a.lower() for a in English.Abbreviation.ABBREVIATIONS)
-# An ordinary word: letters only, at least three, and not one of pysbd's abbreviations.
-_PLAIN_WORD = re.compile(r"[\"“(]?([A-Za-z][a-z]{2,})[\"”’)]*")
+# An ordinary word (letters only, two or more, not one of pysbd's abbreviations) or a figure such as a year.
+_PLAIN_WORD = re.compile(r"[\"“(]?([A-Za-z]{2,}|[$£€]?\d{1,3}(?:,\d{3})+|\d{3,}%?)[\"”’)]*")
+# The full stop of a list label opening a line ("2. With respect ...", "B. Bodily Injury") or of a dot leader.
+_LABEL_TOKEN = re.compile(r"\(?(?:\d{1,2}|[A-Za-z]{1,3})\)?")
 
 _segmenter: pysbd.Segmenter | None = None
 
@@ -37,6 +39,15 @@ def _pysbd() -> pysbd.Segmenter:
 def _is_clear_end(word: str) -> bool:
     m = _PLAIN_WORD.fullmatch(word)
     return bool(m) and m.group(1).lower() not in _ABBREVIATIONS
+
+
+def _is_no_end(text: str, m: re.Match) -> bool:
+    """A full stop that ends no sentence: a label at the start of a line, or a dot leader."""
+    word = m.group(1)
+    if not word.strip("."):
+        return True
+    line_start = text.rfind("\n", 0, m.start(1)) + 1
+    return not text[line_start : m.start(1)].strip() and bool(_LABEL_TOKEN.fullmatch(word))
 
 
 def _pysbd_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -63,6 +74,8 @@ def _split_piece(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentences of one clause piece: clear ends cut directly, doubtful stretches go to pysbd."""
     spans, pos, doubtful = [], start, False
     for m in _CANDIDATE.finditer(text, start, end):
+        if _is_no_end(text, m):
+            continue
         if _is_clear_end(m.group(1)):
             spans.extend(_pysbd_spans(text, pos, m.end()) if doubtful else [(pos, m.end())])
             pos, doubtful = m.end(), False

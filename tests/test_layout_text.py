@@ -38,6 +38,11 @@ def _sents(text):
             ["The following are excluded:", "(a) war; and", "(b) infrastructure failure."],
         ),
         (
+            "We will not pay for:\n1. War. Hostilities are included.\nB. Nuclear risks under ERISA. Also fines of $250,000. Then 1974. End.",
+            ["We will not pay for:", "1. War.", "Hostilities are included.", "B. Nuclear risks under ERISA.",
+             "Also fines of $250,000.", "Then 1974.", "End."],
+        ),
+        (
             'Coverage under Item 5. of the Declarations applies. "Claim" means a demand.',
             ["Coverage under Item 5. of the Declarations applies.", '"Claim" means a demand.'],
         ),
