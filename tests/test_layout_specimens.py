@@ -140,13 +140,14 @@ def test_axa_definitions_are_found_not_taken_for_roman_headings():
     assert not [c.section for c in chunks if re.match(r"(?:I|II|V|X|VV|XX)\. ", c.section)]
 
 
-def test_every_specimen_exclusions_section_is_typed_as_exclusions():
-    """Every clause opening an item of an exclusions list is typed as an exclusion (carve-backs included)."""
+@pytest.mark.parametrize("kind", ["exclusion", "definition"])
+def test_every_specimen_exclusions_and_definitions_sections_are_typed_so(kind):
+    """Clauses under an exclusions (definitions) heading are typed as exclusions (definitions), items included."""
     for name in [AXA, COALITION, BEAZLEY, CFC, EMBROKER, HISCOX, PHLY, SWISSRE]:
         _, chunks = _read(name)
-        items = [c for c in chunks if re.search(r"exclusions?\b[^>]*> [A-Z0-9.]{1,5}\b", c.section, re.I) and c.page_start > 2]
-        assert items, name
-        wrong = [(c.section, c.clause_type) for c in items if c.clause_type != "exclusion"]
+        items = [c for c in chunks if re.search(rf"{kind}s?\b[^>]*>", c.section, re.I) and c.page_start > 2]
+        assert len(items) >= 15, (name, len(items))
+        wrong = [(c.section, c.clause_type) for c in items if c.clause_type != kind]
         assert len(wrong) <= 0.1 * len(items), (name, wrong[:5])
 
 
