@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import re
 import time
 from collections import Counter
@@ -236,26 +237,47 @@ def _line_key(line: str) -> str:
     return re.sub(r"\d+", "#", re.sub(r"\s+", " ", line.strip().lower()))
 
 
-def _strip_running_lines(pages: list[str], edge: int = 3) -> list[str]:
-    """Remove header/footer lines that repeat (digits ignored) on most pages."""
-    if len(pages) < 3:
-        return pages
-    counts: Counter[str] = Counter()
-    for text in pages:
-        lines = [ln for ln in text.split("\n") if ln.strip()]
-        keys = {_line_key(ln) for ln in lines[:edge] + lines[-edge:]}
-        counts.update(keys)
-    threshold = max(3, int(0.5 * len(pages)))
-    running = {k for k, c in counts.items() if c >= threshold and k}
-    if not running:
-        return pages
+# "Page 13 of 33", "CYBUK CYGBP-00PF-0622-00 Page 13 of 33", "Page 4/12": page furniture wherever it sits.
+_PAGE_OF_LINE = re.compile(r"^(?:\S.{0,60}?\s)?page\s+\d{1,4}\s*(?:of|/)\s*\d{1,4}$", re.I)
+_PAGE_SUFFIX = re.compile(r"\s*page #(?:\s*(?:of|/)\s*#)?$")
+RUNNING_SHARE = 0.4  # a line (digits ignored) on at least this share of pages is a running header or footer
+RUNNING_EDGE_LINES = 4  # how many lines at the top and bottom of a page a short running line may sit in
+RUNNING_MIN_LETTERS = 6  # below this a repeated line ("A.", "or", "1") may be body text, so only edges count
+RUNNING_MAX_CHARS = 120  # longer lines are prose, not furniture
+
+
+def _strip_running_lines(pages: list[str]) -> list[str]:
+    """Remove running headers and footers: "Page N of M" lines, and lines that repeat on many pages.
+
+    A line repeating (digits ignored) on at least `RUNNING_SHARE` of the pages is furniture: anywhere
+    on the page when it has some words (pypdf often puts a form number mid-page), only at the page's
+    edges when it is as short as a label or a number.
+    """
+    split = [[ln for ln in text.split("\n")] for text in pages]
+    running_any: set[str] = set()
+    running_edge: set[str] = set()
+    if len(pages) >= 3:
+        anywhere: Counter[str] = Counter()
+        edges: Counter[str] = Counter()
+        for lines in split:
+            nonblank = [ln for ln in lines if ln.strip()]
+            anywhere.update({_line_key(ln) for ln in nonblank if len(ln.strip()) <= RUNNING_MAX_CHARS})
+            edges.update({_line_key(ln) for ln in nonblank[:RUNNING_EDGE_LINES] + nonblank[-RUNNING_EDGE_LINES:]})
+        threshold = max(3, math.ceil(RUNNING_SHARE * len(pages)))
+        running_any = {k for k, c in anywhere.items() if c >= threshold and sum(ch.isalpha() for ch in k) >= RUNNING_MIN_LETTERS}
+        # the form number of a "TRD 050 0619 Page 7" footer, printed alone on pages without a number
+        running_any |= {f for f in (_PAGE_SUFFIX.sub("", k) for k in running_any) if f and "#" in f and any(ch.isalpha() for ch in f)}
+        running_edge = {k for k, c in edges.items() if c >= threshold and k}
     out = []
-    for text in pages:
-        lines = text.split("\n")
-        nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
-        edges = set(nonblank[:edge] + nonblank[-edge:])
-        kept = [ln for i, ln in enumerate(lines) if not (i in edges and _line_key(ln) in running)]
-        out.append("\n".join(kept).strip())
+    for lines in split:
+        kept = [ln for ln in lines if not (_PAGE_OF_LINE.match(ln.strip()) or _line_key(ln) in running_any)]
+        # short running lines (a bare page number, a form code) only where they sit at the edges
+        for _ in range(2):
+            nonblank = [i for i, ln in enumerate(kept) if ln.strip()]
+            edge = set(nonblank[:RUNNING_EDGE_LINES] + nonblank[-RUNNING_EDGE_LINES:])
+            drop = {i for i in edge if _line_key(kept[i]) in running_edge}
+            kept = [ln for i, ln in enumerate(kept) if i not in drop]
+        out.append(_MANY_BLANKS.sub("\n\n", "\n".join(kept)).strip())
     return out
 
 

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import re
+import threading
+
+import Stemmer
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below between both
@@ -12,23 +15,24 @@ STOPWORDS = frozenset(
     yours another shall may must hereby thereof therein herein such per upon""".split()
 )
 # Bumped whenever tokens() changes, so stored BM25 tables are rebuilt rather than scored with other tokens.
-TOKENIZER_VERSION = 1
+TOKENIZER_VERSION = 2  # 2: Snowball (PyStemmer) stems
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
 
+_local = threading.local()
+
+
+def _stemmer():
+    # A Snowball stemmer keeps internal state, so each thread gets its own.
+    st = getattr(_local, "stemmer", None)
+    if st is None:
+        st = _local.stemmer = Stemmer.Stemmer("english")
+    return st
+
+
 def stem(w: str) -> str:
-    """A light English suffix stripper: enough to match 'patches'/'patching'/'patched'."""
-    if len(w) == 4 and w.endswith("s") and not w.endswith("ss"):
-        return w[:-1]  # "ends", "fees", "days"
-    if len(w) <= 4 or w.isdigit():
-        return w
-    base = w
-    for suf in ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ness", "edly", "ed", "es", "ly", "s"):
-        if w.endswith(suf) and len(w) - len(suf) >= 3:
-            base = w[: -len(suf)] + ("y" if suf in ("ies", "ied") else "")
-            break
-    # "acquire"/"acquires"/"acquired" and "exclude"/"excluded" meet at one stem
-    return base[:-1] if base.endswith("e") and len(base) > 4 else base
+    """The Snowball English stem of a lower-case word ("insured"/"insurer" -> "insur", "patches" -> "patch")."""
+    return w if w.isdigit() else _stemmer().stemWord(w)
 
 
 def tokens(text: str, *, keep_stopwords: bool = False) -> list[str]:

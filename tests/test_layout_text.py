@@ -1,0 +1,77 @@
+"""Sentence boundaries and stems on policy wording."""
+import pytest
+
+from ingestion.chunking import split_sentences
+from vectorstore.text import stem, tokens
+
+
+def _sents(text):
+    spans = split_sentences(text)
+    return [text[a:b] for a, b in spans]
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (
+            "The Insured is a U.S. company. The Insurer will pay.",
+            ["The Insured is a U.S. company.", "The Insurer will pay."],
+        ),
+        (
+            "Loss arising from the U.S. Securities Act of 1933 is excluded. Other loss is covered.",
+            ["Loss arising from the U.S. Securities Act of 1933 is excluded.", "Other loss is covered."],
+        ),
+        (
+            "See endorsement No. 5 for the sublimit. It applies to each Claim.",
+            ["See endorsement No. 5 for the sublimit.", "It applies to each Claim."],
+        ),
+        (
+            "Services provided by Acme Inc. Or its affiliates are excluded. Nothing else.",
+            None,  # pysbd's call on a capitalised word after "Inc." is checked below only for offsets
+        ),
+        (
+            "Costs, e.g. legal fees, and expenses, i.e. Breach Costs, are covered. Write to Beazley Ltd. or its agent.",
+            ["Costs, e.g. legal fees, and expenses, i.e. Breach Costs, are covered.", "Write to Beazley Ltd. or its agent."],
+        ),
+        (
+            "The following are excluded:\n(a) war; and\n(b) infrastructure failure.",
+            ["The following are excluded:", "(a) war; and", "(b) infrastructure failure."],
+        ),
+        (
+            "We will not pay for:\n1. War. Hostilities are included.\nB. Nuclear risks under ERISA. Also fines of $250,000. Then 1974. End.",
+            ["We will not pay for:", "1. War.", "Hostilities are included.", "B. Nuclear risks under ERISA.",
+             "Also fines of $250,000.", "Then 1974.", "End."],
+        ),
+        (
+            'Coverage under Item 5. of the Declarations applies. "Claim" means a demand.',
+            ["Coverage under Item 5. of the Declarations applies.", '"Claim" means a demand.'],
+        ),
+    ],
+)
+def test_sentences_keep_abbreviations_and_offsets(text, expected):
+    spans = split_sentences(text)
+    # spans are exact, ordered, non-overlapping slices that cover every word of the text
+    assert all(0 <= a < b <= len(text) for a, b in spans)
+    assert all(b1 <= a2 for (_, b1), (a2, _) in zip(spans, spans[1:]))
+    assert " ".join(text[a:b] for a, b in spans).split() == text.split()
+    if expected is not None:
+        assert _sents(text) == expected
+
+
+def test_sentence_spans_on_text_with_leading_space():
+    text = "  The Insurer shall pay.   We will notify you.  "
+    assert _sents(text) == ["The Insurer shall pay.", "We will notify you."]
+
+
+@pytest.mark.parametrize(
+    "a,b",
+    [("insurer", "insured"), ("insurers", "insurer"), ("exclusions", "exclusion"), ("excluded", "excludes"),
+     ("notified", "notify"), ("patches", "patching"), ("days", "day")],
+)
+def test_snowball_stems_meet(a, b):
+    assert stem(a) == stem(b)
+
+
+def test_tokens_drop_stop_words_and_split_hyphens():
+    assert tokens("The insurer's multi-factor authentication") == [stem("insurer"), stem("multi-factor"), "multi", "factor", stem("authentication")]
+    assert tokens("the and of", keep_stopwords=True) == ["the", "and", "of"]
