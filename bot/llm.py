@@ -363,7 +363,9 @@ def _contradicts(sentence: str, chunks: list) -> bool:
 
 def _support(sentence: str, chunks: list) -> float | None:
     """Share of the sentence's salient terms found in the chunks (None when it makes no claim to check)."""
-    variants = [v for v in query_terms(sentence).variants if not v <= _ANSWER_WORDS]
+    # The answer's own words only: the lay-vocabulary expansion that helps find clauses would let a claim
+    # pass on words the clause never uses ("state-sponsored" is not supported by "Cyber Extortion").
+    variants = [frozenset({t}) for t in query_terms(sentence).terms if t not in _ANSWER_WORDS]
     if len(variants) < MIN_SUPPORT_TERMS:
         return None
     have: set[str] = set()

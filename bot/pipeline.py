@@ -20,7 +20,7 @@ from .extract import Evidence, QueryTerms, amounts, assess, cite, query_terms
 from .posture import Posture
 from .types import Answer, Citation, Gap
 from .verdict import section_short as _section_short
-from .verdict import verdict
+from .verdict import pick_figure, question_asks, verdict
 
 RISK_TYPES = ("exclusion", "limit", "notice")
 
@@ -277,17 +277,22 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
                       verdict="not_addressed", confidence=best)
     wants = wanted_types(focus)
 
+    asks_figure = question_asks(focus) == "figure"
+
     def rank(c: Candidate) -> tuple:
         type_pref = wants.index(c.evidence.chunk.clause_type) if c.evidence.chunk.clause_type in wants else len(wants)
-        return (-round(c.relevance, 1), type_pref)
+        # "how much / how long" is answered by the clause that states the figure, not one that points elsewhere
+        states = asks_figure and pick_figure(focus, c.evidence.quote, strict=True) is not None
+        return (-round(c.relevance, 1) + (0.2 if states else 0.0), type_pref)
 
     good.sort(key=rank)
     chosen = good[:3]
     cites = [cite(c.evidence, f"C{i}") for i, c in enumerate(chosen, 1)]
+    chunks = {c.hit.chunk.id: c.hit.chunk for c in cands}
     defn = _definition_used(index, chosen[0].evidence, {c.chunk_id for c in cites}, qt)
     if defn is not None:
         cites.append(cite(defn, f"C{len(cites) + 1}"))
-    chunks = {c.hit.chunk.id: c.hit.chunk for c in cands}
+        chunks[defn.chunk.id] = defn.chunk
     related = _related(cands, {c.chunk_id for c in cites}, tuning)
     kind, summary = verdict(focus, cites, [chunks[c.chunk_id].text for c in cites])
     mode, notes = "extractive", []

@@ -55,8 +55,10 @@ def question_asks(question: str) -> str:
     return "info"
 
 
-def pick_figure(question: str, text: str) -> str | None:
-    """The figure of the clause that answers a "how much / how long" question, chosen by its role."""
+def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
+    """The figure of the clause that answers a "how much / how long" question, chosen by its role.
+
+    `strict` returns only a figure of the role the question asks for (no fallback to any figure)."""
     flat = " ".join(text.split())
     for q_rx, near_rx, unit in _ROLES:
         if not q_rx.search(question):
@@ -67,8 +69,12 @@ def pick_figure(question: str, text: str) -> str | None:
             continue
         anchors = [m.start() for m in near_rx.finditer(flat)]
         if not anchors:
+            if strict:
+                continue
             return found[0][1]
         return min(found, key=lambda f: min(abs(f[0] - a) for a in anchors))[1]
+    if strict:
+        return None
     any_fig = _MONEY.search(flat) or _PERCENT.search(flat) or _PERIOD.search(flat)
     return any_fig.group(0) if any_fig else None
 
