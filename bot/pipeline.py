@@ -283,12 +283,18 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
         type_pref = wants.index(c.evidence.chunk.clause_type) if c.evidence.chunk.clause_type in wants else len(wants)
         # "how much / how long" is answered by the clause that states the figure, not one that points elsewhere
         states = asks_figure and pick_figure(focus, c.evidence.quote, strict=True) is not None
-        return (-round(c.relevance, 1) + (0.2 if states else 0.0), type_pref)
+        return (-round(c.relevance, 1) - (0.2 if states else 0.0), type_pref)
 
     good.sort(key=rank)
     chosen = good[:3]
     cites = [cite(c.evidence, f"C{i}") for i, c in enumerate(chosen, 1)]
     chunks = {c.hit.chunk.id: c.hit.chunk for c in cands}
+    decl = _declarations_item(index, chosen[0].evidence, qt) if asks_figure and not pick_figure(focus, cites[0].quote, strict=True) else None
+    if decl is not None and pick_figure(focus, decl.quote, strict=True):
+        # The clause points at "Item N of the Declarations" and the indexed document has them: quote the figure first.
+        rest = [c for c in cites if c.chunk_id != decl.chunk.id]
+        cites = [cite(decl, "C1")] + [replace(c, key=f"C{i}") for i, c in enumerate(rest, 2)]
+        chunks[decl.chunk.id] = decl.chunk
     defn = _definition_used(index, chosen[0].evidence, {c.chunk_id for c in cites}, qt)
     if defn is not None:
         cites.append(cite(defn, f"C{len(cites) + 1}"))
@@ -308,6 +314,23 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     gaps = _gaps(list(cites) + list(related), chunks, posture, qt.controls, index=index)
     return Answer(question, True, summary, tuple(cites), tuple(gaps), tuple(related), mode, policy, tuple(notes),
                   verdict=kind, confidence=best)
+
+
+_ITEM_REF = re.compile(r"\bItem\s+(\d{1,2})\s+of\s+the\s+(?:Declarations|Schedule)", re.I)
+
+
+def _declarations_item(index: PolicyIndex, top: Evidence, qt: QueryTerms) -> Evidence | None:
+    """The Declarations item a clause refers to ("the Retention shown in Item 6 of the Declarations"), when the
+    indexed document contains its Declarations page."""
+    m = _ITEM_REF.search(top.quote) or _ITEM_REF.search(top.chunk.text)
+    if not m:
+        return None
+    item = re.compile(rf"\bItem\s*{m.group(1)}\b", re.I)
+    for c in index.chunks_of(top.chunk.doc_id):
+        if c.id != top.chunk.id and re.search(r"declarations|schedule", c.section, re.I) and item.search(f"{c.clause_label} {c.section} {c.text[:60]}"):
+            df, n = index.term_stats(policy=top.chunk.policy, kind="policy")
+            return assess(c, qt, df, n)
+    return None
 
 
 def _definition_used(index: PolicyIndex, top: Evidence, cited: set, qt: QueryTerms) -> Evidence | None:

@@ -11,7 +11,7 @@ _ASKS = [
     ("figure", re.compile(
         r"\bhow (?:much|long|many|soon|quickly|fast|big|high|low)\b|\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
         r"waiting period|coinsurance|co-insurance|cap|max\w*|period of restoration|deadline|time ?limit)\b|\bdeadline\b|\bwithin how\b|"
-        r"\bhow many (?:days|hours)\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bmax(?:imum)?\b|\bcapped\b", re.I)),
+        r"\bhow many (?:days|hours)\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b", re.I)),
     ("exclusion", re.compile(r"\bexclu\w*\b", re.I)),
     ("permission", re.compile(
         r"\b(?:can|may|could) (?:we|i|us)\b|\b(?:are|r) we (?:allowed|ok|okay|free)\b|\bis it (?:ok|okay|fine)\b|\bok to\b|\bwithout (?:asking|telling|consent|permission|checking)\b|"
@@ -19,7 +19,9 @@ _ASKS = [
     ("obligation", re.compile(
         r"\b(?:must|have to|has to|need to|needs to|got to|gotta|required?|requirement|obliged|mandatory|condition of)\b|\bdo (?:we|i) need\b|\bshould we\b", re.I)),
     ("coverage", re.compile(
-        r"\b(?:covered|cover|covers|pay|pays|paid|payout|reimburse\w*|protected|claim (?:for|on)|insured for|help with|foot the bill)\b", re.I)),
+        r"\b(?:covered|cover|covers|pay|pays|paid|payout|reimburse\w*|protected|claim (?:for|on)|insured for|help with|foot the bill|"
+        r"fund|funds|buy us|do we get|get anything|handles?|on the policy|in the policy|kind of thing|(?:bi|a) claim)\b|"
+        r"\bis (?:that|it|this) (?:something|on|in|part)\b|\bis there (?:any(?:one|thing)?|some(?:one|body)|a|free)\b|\bwho (?:do|can|should) we\b|\bany (?:vendors?|firms?|one)\b", re.I)),
 ]
 
 _CONSENT = re.compile(
@@ -134,6 +136,9 @@ def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str]) -> t
             return "yes", f"Yes, up to a limit ({where})" + (f": {fig}." if fig else ".")
         if ctype in ("requirement", "notice") or consent:
             return "depends", f"It depends on meeting a condition ({where})."
+    if asks == "coverage" and not _NEGATED.search(text[:400]):
+        # A clause that defines or lists what the question asks about, with nothing excluding it, answers "yes".
+        return "yes", f"Yes — the policy provides for this ({where}); see the clause below for its terms."
     if ctype == "definition":
         return "info", f"The policy defines this ({where})."
     return "info", f"The policy addresses this in {where}."
