@@ -398,8 +398,9 @@ def fit_logistic(table: Sequence[tuple[str, dict, bool, bool]], names: Sequence[
 
 
 def choose_threshold(table: Sequence[tuple[str, dict, bool, bool]], bias: float, weights: dict[str, float], cited: int = 3) -> tuple[float, list[dict]]:
-    """The threshold on the best candidate's score that maximises right outcomes on dev: an answerable question
-    answered with its right clause among the `cited` best-ranked, or an unanswerable one declined."""
+    """The threshold on the best candidate's score that maximises class-balanced right outcomes on dev: the mean
+    of the share of answerable questions answered with their right clause among the `cited` best-ranked and the
+    share of unanswerable questions declined (so the few unanswerable questions are not outvoted)."""
     per_q: dict[str, list[tuple[float, bool, bool]]] = {}
     for qid, f, ok, answerable in table:
         z = bias + sum(weights[n] * f[n] for n in weights)
@@ -408,8 +409,10 @@ def choose_threshold(table: Sequence[tuple[str, dict, bool, bool]], bias: float,
             for q, cs in per_q.items()}
     curve = []
     for th in [x / 100 for x in range(5, 96, 5)]:
-        right = sum((p >= th and ok) or (p < th and not answerable) for p, ok, answerable in best.values())
-        curve.append({"threshold": th, "right": right / max(1, len(best)),
+        ans = [p >= th and ok for p, ok, a in best.values() if a]
+        una = [p < th for p, _, a in best.values() if not a]
+        right = (sum(ans) / max(1, len(ans)) + sum(una) / max(1, len(una))) / 2
+        curve.append({"threshold": th, "right": right,
                       "answered_unanswerable": sum(p >= th and not a for p, _, a in best.values()),
                       "declined_answerable": sum(p < th and a for p, _, a in best.values())})
     top = max(curve, key=lambda c: (c["right"], -abs(c["threshold"] - 0.5)))

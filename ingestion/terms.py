@@ -22,7 +22,7 @@ from .types import Chunk
 VOCAB_PATH = Path(__file__).parent / "data" / "terms.yaml"
 TERM_KINDS = ("requirement", "notice", "consent", "panel", "money_time", "exclusion")
 # Bump when extraction changes, so terms cached with an index are recomputed.
-EXTRACTOR_VERSION = "terms-23"
+EXTRACTOR_VERSION = "terms-24"
 IN_DECLARATIONS = "in the Declarations"
 
 
@@ -297,6 +297,11 @@ def _notice(c: Chunk, a: int, b: int, s: str, v: _Vocab, prev: str = "", nxt: st
         before = [name for name, rx in v.notice_subjects if rx.search(prev)]
         if before and (not subjects or before[0] in ("acquisition", "material_change")):
             subjects = before
+    # A notice duty listed under a "Mergers and Acquisitions" / "Change in Control" heading is about that event,
+    # whatever else its sentence mentions ("notice ... of your agreement to the terms").
+    scoped = [name for name, rx in v.notice_subjects if name in ("acquisition", "material_change") and rx.search(c.section)]
+    if scoped:
+        subjects = scoped[:1]
     if not subjects:
         return []
     subject = subjects[0]

@@ -338,7 +338,7 @@ def create_app(
                                    "POLICYBOT_SLACK_PRIVATE_USERS). Try `/policy gaps` in our DM."),
         "docs": Subcommand(sub_docs, "docs"),
         "diff": Subcommand(sub_diff, "diff [policy]", ack="Reading the policy…"),
-        "incident": Subcommand(sub_incident, "incident (to your DM)", ack="Sending the incident playbook to your DM…"),
+        "incident": Subcommand(sub_incident, "incident (to your DM)", ack="Reading the policy…"),
         "status": Subcommand(sub_status, "status"),
         "help": Subcommand(sub_help, "help"),
     }
