@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from ingestion.readers import read_document
 from vectorstore.index import PolicyIndex
 
-from .pipeline import DEFAULT_TUNING, Tuning, answer, candidates, features, retrieve, wanted_types
+from .pipeline import DEFAULT_TUNING, Tuning, absent_key, answer, candidates, features, retrieve, wanted_types
 from .samples import sample_pdfs
 
 VERDICTS = ("yes", "no", "depends", "figure", "not_addressed")
@@ -369,10 +369,12 @@ def candidate_table(sets: dict[str, list[Path]], index: PolicyIndex, tuning: Tun
             continue
         qt, cands = candidates(g.q, index=index, policy=g.policy, tuning=tuning)
         wants = wanted_types(g.q)
+        df, _ = index.term_stats(policy=g.policy, kind="policy")
+        absent = absent_key(qt, df)
         for c in cands:
             ch = c.hit.chunk
             ok = g.answerable and any(_matches(ch.text, tg[0], ch.page_start, ch.page_end, tg[1]) for tg in _targets(g))
-            out.append((g.id or g.q, features(c.evidence, c.hit, c.cosine, wants), ok, g.answerable))
+            out.append((g.id or g.q, features(c.evidence, c.hit, c.cosine, wants, absent), ok, g.answerable))
     return out
 
 
@@ -398,9 +400,8 @@ def fit_logistic(table: Sequence[tuple[str, dict, bool, bool]], names: Sequence[
 
 
 def choose_threshold(table: Sequence[tuple[str, dict, bool, bool]], bias: float, weights: dict[str, float], cited: int = 3) -> tuple[float, list[dict]]:
-    """The threshold on the best candidate's score that maximises class-balanced right outcomes on dev: the mean
-    of the share of answerable questions answered with their right clause among the `cited` best-ranked and the
-    share of unanswerable questions declined (so the few unanswerable questions are not outvoted)."""
+    """The threshold on the best candidate's score that maximises right outcomes on dev: an answerable question
+    answered with its right clause among the `cited` best-ranked, or an unanswerable one declined."""
     per_q: dict[str, list[tuple[float, bool, bool]]] = {}
     for qid, f, ok, answerable in table:
         z = bias + sum(weights[n] * f[n] for n in weights)
@@ -409,9 +410,7 @@ def choose_threshold(table: Sequence[tuple[str, dict, bool, bool]], bias: float,
             for q, cs in per_q.items()}
     curve = []
     for th in [x / 100 for x in range(5, 96, 5)]:
-        ans = [p >= th and ok for p, ok, a in best.values() if a]
-        una = [p < th for p, _, a in best.values() if not a]
-        right = (sum(ans) / max(1, len(ans)) + sum(una) / max(1, len(una))) / 2
+        right = sum((p >= th and ok) or (p < th and not answerable) for p, ok, answerable in best.values()) / max(1, len(best))
         curve.append({"threshold": th, "right": right,
                       "answered_unanswerable": sum(p >= th and not a for p, _, a in best.values()),
                       "declined_answerable": sum(p < th and a for p, _, a in best.values())})

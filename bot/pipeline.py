@@ -56,7 +56,7 @@ class Tuning:
     cite_margin: float = 0.25  # further citations must score within this of the best one
     bias: float = -6.0
     weights: tuple[tuple[str, float], ...] = (
-        ("cosine", 8.0), ("coverage", 2.0), ("literal", 1.0), ("concepts", 0.3), ("control", 1.5),
+        ("absent_key", 0.0), ("cosine", 8.0), ("coverage", 2.0), ("literal", 1.0), ("concepts", 0.3), ("control", 1.5),
         ("dense_top", 0.5), ("lexical_top", 0.5), ("type_match", 0.4),
     )
 
@@ -180,9 +180,19 @@ def _cosines(index: PolicyIndex, query_vector, hits: Sequence[Hit]) -> list[floa
     return [h.dense_score if h.dense_rank else (float(np.dot(q, vec[h.chunk.id])) if h.chunk.id in vec else 0.0) for h in hits]
 
 
-def features(ev: Evidence, hit: Hit, cosine: float, wants: Sequence[str]) -> dict[str, float]:
+def absent_key(qt: QueryTerms, df: dict[str, int]) -> float:
+    """1 when the question's most specific word (the rarest in the policy, vocabulary variants included) appears
+    nowhere in the policy: "earthquake" in a cyber wording is a sign the policy does not address the question."""
+    if not qt.variants:
+        return 0.0
+    rarest = min(qt.variants, key=lambda v: min(df.get(t, 0) for t in v))
+    return float(all(df.get(t, 0) == 0 for t in rarest) and len(rarest) == 1)
+
+
+def features(ev: Evidence, hit: Hit, cosine: float, wants: Sequence[str], absent: float = 0.0) -> dict[str, float]:
     """What the answer decision weighs for one candidate clause."""
     return {
+        "absent_key": absent,
         "cosine": cosine,
         "coverage": ev.coverage,
         "literal": ev.literal,
@@ -206,10 +216,11 @@ def candidates(question: str, *, index: PolicyIndex, policy: str | None, tuning:
     hits = retrieve(question, index=index, policy=policy, qt=qt, tuning=tuning, query_vector=qv)
     df, n = index.term_stats(policy=policy, kind="policy")
     wants = wanted_types(question)
+    absent = absent_key(qt, df)
     out = []
     for h, cos in zip(hits, _cosines(index, qv, hits)):
         ev = assess(h.chunk, qt, df, n)
-        out.append(Candidate(h, ev, cos, relevance(features(ev, h, cos, wants), tuning)))
+        out.append(Candidate(h, ev, cos, relevance(features(ev, h, cos, wants, absent), tuning)))
     out.sort(key=lambda c: -c.relevance)
     return qt, out
 
