@@ -282,6 +282,10 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     # Text addressed to an AI assistant inside a document never gives the verdict; it is shown, marked, as related.
     good = [c for c in cands if c.relevance >= tuning.answer_threshold and c.relevance >= best - tuning.cite_margin
             and not is_flagged(c.evidence.chunk)]
+    if qt.controls:
+        # A question about a security control (MFA, EDR, backups…) is addressed only by a clause that names it,
+        # by any of the catalogue's names for it: a nearby clause about something else does not answer it.
+        good = [c for c in good if c.evidence.control_match]
     if not qt.terms or not good:
         near = [cite(c.evidence, f"R{i}") for i, c in enumerate(cands[:2], 1)]
         return Answer(question, False, f"{NO_ANSWER} (Searched: {searched}.)", related=tuple(near), policy=policy,

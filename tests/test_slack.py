@@ -2,6 +2,7 @@
 Every request's HTTP status is asserted."""
 import json
 import time
+from urllib.parse import urlencode
 
 import pytest
 
