@@ -145,7 +145,8 @@ def docs(data_dir: Optional[Path] = DataDir, json_out: bool = typer.Option(False
 def hit_json(h) -> dict:
     c = h.chunk
     return {"text": c.text, "file": c.file_name, "policy": c.policy, "version": c.version, "page_start": c.page_start,
-            "page_end": c.page_end, "section": c.section, "clause_type": c.clause_type, "score": round(h.score, 6)}
+            "page_end": c.page_end, "section": c.section, "clause_type": c.clause_type, "score": round(h.score, 6),
+            "dense_rank": h.dense_rank, "lexical_rank": h.lexical_rank}
 
 
 @app.command()

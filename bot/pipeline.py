@@ -172,10 +172,7 @@ def retrieve(
 def _cosines(index: PolicyIndex, query_vector, hits: Sequence[Hit]) -> list[float]:
     """MiniLM cosine of the question with each hit; a hit found only by BM25 has no dense score, so read its vector."""
     missing = [h.chunk.id for h in hits if not h.dense_rank]
-    vec = {}
-    if missing:
-        got = index.collection.get(ids=missing, include=["embeddings"])
-        vec = {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
+    vec = index.vectors(missing) if missing else {}
     q = np.asarray(query_vector, dtype=np.float32)
     return [h.dense_score if h.dense_rank else (float(np.dot(q, vec[h.chunk.id])) if h.chunk.id in vec else 0.0) for h in hits]
 

@@ -284,3 +284,27 @@ def test_policy_words_come_from_names_titles_and_file_names_per_generation(index
     assert index.policy_words() is words  # cached until the registry changes
     index.ingest_file(sample_pdfs["2025"], policy="acme")
     assert set(index.policy_words()) == {"northwind-cyber", "acme"}
+
+
+def test_exact_search_reads_saved_vector_files_and_rebuilds_a_lost_or_corrupt_one(tmp_path, sample_pdfs, monkeypatch):
+    import numpy as np
+
+    from vectorstore.store import VectorStore
+
+    ix = PolicyIndex(tmp_path / "d", HashingEmbedder())
+    ix.ingest_file(sample_pdfs["2026"], policy="nw")
+    files = list((tmp_path / "d" / "vectors").glob("*.npz"))
+    assert len(files) == 1 and files[0].name.endswith(f"-{ix.collection_name}.npz")
+    query = "Notice of Ransomware within 72 hours"
+    with monkeypatch.context() as m:  # another process: the saved vectors serve the dense search, Chroma is not read
+        m.setattr(VectorStore, "vectors", lambda *a, **k: pytest.fail("read vectors from Chroma"))
+        m.setattr(VectorStore, "built_with", lambda *a, **k: pytest.fail("asked Chroma which model built the index"))
+        hit = PolicyIndex(tmp_path / "d", HashingEmbedder()).search(query, k=1, policy="nw")[0]
+    assert hit.chunk.page_start == 10 and hit.dense_rank == 1
+    files[0].write_bytes(b"not a vector file")  # torn by a crash, or lost: rebuilt from Chroma, nothing lost
+    again = PolicyIndex(tmp_path / "d", HashingEmbedder()).search(query, k=1, policy="nw")[0]
+    assert (again.chunk.id, again.dense_rank, round(again.dense_score, 5)) == (hit.chunk.id, 1, round(hit.dense_score, 5))
+    with np.load(files[0]) as z:
+        assert len(z["ids"]) == len(z["vectors"]) == len(ix.chunks_of(hit.chunk.doc_id))
+    ix.reindex()
+    assert [p.name for p in (tmp_path / "d" / "vectors").glob("*.npz")] == [f"{files[0].name.rsplit('-r', 1)[0]}-r0-{ix.collection_name}.npz"]

@@ -32,9 +32,10 @@ from .embedder import Embedder
 from .lexical import LexicalIndex, lexical_text
 from .locks import WriterBusyError, WriterLock
 from .registry import Catalog, DocRecord, Registry
-from .retriever import Hit, HybridRetriever
+from .retriever import Hit, HybridRetriever, doc_of
 from .errors import IndexError_, ModelMismatchError, UnknownPolicyError
-from .store import VectorStore, open_chroma
+from .store import VectorStore, model_mismatch, open_chroma
+from .vectorfiles import VectorFiles
 from .text import tokens
 
 __all__ = ["PolicyIndex", "Hit", "IngestReport", "IndexError_", "ModelMismatchError", "UnknownPolicyError",
@@ -98,7 +99,8 @@ class PolicyIndex:
         self.registry = Registry(self.data_dir / "registry.sqlite3")
         self.store = VectorStore(self.data_dir, embedder.name, chroma_url)
         self.lexical = LexicalIndex(self.data_dir / "lexical")
-        self.retriever = HybridRetriever(self.store, self.lexical, self.chunks_of, self.registry.chunks_by_id)
+        self.retriever = HybridRetriever(self.store, self.lexical, self.chunks_of, self.registry.chunks_by_id,
+                                         VectorFiles(self.data_dir / "vectors"))
         self.default_collection = collection
         self._writer = WriterLock(self.data_dir / "index.lock", timeout=writer_wait)
         self._lock = threading.RLock()
@@ -127,8 +129,20 @@ class PolicyIndex:
         return self.store.collection(self.collection_name)
 
     def check_model(self) -> None:
-        """Raise ModelMismatchError now rather than at the first search."""
-        _ = self.collection
+        """Raise ModelMismatchError now rather than at the first search.
+
+        The registry records which model built each collection, so the check needs no Chroma round trip;
+        an index from before that asks Chroma once and records the answer."""
+        name = self.collection_name
+        key = f"embedding_model:{name}"
+        built = self.registry.get_meta(key)
+        if built is None:
+            built = self.store.built_with(name)
+            if built is None:
+                return
+            self.registry.set_meta(key, built)
+        if built != self.embedder.name:
+            raise model_mismatch(self.data_dir, built, self.embedder.name)
 
     @property
     def max_tokens(self) -> int:
@@ -194,6 +208,7 @@ class PolicyIndex:
         finally:
             self.registry.delete(doc_id)
             self.lexical.remove(doc_id)
+            self.retriever.files.remove(doc_id)
 
     def ingest_file(
         self,
@@ -276,6 +291,8 @@ class PolicyIndex:
                 self.store.set_status(name, self.registry.chunks([old]), "superseded")
             self.registry.mark_synced({doc_id: published, **{old: "superseded" for old in superseded}})
             self._end_write()
+            # Save the new document's vector file now, while Chroma is open: a reader then never needs Chroma for it.
+            self.retriever.doc_vectors(name, self.catalog().by_id[doc_id])
             counts: dict[str, int] = {}
             for c in chunks:
                 counts[c.clause_type] = counts.get(c.clause_type, 0) + 1
@@ -297,6 +314,9 @@ class PolicyIndex:
             self.store.upsert(name, part, self.embedder.embed([embed_text(c) for c in part]), status)
             if progress:
                 progress(min(i + batch, len(chunks)), len(chunks), chunks[0].file_name)
+        key = f"embedding_model:{name}"
+        if self.registry.get_meta(key) != self.embedder.name:  # the upsert passed Chroma's own model check
+            self.registry.set_meta(key, self.embedder.name)
 
     def ingest_guidance(self, progress: Progress | None = None) -> list[IngestReport]:
         """Index the shipped control catalogue as `guidance` documents (unchanged ones are skipped)."""
@@ -342,7 +362,10 @@ class PolicyIndex:
             for doc_id in rebuilt:
                 self.lexical.remove_rev(doc_id, cat.by_id[doc_id].rev)
             self.retriever.forget_vectors()
+            self.retriever.files.prune(new_name)
             self._end_write()
+            for d in self.catalog().documents:  # save the vector files while Chroma is open (see ingest_file)
+                self.retriever.doc_vectors(new_name, d)
             return len(cat.documents)
 
     # -- documents ------------------------------------------------------------
@@ -421,6 +444,22 @@ class PolicyIndex:
         return docs
 
     # -- search ---------------------------------------------------------------
+    def vectors(self, chunk_ids: Iterable[str]) -> dict[str, np.ndarray]:
+        """Row-normalised vectors of these chunks (visible documents only), read as exact search reads them."""
+        cat, name = self.catalog(), self.collection_name
+        wanted: dict[str, list[str]] = {}
+        for cid in chunk_ids:
+            wanted.setdefault(doc_of(cid), []).append(cid)
+        out: dict[str, np.ndarray] = {}
+        for doc_id, ids in wanted.items():
+            d = cat.by_id.get(doc_id)
+            if d is None:
+                continue
+            m = self.retriever.doc_vectors(name, d)
+            row = {str(i): r for r, i in enumerate(self.lexical.table(d.doc_id, d.rev, self.chunks_of).ids)}
+            out.update((cid, m[row[cid]]) for cid in ids if cid in row)
+        return out
+
     def embed_query(self, text: str) -> np.ndarray:
         """The query vector for `text`; pass it to `search(query_vector=…)` to embed a question once."""
         return np.asarray(self.embedder.embed([text]), dtype=np.float32)[0]

@@ -200,6 +200,12 @@ class View:
         return None if i is None else CLAUSE_TYPES[self.types[i]]
 
 
+def file_stem(doc_id: str) -> str:
+    """A file-name-safe, collision-free stem for a document's files in the data dir."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in doc_id)[:60]
+    return f"{safe}-{hashlib.sha1(doc_id.encode()).hexdigest()[:10]}"
+
+
 class LexicalIndex:
     """Per-document tables under `root`, and cached merged views."""
 
@@ -210,9 +216,8 @@ class LexicalIndex:
         self._lock = threading.Lock()
 
     def path(self, doc_id: str, rev: int) -> Path:
-        safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in doc_id)[:60]
         # The tokeniser's version is in the name: a new stemmer rebuilds the tables from the stored chunks.
-        return self.root / f"{safe}-{hashlib.sha1(doc_id.encode()).hexdigest()[:10]}-r{rev}-t{TOKENIZER_VERSION}.npz"
+        return self.root / f"{file_stem(doc_id)}-r{rev}-t{TOKENIZER_VERSION}.npz"
 
     def write(self, doc_id: str, rev: int, chunks: Sequence[Chunk]) -> None:
         DocTable.build(chunks).save(self.path(doc_id, rev))
@@ -221,8 +226,7 @@ class LexicalIndex:
         self.path(doc_id, rev).unlink(missing_ok=True)
 
     def remove(self, doc_id: str) -> None:
-        safe = self.path(doc_id, 0).name.rsplit("-r", 1)[0]
-        for p in self.root.glob(f"{safe}-r*.npz"):
+        for p in self.root.glob(f"{file_stem(doc_id)}-r*.npz"):
             p.unlink(missing_ok=True)
 
     def table(self, doc_id: str, rev: int, load_chunks) -> DocTable:

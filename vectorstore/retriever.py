@@ -21,6 +21,7 @@ from ingestion.types import Chunk
 from .lexical import LexicalIndex, View
 from .registry import DocRecord
 from .store import VectorStore
+from .vectorfiles import VectorFiles
 
 RRF_K = 60  # reciprocal-rank-fusion constant (the usual 60)
 EXACT_MAX_CHUNKS = 8192  # at most this many candidate chunks: exact numpy search instead of HNSW
@@ -51,9 +52,10 @@ class HybridRetriever:
     """Searches the documents a caller selected; knows nothing about policies or versions."""
 
     def __init__(self, store: VectorStore, lexical: LexicalIndex, load_chunks: Callable[[str], list[Chunk]],
-                 chunks_by_id: Callable[[list[str]], dict[str, Chunk]]) -> None:
+                 chunks_by_id: Callable[[list[str]], dict[str, Chunk]], files: VectorFiles) -> None:
         self.store = store
         self.lexical = lexical
+        self.files = files
         self._load_chunks = load_chunks
         self._chunks_by_id = chunks_by_id
         self._vectors: OrderedDict[tuple, np.ndarray] = OrderedDict()
@@ -108,7 +110,7 @@ class HybridRetriever:
         if view.n <= EXACT_MAX_CHUNKS:
             mat = view.dense.get(collection)
             if mat is None:  # the view's vectors, stacked once
-                mat = view.dense[collection] = np.concatenate([self._doc_vectors(collection, d) for d in docs])
+                mat = view.dense[collection] = np.concatenate([self.doc_vectors(collection, d) for d in docs])
             # einsum, not BLAS: on a busy 2-core machine OpenBLAS threads made this 3-10× slower.
             sims = np.einsum("ij,j->i", mat, q)
             if clause_types:
@@ -128,7 +130,9 @@ class HybridRetriever:
                 return out[:n]
             fetch = min(total_chunks, fetch * 4)
 
-    def _doc_vectors(self, collection: str, d: DocRecord) -> np.ndarray:
+    def doc_vectors(self, collection: str, d: DocRecord) -> np.ndarray:
+        """The document's row-normalised vectors, in the order of its BM25 table's ids: from memory, else
+        from its vector file, else from Chroma (and then saved, so the next process skips Chroma)."""
         key = (collection, d.doc_id, d.rev)
         with self._lock:
             m = self._vectors.get(key)
@@ -136,11 +140,15 @@ class HybridRetriever:
                 self._vectors.move_to_end(key)
                 return m
         ids = [str(i) for i in self.lexical.table(d.doc_id, d.rev, self._load_chunks).ids]
-        got = self.store.vectors(collection, ids)
-        dim = len(next(iter(got.values()))) if got else 1
-        m = np.stack([got.get(i, np.zeros(dim, np.float32)) for i in ids]) if ids else np.zeros((0, dim), np.float32)
-        norms = np.linalg.norm(m, axis=1, keepdims=True)
-        m = (m / np.where(norms == 0, 1, norms)).astype(np.float32)
+        m = self.files.load(collection, d.doc_id, d.rev, ids)
+        if m is None:
+            got = self.store.vectors(collection, ids)
+            dim = len(next(iter(got.values()))) if got else 1
+            m = np.stack([got.get(i, np.zeros(dim, np.float32)) for i in ids]) if ids else np.zeros((0, dim), np.float32)
+            norms = np.linalg.norm(m, axis=1, keepdims=True)
+            m = (m / np.where(norms == 0, 1, norms)).astype(np.float32)
+            if len(got) == len(ids):  # a document Chroma holds only in part is not saved as whole
+                self.files.save(collection, d.doc_id, d.rev, ids, m)
         with self._lock:
             self._vectors[key] = m
             while len(self._vectors) > 1 and sum(len(x) for x in self._vectors.values()) > VECTOR_CACHE_ROWS:

@@ -39,6 +39,14 @@ def chunk_metadata(c: Chunk, status: str) -> dict:
     }
 
 
+def model_mismatch(data_dir: Path, built_with: str, model: str) -> ModelMismatchError:
+    return ModelMismatchError(
+        f"The index in {data_dir} was built with the embedding model '{built_with}', "
+        f"but '{model}' is configured. Run `policybot reindex` to rebuild it with "
+        f"'{model}', or set POLICYBOT_EMBEDDING_MODEL={built_with}."
+    )
+
+
 class VectorStore:
     """Chroma access for one data dir. `model` is the embedder's name the collection must match."""
 
@@ -79,12 +87,12 @@ class VectorStore:
             self._collections[name] = col
         built_with = (col.metadata or {}).get("embedding_model")
         if check_model and built_with and built_with != self.model:
-            raise ModelMismatchError(
-                f"The index in {self.data_dir} was built with the embedding model '{built_with}', "
-                f"but '{self.model}' is configured. Run `policybot reindex` to rebuild it with "
-                f"'{self.model}', or set POLICYBOT_EMBEDDING_MODEL={built_with}."
-            )
+            raise model_mismatch(self.data_dir, built_with, self.model)
         return col
+
+    def built_with(self, name: str) -> str | None:
+        """The embedding model the collection records (None for one made before models were recorded)."""
+        return (self.collection(name, check_model=False).metadata or {}).get("embedding_model")
 
     def drop(self, name: str) -> None:
         self._collections.pop(name, None)
