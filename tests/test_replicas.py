@@ -181,7 +181,7 @@ def test_two_replicas_share_index_uploads_and_dedupe(chroma_server, fake_slack, 
         assert "72 hours" in headline(notice) and "p. 10" in headline(notice)
         time.sleep(3)  # room for a second answer, were the de-duplication per replica
         assert len(thread_posts(fake_slack, "1700002004.000100")) == 1
-        assert proxy.routes[:4] == [a, b, a, b] and sorted(proxy.routes[4:]) == [a, b]
+        assert proxy.routes[:4] == [a, b, a, b] and sorted(proxy.routes[4:]) == sorted([a, b])
         assert fake_slack.requests("/files/F26")[0]["authorization"] == "Bearer xoxb-test"
     finally:
         proxy.close()
