@@ -27,14 +27,15 @@ ACK_SWITCH_INTERVAL = 0.001
 
 
 def build(settings: Settings, queue: WorkQueue | None = None):
-    from vectorstore.embedder import SentenceTransformerEmbedder
+    from vectorstore.embedder import make_embedder
     from vectorstore.index import PolicyIndex
 
     from ..llm import make_chat_model
     from ..posture import load_posture
     from .app import create_app
 
-    embedder = SentenceTransformerEmbedder(settings.embedding_model)
+    # Not queries_only: a replica also ingests uploads, whose vectors must come from the model that builds the index.
+    embedder = make_embedder(settings.embedding_model, settings.embedding_backend)
     embedder.embed(["warm up"])  # load the model now, not while the first question waits
     index = PolicyIndex(settings.data_dir, embedder, chroma_url=settings.chroma_url, max_bytes=settings.max_bytes)
     index.check_model()
