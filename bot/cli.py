@@ -163,8 +163,11 @@ def search(
     data_dir: Optional[Path] = DataDir,
 ):
     """Search clauses (hybrid dense + BM25)."""
+    from .pipeline import DEFAULT_TUNING as t
+
     ix = _index(_settings(data_dir), queries_only=True)
-    hits = ix.search(question, k=k, policy=policy, version=version, kind=kind, clause_types=clause_type, include_superseded=all_versions)
+    hits = ix.search(question, k=k, policy=policy, version=version, kind=kind, clause_types=clause_type, include_superseded=all_versions,
+                     fusion=t.fusion, dense_weight=t.dense_weight, lexical_weight=t.lexical_weight, candidates=max(t.pool, 4 * k))
     if json_out:
         sys.stdout.write(json.dumps([hit_json(h) for h in hits], indent=2, ensure_ascii=False) + "\n")
         return
@@ -450,7 +453,7 @@ def _fit(sets, corpus: Path, ix) -> None:
     bias, weights = fit_logistic(table, names)
     threshold, curve = choose_threshold(table, bias, weights)
     doc = {
-        "dense_weight": DEFAULT_TUNING.dense_weight, "lexical_weight": DEFAULT_TUNING.lexical_weight,
+        "fusion": DEFAULT_TUNING.fusion, "dense_weight": DEFAULT_TUNING.dense_weight, "lexical_weight": DEFAULT_TUNING.lexical_weight,
         "pool": DEFAULT_TUNING.pool, "candidates": DEFAULT_TUNING.candidates, "cite_margin": DEFAULT_TUNING.cite_margin,
         "answer_threshold": threshold, "bias": round(bias, 4), "weights": {k: round(v, 4) for k, v in weights.items()},
     }

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from ingestion.chunking import split_sentences
-from ingestion.guidance import Control, controls_in
+from ingestion.guidance import Control, controls_asked
 from ingestion.types import Chunk
 from vectorstore.text import stem, tokens
 
@@ -55,7 +55,7 @@ def query_terms(question: str) -> QueryTerms:
         terms.append(tok)
         variants.append(frozenset({tok} | by_stem.get(tok, set())))
     expansion = " ".join(dict.fromkeys(p for c, _ in found for p in c.policies_say))
-    return QueryTerms(tuple(terms), tuple(variants), tuple(controls_in(question)), tuple(c for c, _ in found), expansion)
+    return QueryTerms(tuple(terms), tuple(variants), tuple(controls_asked(question)), tuple(c for c, _ in found), expansion)
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,8 @@ class Tuning:
     the question is answered when the best candidate's score reaches `answer_threshold`.
     """
 
-    dense_weight: float = 1.0  # reciprocal-rank-fusion weight of MiniLM search
+    fusion: str = "rrf"  # how the two lists are fused: rrf (ranks) or zscore (standardised scores)
+    dense_weight: float = 1.0  # fusion weight of MiniLM search
     lexical_weight: float = 1.0  # … and of BM25 over the question plus its vocabulary expansion
     candidates: int = 12  # clauses scored per question
     pool: int = 100  # how deep each retriever's list goes before fusion (deeper lists agree more often)
@@ -165,7 +166,7 @@ def retrieve(
         question, k=k or tuning.candidates, policy=policy, kind="policy", lexical_query=lexical, query_vector=query_vector,
         dense_weight=tuning.dense_weight if dense_weight is None else dense_weight,
         lexical_weight=tuning.lexical_weight if lexical_weight is None else lexical_weight,
-        candidates=max(tuning.pool, 4 * (k or tuning.candidates)),
+        candidates=max(tuning.pool, 4 * (k or tuning.candidates)), fusion=tuning.fusion,
     )
 
 

@@ -23,10 +23,15 @@ class Control:
     csf: tuple[str, ...]
     sp800_53: tuple[str, ...]
     cis: tuple[str, ...]
+    users_say: tuple[str, ...] = ()  # how people name the control in questions; clauses are matched on synonyms only
 
     def matches(self, text: str) -> bool:
         """True when any of the control's synonyms occurs in `text` as whole words."""
         return _synonym_re(self.synonyms).search(text) is not None
+
+    def asked_in(self, question: str) -> bool:
+        """True when a question names the control, in the wording's words or in everyday ones ("two-step login")."""
+        return _synonym_re(self.synonyms + self.users_say).search(question) is not None
 
     def to_markdown(self) -> str:
         return "\n".join(
@@ -78,6 +83,7 @@ def load_catalogue(path: str | None = None) -> tuple[Control, ...]:
                 csf=tuple(c.get("csf", ())),
                 sp800_53=tuple(c.get("sp800_53", ())),
                 cis=tuple(str(x) for x in c.get("cis", ())),
+                users_say=tuple(c.get("users_say", ())),
             )
         )
     return tuple(out)
@@ -88,8 +94,13 @@ def controls_by_id() -> dict[str, Control]:
 
 
 def controls_in(text: str) -> list[Control]:
-    """Controls whose synonyms occur in `text`."""
+    """Controls whose synonyms occur in `text` (a clause)."""
     return [c for c in load_catalogue() if c.matches(text)]
+
+
+def controls_asked(question: str) -> list[Control]:
+    """Controls a question names, by synonym or by the everyday words in the catalogue's `users_say`."""
+    return [c for c in load_catalogue() if c.asked_in(question)]
 
 
 def guidance_documents() -> list[tuple[str, str]]:

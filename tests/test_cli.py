@@ -25,7 +25,8 @@ def test_search_json_contract(data_dir):
     assert r.exit_code == 0, r.output
     hits = json.loads(r.stdout)
     assert len(hits) == 3
-    assert set(hits[0]) == {"text", "file", "policy", "version", "page_start", "page_end", "section", "clause_type", "score"}
+    assert set(hits[0]) == {"text", "file", "policy", "version", "page_start", "page_end", "section", "clause_type", "score",
+                            "dense_rank", "lexical_rank"}
     assert any("$250,000" in h["text"] and h["page_start"] == 1 for h in hits)
 
 

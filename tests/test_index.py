@@ -308,3 +308,20 @@ def test_exact_search_reads_saved_vector_files_and_rebuilds_a_lost_or_corrupt_on
         assert len(z["ids"]) == len(z["vectors"]) == len(ix.chunks_of(hit.chunk.doc_id))
     ix.reindex()
     assert [p.name for p in (tmp_path / "d" / "vectors").glob("*.npz")] == [f"{files[0].name.rsplit('-r', 1)[0]}-r0-{ix.collection_name}.npz"]
+
+
+def test_zscore_fusion_keeps_a_retrievers_margin_and_gives_missing_clauses_its_floor():
+    from vectorstore.retriever import _zscore_fusion
+
+    dense = [("a", 0.90), ("b", 0.50), ("c", 0.45), ("d", 0.44)]
+    lexical = [("c", 10.0), ("b", 1.0)]  # BM25 ran out of matching clauses: the others score 0 there
+    fused = _zscore_fusion(dense, lexical, 4, 1.0, 1.0)
+    assert sorted(fused, key=lambda c: -fused[c]) == ["a", "c", "b", "d"]  # rank fusion would put b (2nd and 2nd) above c
+    assert fused["a"] == pytest.approx((0.90 - 0.5725) / 0.190444 + (0.0 - 5.5) / 4.5, abs=1e-3)
+
+
+def test_search_fusion_must_be_known(index, sample_pdfs):
+    index.ingest_file(sample_pdfs["2026"], policy="nw")
+    assert index.search("Notice of Ransomware within 72 hours", k=1, policy="nw", fusion="zscore")[0].chunk.page_start == 10
+    with pytest.raises(ValueError, match="fusion must be"):
+        index.search("ransomware", policy="nw", fusion="borda")

@@ -480,9 +480,11 @@ class PolicyIndex:
         lexical_weight: float = 1.0,
         lexical_query: str | None = None,
         query_vector: np.ndarray | None = None,
+        fusion: str = "rrf",
     ) -> list[Hit]:
-        """Hybrid search: dense and BM25 ranks fused by weighted reciprocal rank fusion
-        (score = Σ weight / (60 + rank)); equal weights are plain RRF.
+        """Hybrid search: dense and BM25 results fused by weighted reciprocal rank fusion
+        (`rrf`: score = Σ weight / (60 + rank); equal weights are plain RRF) or by a weighted sum of
+        scores standardised over each retriever's `candidates` list (`zscore`).
 
         `lexical_query` gives BM25 only the question part of a query; `query_vector`
         (from `embed_query`) saves embedding the same question again.
@@ -498,7 +500,7 @@ class PolicyIndex:
                 return self.retriever.search(
                     self._collection_name, docs, self.catalog().total_chunks, query=query, query_vector=query_vector,
                     lexical_query=lexical_query, k=k, candidates=candidates, clause_types=clause_types,
-                    dense_weight=dense_weight, lexical_weight=lexical_weight,
+                    dense_weight=dense_weight, lexical_weight=lexical_weight, fusion=fusion,
                 )
             except IndexError_:
                 raise

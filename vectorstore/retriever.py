@@ -48,6 +48,26 @@ def doc_of(chunk_id: str) -> str:
     return chunk_id.rsplit("#", 1)[0]
 
 
+def _zscore_fusion(dense: list[tuple[str, float]], lexical: list[tuple[str, float]], n: int,
+                   dense_weight: float, lexical_weight: float) -> dict[str, float]:
+    """Weighted sum of each retriever's scores standardised over its own top-`n` list.
+
+    Unlike rank fusion this keeps how far ahead a retriever's best clause is (a confident BM25 match on a
+    rare term, a clear cosine winner). A clause missing from a list takes that list's floor: its last
+    score, or 0 for a BM25 list that ran out of matching clauses.
+    """
+    lists = []
+    for hits, w, exhausted_floor in ((dense, dense_weight, None), (lexical, lexical_weight, 0.0)):
+        if not hits or not w:
+            continue
+        scores = np.asarray([s for _, s in hits], dtype=np.float64)
+        mu, sd = float(scores.mean()), float(scores.std()) or 1.0
+        floor = exhausted_floor if exhausted_floor is not None and len(hits) < n else float(scores[-1])
+        lists.append(({cid: w * (s - mu) / sd for cid, s in hits}, w * (floor - mu) / sd))
+    every = {cid for z, _ in lists for cid in z}
+    return {cid: sum(z.get(cid, missing) for z, missing in lists) for cid in every}
+
+
 class HybridRetriever:
     """Searches the documents a caller selected; knows nothing about policies or versions."""
 
@@ -83,6 +103,7 @@ class HybridRetriever:
         clause_types: Sequence[str] | None,
         dense_weight: float,
         lexical_weight: float,
+        fusion: str = "rrf",
     ) -> list[Hit]:
         view = self.view(docs)
         if not view.n:
@@ -90,14 +111,18 @@ class HybridRetriever:
         n = min(candidates, view.n)
         dense = self._dense(collection, docs, view, total_chunks, query_vector, n, clause_types) if dense_weight and query_vector is not None else []
         lexical = view.top(lexical_query or query, n, clause_types) if lexical_weight else []
-        fused: dict[str, float] = {}
-        d_rank, l_rank, d_score, l_score = {}, {}, {}, {}
-        for r, (cid, s) in enumerate(dense, 1):
-            fused[cid] = fused.get(cid, 0.0) + dense_weight / (RRF_K + r)
-            d_rank[cid], d_score[cid] = r, s
-        for r, (cid, s) in enumerate(lexical, 1):
-            fused[cid] = fused.get(cid, 0.0) + lexical_weight / (RRF_K + r)
-            l_rank[cid], l_score[cid] = r, s
+        d_rank = {cid: r for r, (cid, _) in enumerate(dense, 1)}
+        l_rank = {cid: r for r, (cid, _) in enumerate(lexical, 1)}
+        d_score, l_score = dict(dense), dict(lexical)
+        if fusion == "zscore":
+            fused = _zscore_fusion(dense, lexical, n, dense_weight, lexical_weight)
+        elif fusion == "rrf":
+            fused = {}
+            for ranks, w in ((d_rank, dense_weight), (l_rank, lexical_weight)):
+                for cid, r in ranks.items():
+                    fused[cid] = fused.get(cid, 0.0) + w / (RRF_K + r)
+        else:
+            raise ValueError(f"fusion must be 'rrf' or 'zscore', not {fusion!r}")
         ranked = sorted(fused, key=lambda c: -fused[c])[:k]
         chunks = self._chunks_by_id(ranked)
         return [Hit(chunks[c], fused[c], d_rank.get(c, 0), l_rank.get(c, 0), d_score.get(c, 0.0), l_score.get(c, 0.0))
