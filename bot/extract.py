@@ -35,13 +35,25 @@ class QueryTerms:
     controls: tuple[Control, ...]
     concepts: tuple[Concept, ...] = ()
     expansion: str = ""  # the wording's words for the concepts the question mentions, for the lexical retriever
+    ignored: frozenset[str] = frozenset()  # stems that only name the policy ("does Hiscox pay…")
+
+    def without_names(self, question: str) -> str:
+        """The question without the words that only name the policy."""
+        if not self.ignored:
+            return question
+        return " ".join(_WORD_RX.sub(lambda m: "" if set(tokens(m.group(0))) & self.ignored else m.group(0), question).split())
 
     def lexical_query(self, question: str) -> str:
-        return f"{question} {self.expansion}".strip()
+        return f"{self.without_names(question)} {self.expansion}".strip()
 
 
-def query_terms(question: str) -> QueryTerms:
-    """Salient stems of `question`, each with the stems the vocabulary says wordings use for it."""
+_WORD_RX = re.compile(r"[A-Za-z0-9]+(?:[-'’][A-Za-z0-9]+)*")
+
+
+def query_terms(question: str, ignore: frozenset[str] = frozenset()) -> QueryTerms:
+    """Salient stems of `question`, each with the stems the vocabulary says wordings use for it.
+
+    `ignore`: stems that say which policy is meant rather than what is asked (they match the cover page)."""
     found = concepts_in(question)
     by_stem: dict[str, set[str]] = {}
     for concept, phrase in found:
@@ -49,13 +61,14 @@ def query_terms(question: str) -> QueryTerms:
             by_stem.setdefault(s, set()).update(concept.policy_stems)
     seen, terms, variants = set(), [], []
     for tok in tokens(question):
-        if tok in GENERIC or tok in seen or len(tok) < 2:
+        if tok in GENERIC or tok in seen or tok in ignore or len(tok) < 2:
             continue
         seen.add(tok)
         terms.append(tok)
         variants.append(frozenset({tok} | by_stem.get(tok, set())))
     expansion = " ".join(dict.fromkeys(p for c, _ in found for p in c.policies_say))
-    return QueryTerms(tuple(terms), tuple(variants), tuple(controls_asked(question)), tuple(c for c, _ in found), expansion)
+    return QueryTerms(tuple(terms), tuple(variants), tuple(controls_asked(question)), tuple(c for c, _ in found), expansion,
+                      frozenset(ignore))
 
 
 @dataclass(frozen=True)

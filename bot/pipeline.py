@@ -101,6 +101,20 @@ _GENERIC_NAME_WORDS = frozenset(tokens(
 ))
 
 
+# A title or file-name word found in at most this many of a policy's clauses is a name ("Swiss", "Mediatech"), not vocabulary.
+NAME_MAX_CHUNKS = 3
+
+
+def naming_words(index: PolicyIndex, policy: str, df: dict[str, int]) -> frozenset[str]:
+    """Stems that say which policy a question means ("does Hiscox pay…", "under the Swiss Re tech policy"): the
+    policy's name, and the words of its titles and file names that are names rather than insurance vocabulary.
+    They tell nothing about which clause answers, and matched only the cover page and the insurer's address."""
+    name = set(tokens(policy.replace("-", " ").replace("_", " ")))
+    words = name | set(index.policy_words().get(policy, ()))
+    return frozenset(w for w in words if w not in _GENERIC_NAME_WORDS and not w.isdigit() and len(w) > 1
+                     and (w in name or df.get(w, 0) <= NAME_MAX_CHUNKS))
+
+
 def resolve_policy(text: str, index: PolicyIndex) -> tuple[str | None, str]:
     """The one policy `text` names ("under our Coalition policy, …"), or None when no name is strong and unique.
 
@@ -158,7 +172,8 @@ def retrieve(
     query_vector=None,
 ) -> list[Hit]:
     """The hybrid search an answer is built on: MiniLM on the question, BM25 on the question plus the wording's words."""
-    qt = qt or query_terms(question)
+    if qt is None:
+        qt = query_terms(question, naming_words(index, policy, index.term_stats(policy=policy, kind="policy")[0]) if policy else frozenset())
     lexical = qt.lexical_query(question)
     if query_vector is None:
         query_vector = index.embed_query(question)
@@ -209,10 +224,10 @@ def relevance(feats: dict[str, float], tuning: Tuning) -> float:
 
 def candidates(question: str, *, index: PolicyIndex, policy: str | None, tuning: Tuning = DEFAULT_TUNING) -> tuple[QueryTerms, list[Candidate]]:
     """Retrieve and score the clauses that may answer `question`, best first."""
-    qt = query_terms(question)
-    qv = index.embed_query(question)  # embedded once per answer
-    hits = retrieve(question, index=index, policy=policy, qt=qt, tuning=tuning, query_vector=qv)
     df, n = index.term_stats(policy=policy, kind="policy")
+    qt = query_terms(question, naming_words(index, policy, df) if policy else frozenset())
+    qv = index.embed_query(question)  # embedded once per answer (names kept: MiniLM did better with them on dev)
+    hits = retrieve(question, index=index, policy=policy, qt=qt, tuning=tuning, query_vector=qv)
     wants = wanted_types(question)
     absent = absent_key(qt, df)
     out = []

@@ -163,3 +163,18 @@ def test_missing_llm_provider_gives_install_hint():
         pytest.skip("langchain-ollama is installed here")
     with pytest.raises(RuntimeError, match=r"pip install 'policybot\[ollama\]'"):
         make_chat_model("ollama:llama3")
+
+
+def test_the_words_naming_the_policy_do_not_pick_the_clause(sample_index):
+    from bot.extract import query_terms
+    from bot.pipeline import naming_words
+
+    df, _ = sample_index.term_stats(policy="northwind", kind="policy")
+    names = naming_words(sample_index, "northwind", df)
+    assert {"northwind", "cybershield"} <= names and not names & {"cyber", "polici", "insur"}
+    q = "Does Northwind CyberShield pay to get our data back after a hack?"
+    qt = query_terms(q, names)
+    assert "northwind" not in qt.terms and "Northwind" not in qt.lexical_query(q) and "data back" in qt.lexical_query(q)
+    a = answer(q, index=sample_index, policy="northwind")
+    assert a.answered and a.citations[0].page_start != 1  # not the cover page that carries the policy's name
+    assert any("restore" in c.quote.lower() or "recover" in c.quote.lower() for c in a.citations)
