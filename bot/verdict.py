@@ -11,7 +11,7 @@ _ASKS = [
     ("figure", re.compile(
         r"\bhow (?:much|long|many|soon|quickly|fast|big|high|low)\b|\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
         r"waiting period|coinsurance|co-insurance|cap|max\w*|period of restoration|deadline|time ?limit)\b|\bdeadline\b|\bwithin how\b|"
-        r"\bhow many (?:days|hours)\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b", re.I)),
+        r"\bhow many (?:days|hours)\b|\bhow often\b|\bby when\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b", re.I)),
     ("exclusion", re.compile(r"\bexclu\w*\b", re.I)),
     ("permission", re.compile(
         r"\b(?:can|may|could) (?:we|i|us)\b|\b(?:are|r) we (?:allowed|ok|okay|free)\b|\bis it (?:ok|okay|fine)\b|\bok to\b|\bwithout (?:asking|telling|consent|permission|checking)\b|"
@@ -40,9 +40,13 @@ _ROLES = [
     (re.compile(r"coinsurance|co-insurance|percent|%|share", re.I), re.compile(r"coinsurance|co-insurance|percent|%", re.I), "percent"),
     (re.compile(r"waiting|before (?:it|they|cover) (?:kicks?|starts?|pays?)|hours? (?:of )?(?:downtime|outage)", re.I), re.compile(r"waiting period|hours", re.I), "period"),
     (re.compile(r"restoration|how long (?:will|do) they pay|how long .{0,20}(?:downtime|interruption|income)", re.I), re.compile(r"restoration|period of indemnity|days|months", re.I), "period"),
-    (re.compile(r"notif|notice|tell|report|inform|deadline|how (?:soon|quickly|fast)|when (?:do|must|should) we", re.I), re.compile(r"notice|notif|report|within|later than", re.I), "period"),
+    (re.compile(r"how often|frequen", re.I), re.compile(r"every|at least|once|annual|each", re.I), "frequency"),
+    (re.compile(r"notif|notice|tell|report|inform|deadline|how (?:soon|quickly|fast)|when (?:do|must|should) we|by when", re.I), re.compile(r"notice|notif|report|within|later than", re.I), "period"),
     (re.compile(r"sub-?limit|limit|most|max|cap|how much", re.I), re.compile(r"sub-?limit|limit|aggregate|in the amount|up to", re.I), "money"),
 ]
+_FREQUENCY = re.compile(
+    r"\b(?:at least )?(?:once |twice )?(?:every|each|per|a) (?:(?:\d+|two|three|four|six|twelve|calendar|business) )?"
+    r"(?:day|week|month|quarter|year|months|years|days|weeks)\b|\b(?:annually|quarterly|monthly|weekly|daily)\b", re.I)
 _MONEY = re.compile(r"[$£€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|m|k))?|\b(?:USD|GBP|EUR|AUD)\s?\d[\d,]*", re.I)
 _PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|percent)", re.I)
 _PERIOD = re.compile(
@@ -65,7 +69,7 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
     for q_rx, near_rx, unit in _ROLES:
         if not q_rx.search(question):
             continue
-        rx = {"money": _MONEY, "percent": _PERCENT, "period": _PERIOD}[unit]
+        rx = {"money": _MONEY, "percent": _PERCENT, "period": _PERIOD, "frequency": _FREQUENCY}[unit]
         found = [(m.start(), m.group(0)) for m in rx.finditer(flat)]
         if not found:
             continue
@@ -91,7 +95,20 @@ def _where(c: Citation) -> str:
 
 
 def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str]) -> tuple[str, str]:
-    """(kind, sentence): kind is yes, no, depends, figure or info; the sentence says it with where."""
+    """(kind, sentence): kind is yes, no, depends, figure or info; the sentence says it with where.
+
+    "Is it covered?" is not answered "yes" from the insuring clause when an exclusion about the same
+    thing is cited beside it: the exclusion decides."""
+    kind, sentence = _verdict_top(question, cites, texts)
+    if kind == "yes" and question_asks(question) == "coverage":
+        excl = next((c for c in cites[1:] if c.clause_type == "exclusion"), None)
+        if excl is not None:
+            return "no", (f"Probably not — an exclusion applies ({_where(excl)}), although {_where(cites[0])} "
+                          "provides related cover; check any carve-back in the exclusion.")
+    return kind, sentence
+
+
+def _verdict_top(question: str, cites: Sequence[Citation], texts: Sequence[str]) -> tuple[str, str]:
     top, text = cites[0], texts[0]
     where = _where(top)
     asks = question_asks(question)

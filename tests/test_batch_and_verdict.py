@@ -94,3 +94,22 @@ def test_ask_file_answers_every_line_in_order(tmp_path, sample_pdfs):
     assert "not valid JSON" in rows[1]["error"]
     assert any("$250,000" in c["quote"] for c in rows[2]["citations"]) and rows[2]["citations"][0]["page_start"] == 1
     assert "No policy named 'acme'" in rows[3]["error"]
+
+
+def test_how_often_is_answered_with_the_frequency_the_clause_sets():
+    q = "do we have to rehearse our incident plan, and how often?"
+    assert question_asks(q) == "figure"
+    text = "The Insured shall back up critical Data at least weekly and test the restoration of backups at least once every quarter."
+    assert pick_figure("how often must we test that backups restore?", text) == "at least once every quarter"
+    kind, sentence = verdict(q, [_cite("requirement", "The plan shall be tested annually.")], ["The plan shall be tested annually."])
+    assert (kind, sentence.split(" (")[0]) == ("figure", "annually")
+
+
+def test_an_exclusion_cited_beside_the_insuring_clause_decides_is_it_covered():
+    cover = _cite("coverage", "We will pay Business Interruption Loss sustained during the Period of Restoration.")
+    excl = Citation("C2", "d#2", "p", "v1", "f.pdf", 12, 12, "III. EXCLUSIONS > N", "exclusion",
+                    "Any failure of power, utility or telecommunications infrastructure not under the Insured's control.")
+    q = "the power went out for the whole business park for two days - are we covered for the lost income?"
+    kind, sentence = verdict(q, [cover, excl], [cover.quote, excl.quote])
+    assert kind == "no" and "III. EXCLUSIONS §N, p. 12" in sentence
+    assert verdict(q, [cover], [cover.quote])[0] == "yes"  # without the exclusion the insuring clause answers
