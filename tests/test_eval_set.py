@@ -31,7 +31,7 @@ def test_eval_set_is_grounded_in_the_documents(verify):
     report = verify.check(EVAL_DIR, SPECIMENS.parent)
     assert report.problems == []
     assert len(report.questions) >= MIN_QUESTIONS
-    assert {q["_split"] for q in report.questions} == {"dev", "test"}
+    assert {q["_split"] for q in report.questions} == {"dev", "test", "holdout"}
     assert sum(not q["answerable"] for q in report.questions) >= 40  # the issue asks for at least 40 the named policy does not address
 
 
@@ -68,3 +68,19 @@ questions:
 def test_normalise_joins_hyphenated_breaks_and_quotes():
     v = _verifier()
     assert v.normalise("Cyber \u201cExtor-\n tion\u201d  Loss") == 'cyber "extortion" loss'
+
+
+def test_holdout_split_is_exempt_from_the_id_hash(verify, tmp_path):
+    """Holdout questions are accepted whichever split their ids hash to; a dev id filed under test/ is still refused."""
+    to_dev = [f"ho-probe-{i}" for i in range(100) if verify.split_of(f"ho-probe-{i}") == "dev"][:2]
+    to_test = next(f"ho-probe-{i}" for i in range(100) if verify.split_of(f"ho-probe-{i}") == "test")
+    for folder, ids in (("holdout", (to_dev[0], to_test)), ("test", (to_dev[1],))):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.yaml").write_text(
+            "documents:\n  - {policy: hiscox, corpus: cyber-policies/hiscox_tech_professional_liability_DPL-P001-CW.pdf}\n"
+            "questions:\n" + "".join(
+                f'  - {{id: {qid}, q: "earthquake {qid}?", policy: hiscox, style: slack, answerable: false,'
+                f' verdict: not_addressed, checked_absent: ["earthquake"]}}\n' for qid in ids))
+    report = verify.check(tmp_path, SPECIMENS.parent)
+    assert sorted(q["_split"] for q in report.questions) == ["holdout", "holdout", "test"]
+    assert report.problems == [f"{to_dev[1]}: belongs in dev/ by its id hash, found in test/"]
