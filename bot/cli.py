@@ -410,7 +410,7 @@ def posture_check(path: Path):
 @app.command("eval")
 @_guard
 def eval_cmd(
-    splits: str = typer.Option("dev,test,golden", "--splits", help="Comma-separated: dev, test (report only), golden."),
+    splits: str = typer.Option("dev,test,holdout,golden", "--splits", help="Comma-separated: dev, test and holdout (report only), golden."),
     golden: Path = typer.Option(Path(__file__).resolve().parents[1] / "examples" / "golden.yaml", "--golden", help="The first golden question file."),
     eval_dir: Path = typer.Option(Path(__file__).resolve().parents[1] / "examples" / "eval", "--eval-dir", help="Folder with dev/ and test/ question files."),
     corpus: Path = typer.Option(Path(__file__).resolve().parents[2] / "shared" / "corpus", "--corpus", help="The shared corpus folder."),

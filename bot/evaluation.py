@@ -52,6 +52,7 @@ class EvalQuestion(BaseModel):
     id: str = ""
     q: str
     policy: str
+    version: str | None = None  # an edition other than the active one ("last year's wording")
     style: str = "golden"
     answerable: bool = True
     verdict: str | None = None
@@ -233,7 +234,7 @@ def run_eval(
     rows: list[Row] = []
     for i, (split, g) in enumerate(todo, 1):
         t = time.perf_counter()
-        a = answer(g.q, index=index, policy=g.policy, tuning=tuning)
+        a = answer(g.q, index=index, policy=g.policy, version=g.version, tuning=tuning)
         latency = (time.perf_counter() - t) * 1000
         targets = _targets(g)
 
@@ -247,7 +248,7 @@ def run_eval(
         ranks: dict[str, int] = {}
         if with_retrieval and g.answerable:
             for name, (dw, lw) in RETRIEVERS.items():
-                hits = retrieve(g.q, index=index, policy=g.policy, tuning=tuning, k=10, dense_weight=dw, lexical_weight=lw)
+                hits = retrieve(g.q, index=index, policy=g.policy, version=g.version, tuning=tuning, k=10, dense_weight=dw, lexical_weight=lw)
                 ranks[name] = next((r for r, h in enumerate(hits, 1) if any(
                     _matches(h.chunk.text, tg[0], h.chunk.page_start, h.chunk.page_end, tg[1]) for tg in targets)), 0)
         fabricated = sum(not verbatim(c.chunk_id, c.quote) for c in a.citations + a.related)
@@ -367,7 +368,7 @@ def candidate_table(sets: dict[str, list[Path]], index: PolicyIndex, tuning: Tun
     for g in s.questions:
         if g.policy not in available:
             continue
-        qt, cands = candidates(g.q, index=index, policy=g.policy, tuning=tuning)
+        qt, cands = candidates(g.q, index=index, policy=g.policy, tuning=tuning, version=g.version)
         wants = wanted_types(g.q)
         df, _ = index.term_stats(policy=g.policy, kind="policy")
         absent = absent_key(qt, df)

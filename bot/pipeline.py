@@ -169,7 +169,7 @@ class Candidate:
 def retrieve(
     question: str, *, index: PolicyIndex, policy: str | None, qt: QueryTerms | None = None,
     tuning: Tuning = DEFAULT_TUNING, k: int | None = None, dense_weight: float | None = None, lexical_weight: float | None = None,
-    query_vector=None,
+    query_vector=None, version: str | None = None,
 ) -> list[Hit]:
     """The hybrid search an answer is built on: MiniLM on the question, BM25 on the question plus the wording's words."""
     if qt is None:
@@ -178,7 +178,7 @@ def retrieve(
     if query_vector is None:
         query_vector = index.embed_query(question)
     return index.search(
-        question, k=k or tuning.candidates, policy=policy, kind="policy", lexical_query=lexical, query_vector=query_vector,
+        question, k=k or tuning.candidates, policy=policy, version=version, kind="policy", lexical_query=lexical, query_vector=query_vector,
         dense_weight=tuning.dense_weight if dense_weight is None else dense_weight,
         lexical_weight=tuning.lexical_weight if lexical_weight is None else lexical_weight,
         candidates=max(tuning.pool, 4 * (k or tuning.candidates)), fusion=tuning.fusion,
@@ -222,12 +222,13 @@ def relevance(feats: dict[str, float], tuning: Tuning) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-def candidates(question: str, *, index: PolicyIndex, policy: str | None, tuning: Tuning = DEFAULT_TUNING) -> tuple[QueryTerms, list[Candidate]]:
+def candidates(question: str, *, index: PolicyIndex, policy: str | None, tuning: Tuning = DEFAULT_TUNING,
+               version: str | None = None) -> tuple[QueryTerms, list[Candidate]]:
     """Retrieve and score the clauses that may answer `question`, best first."""
     df, n = index.term_stats(policy=policy, kind="policy")
     qt = query_terms(question, naming_words(index, policy, df) if policy else frozenset())
     qv = index.embed_query(question)  # embedded once per answer (names kept: MiniLM did better with them on dev)
-    hits = retrieve(question, index=index, policy=policy, qt=qt, tuning=tuning, query_vector=qv)
+    hits = retrieve(question, index=index, policy=policy, qt=qt, tuning=tuning, query_vector=qv, version=version)
     wants = wanted_types(question)
     absent = absent_key(qt, df)
     out = []
@@ -243,6 +244,7 @@ def answer(
     *,
     index: PolicyIndex,
     policy: str | None = None,
+    version: str | None = None,
     posture: Posture | None = None,
     history: Sequence[str] = (),
     chat_model=None,
@@ -252,7 +254,7 @@ def answer(
     """Answer a question from the indexed policy with quoted, cited clauses and gap warnings.
 
     `chat_model` is a LangChain chat model; without one the answer is extractive and offline.
-    A multi-part question is answered part by part. Raises EmptyIndexError or UnknownPolicyError
+    `version` answers from that edition of `policy`, superseded or not. A multi-part question is answered part by part. Raises EmptyIndexError or UnknownPolicyError
     with a message for the user.
     """
     question = question.strip()
@@ -261,6 +263,9 @@ def answer(
     notes: list[str] = []
     if policy:
         index.select_docs(policy=policy)  # raises UnknownPolicyError with the known names
+        if version and not index.select_docs(policy=policy, version=version):
+            raise UnknownPolicyError(f"Policy '{policy}' has no version '{version}'. Versions: "
+                                     + ", ".join(d.version for d in index.versions(policy)) + ".")
         focus = question
     else:
         policy, focus = resolve_policy(question, index)
@@ -271,9 +276,10 @@ def answer(
         focus = f"{history[-1]} {focus}"
     parts = split_parts(focus)
     if len(parts) == 1:
-        a = _answer_one(question, focus, index=index, policy=policy, posture=posture, chat_model=chat_model, k=k, tuning=tuning)
+        a = _answer_one(question, focus, index=index, policy=policy, posture=posture, chat_model=chat_model, k=k, tuning=tuning, version=version)
         return replace(a, notes=tuple(notes) + a.notes)
-    subs = [_answer_one(p, p, index=index, policy=policy, posture=posture, chat_model=chat_model, k=k, tuning=tuning) for p in parts]
+    subs = [_answer_one(p, p, index=index, policy=policy, posture=posture, chat_model=chat_model, k=k, tuning=tuning, version=version)
+            for p in parts]
     summary = " ".join(f"({i}) {s.summary}" for i, s in enumerate(subs, 1))
     cites, seen = [], set()
     for s in subs:
@@ -288,8 +294,9 @@ def answer(
                   confidence=max(s.confidence for s in subs), parts=tuple(subs))
 
 
-def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | None, posture, chat_model, k: int, tuning: Tuning) -> Answer:
-    qt, cands = candidates(focus, index=index, policy=policy, tuning=tuning)
+def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | None, posture, chat_model, k: int, tuning: Tuning,
+                version: str | None = None) -> Answer:
+    qt, cands = candidates(focus, index=index, policy=policy, tuning=tuning, version=version)
     searched = policy or ", ".join(index.policies())
     best = cands[0].relevance if cands else 0.0
     # Text addressed to an AI assistant inside a document never gives the verdict; it is shown, marked, as related.

@@ -178,3 +178,12 @@ def test_the_words_naming_the_policy_do_not_pick_the_clause(sample_index):
     a = answer(q, index=sample_index, policy="northwind")
     assert a.answered and a.citations[0].page_start != 1  # not the cover page that carries the policy's name
     assert any("restore" in c.quote.lower() or "recover" in c.quote.lower() for c in a.citations)
+
+
+def test_an_older_edition_is_answered_from_its_own_text(sample_index):
+    old = answer("what is the ransomware sublimit?", index=sample_index, policy="northwind", version="2025")
+    new = answer("what is the ransomware sublimit?", index=sample_index, policy="northwind")
+    assert "$500,000" in old.summary and {c.version for c in old.citations} == {"2025"}
+    assert "$250,000" in new.summary and {c.version for c in new.citations} == {"2026"}
+    with pytest.raises(UnknownPolicyError, match="no version '2019'. Versions: 2025, 2026"):
+        answer("what is the ransomware sublimit?", index=sample_index, policy="northwind", version="2019")
