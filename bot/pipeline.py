@@ -145,7 +145,10 @@ def resolve_policy(text: str, index: PolicyIndex) -> tuple[str | None, str]:
     return strong[0], stripped or text
 
 
-_PART_SPLIT = re.compile(r"(?<=\?)\s+(?=\S)|\n+|;\s+(?:and\s+)?(?=(?:also|what|how|is|are|do|does|can|will|would|must|if)\b)", re.I)
+_PART_SPLIT = re.compile(
+    r"(?<=\?)\s+(?=\S)|\n+|;\s+(?:and\s+)?(?=(?:also|what|how|is|are|do|does|can|will|would|must|if)\b)|"
+    # "…, and do we need their OK?" — a second question joined by ", and" and a question word
+    r",\s+(?:and|plus)\s+(?=(?:what|what's|how|who|where|when|which|is|are|do|does|can|could|will|would|must|should|if)\b)", re.I)
 
 
 def split_parts(question: str) -> list[str]:

@@ -54,6 +54,11 @@ def test_multi_part_questions_are_split():
     assert split_parts("is ransomware covered? and how fast must we tell them?") == ["is ransomware covered?", "how fast must we tell them?"]
     assert split_parts("does the policy require MFA on email?") == ["does the policy require MFA on email?"]
     assert split_parts("ok? thanks") == ["ok? thanks"]
+    assert split_parts("If we don't renew, how long can we still report claims, and what does that extra time cost us?") == [
+        "If we don't renew, how long can we still report claims", "what does that extra time cost us?"]
+    # an either/or is one question, and "and is that covered?" has no second subject
+    assert len(split_parts("Can we pay the ransom and claim it back later, or do we need their consent first?")) == 1
+    assert len(split_parts("Our supplier got hacked, and is that covered?")) == 1
 
 
 def test_vocabulary_entries_have_reasons_and_match_lay_words():
