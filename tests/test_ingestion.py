@@ -119,3 +119,20 @@ def test_other_layout_health_wording_chunks_cleanly(minilm):
     assert chunks[-1].page_end == doc.pages[-1].number
     assert sum(1 for c in chunks if c.section) > 0.8 * len(chunks)
     assert {"exclusion", "definition"} <= {c.clause_type for c in chunks}
+
+
+def test_everyday_control_names_are_matched_in_questions_never_in_clauses():
+    from ingestion.guidance import controls_asked, controls_by_id, controls_in, load_catalogue
+
+    assert [c.id for c in controls_asked("do we need two-step login on email?")] == ["mfa"]
+    assert [c.id for c in controls_asked("r we ok if IT is a month behind on updates?")] == ["patching"]
+    assert controls_asked("does the policy say anything about the weather?") == []
+    clause = "The Insured shall install updates within 30 days."  # not a patching requirement by the catalogue's names
+    assert controls_by_id()["patching"].asked_in(clause) and not controls_in(clause)
+    assert all(c.users_say for c in load_catalogue() if c.id in ("mfa", "edr", "patching", "backups", "ir_plan"))
+    import yaml
+
+    from ingestion.guidance import CATALOGUE_PATH
+
+    raw = yaml.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8"))["controls"]
+    assert all(c.get("users_why") for c in raw if c.get("users_say"))  # every everyday name says why it is general
