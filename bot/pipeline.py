@@ -115,6 +115,11 @@ def naming_words(index: PolicyIndex, policy: str, df: dict[str, int]) -> frozens
                      and (w in name or df.get(w, 0) <= NAME_MAX_CHUNKS))
 
 
+def question_terms(question: str, index: PolicyIndex, policy: str | None, df: dict[str, int]) -> QueryTerms:
+    """The question's terms, without the words that only name `policy`."""
+    return query_terms(question, naming_words(index, policy, df) if policy else frozenset())
+
+
 def resolve_policy(text: str, index: PolicyIndex) -> tuple[str | None, str]:
     """The one policy `text` names ("under our Coalition policy, …"), or None when no name is strong and unique.
 
@@ -176,7 +181,7 @@ def retrieve(
 ) -> list[Hit]:
     """The hybrid search an answer is built on: MiniLM on the question, BM25 on the question plus the wording's words."""
     if qt is None:
-        qt = query_terms(question, naming_words(index, policy, index.term_stats(policy=policy, kind="policy")[0]) if policy else frozenset())
+        qt = question_terms(question, index, policy, index.term_stats(policy=policy, kind="policy")[0])
     lexical = qt.lexical_query(question)
     if query_vector is None:
         query_vector = index.embed_query(question)
@@ -229,7 +234,7 @@ def candidates(question: str, *, index: PolicyIndex, policy: str | None, tuning:
                version: str | None = None) -> tuple[QueryTerms, list[Candidate]]:
     """Retrieve and score the clauses that may answer `question`, best first."""
     df, n = index.term_stats(policy=policy, kind="policy")
-    qt = query_terms(question, naming_words(index, policy, df) if policy else frozenset())
+    qt = question_terms(question, index, policy, df)
     qv = index.embed_query(question)  # embedded once per answer (names kept: MiniLM did better with them on dev)
     hits = retrieve(question, index=index, policy=policy, qt=qt, tuning=tuning, query_vector=qv, version=version)
     wants = wanted_types(question)
@@ -257,8 +262,8 @@ def answer(
     """Answer a question from the indexed policy with quoted, cited clauses and gap warnings.
 
     `chat_model` is a LangChain chat model; without one the answer is extractive and offline.
-    `version` answers from that edition of `policy`, superseded or not. A multi-part question is answered part by part. Raises EmptyIndexError or UnknownPolicyError
-    with a message for the user.
+    `version` answers from that edition of `policy`, superseded or not. A multi-part question is
+    answered part by part. Raises EmptyIndexError or UnknownPolicyError with a message for the user.
     """
     question = question.strip()
     if not index.policies():
@@ -317,9 +322,11 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
 
     asks_figure = question_asks(focus) == "figure"
 
+    # "how much / how long" is answered by the clause that states the figure, not one that points elsewhere
+    stating = {c.hit.chunk.id for c in good if asks_figure and pick_figure(focus, c.evidence.quote, strict=True) is not None}
+
     def states(c: Candidate) -> bool:
-        # "how much / how long" is answered by the clause that states the figure, not one that points elsewhere
-        return asks_figure and pick_figure(focus, c.evidence.quote, strict=True) is not None
+        return c.hit.chunk.id in stating
 
     def type_pref(c: Candidate) -> int:
         return wants.index(c.evidence.chunk.clause_type) if c.evidence.chunk.clause_type in wants else len(wants)

@@ -99,8 +99,9 @@ def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str]) -> t
 
     "Is it covered?" is not answered "yes" from the insuring clause when an exclusion about the same
     thing is cited beside it: the exclusion decides."""
-    kind, sentence = _verdict_top(question, cites, texts)
-    if kind == "yes" and question_asks(question) == "coverage":
+    asks = question_asks(question)
+    kind, sentence = _verdict_top(question, asks, cites, texts)
+    if kind == "yes" and asks == "coverage":
         excl = next((c for c in cites[1:] if c.clause_type == "exclusion"), None)
         if excl is not None:
             return "no", (f"Probably not — an exclusion applies ({_where(excl)}), although {_where(cites[0])} "
@@ -108,10 +109,9 @@ def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str]) -> t
     return kind, sentence
 
 
-def _verdict_top(question: str, cites: Sequence[Citation], texts: Sequence[str]) -> tuple[str, str]:
+def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Sequence[str]) -> tuple[str, str]:
     top, text = cites[0], texts[0]
     where = _where(top)
-    asks = question_asks(question)
     ctype = top.clause_type
     consent = bool(_CONSENT.search(top.quote) or _CONSENT.search(text))
     if asks == "figure":

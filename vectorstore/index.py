@@ -134,6 +134,8 @@ class PolicyIndex:
         The registry records which model built each collection, so the check needs no Chroma round trip;
         an index from before that asks Chroma once and records the answer."""
         name = self.collection_name
+        if self._profiles.get("model_checked") == name:  # once per registry generation, not on every search
+            return
         key = f"embedding_model:{name}"
         built = self.registry.get_meta(key)
         if built is None:
@@ -143,6 +145,7 @@ class PolicyIndex:
             self.registry.set_meta(key, built)
         if built != self.embedder.name:
             raise model_mismatch(self.data_dir, built, self.embedder.name)
+        self._profiles["model_checked"] = name
 
     @property
     def max_tokens(self) -> int:
