@@ -55,6 +55,8 @@ class Tuning:
     pool: int = 100  # how deep each retriever's list goes before fusion (deeper lists agree more often)
     answer_threshold: float = 0.5  # relevance below which the answer is "not addressed"
     cite_margin: float = 0.25  # further citations must score within this of the best one
+    cite_floor: float = 0.5  # … and reach this relevance (below answer_threshold: a question judged answered shows
+    # its next-best clauses too, as an exclusion or condition beside the insuring clause often is the answer)
     bias: float = -6.0
     weights: tuple[tuple[str, float], ...] = (
         ("absent_key", 0.0), ("cosine", 8.0), ("coverage", 2.0), ("literal", 1.0), ("concepts", 0.3), ("control", 1.5),
@@ -308,7 +310,7 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     searched = policy or ", ".join(index.policies())
     best = cands[0].relevance if cands else 0.0
     # Text addressed to an AI assistant inside a document never gives the verdict; it is shown, marked, as related.
-    good = [c for c in cands if c.relevance >= tuning.answer_threshold and c.relevance >= best - tuning.cite_margin
+    good = [c for c in cands if best >= tuning.answer_threshold and c.relevance >= max(tuning.cite_floor, best - tuning.cite_margin)
             and not is_flagged(c.evidence.chunk)]
     if qt.controls:
         # A question about a security control (MFA, EDR, backups…) is addressed only by a clause that names it,

@@ -8,6 +8,10 @@ from .types import Citation
 
 # What kind of answer the question wants, checked in this order.
 _ASKS = [
+    # "will the underwriter want to know / does the application ask …": about a proposal form's questions, not cover
+    ("form", re.compile(
+        r"\b(?:does|do|will|would|is|are)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?\s+(?:(?:want|need)\s+to\s+know|ask|asking|going\s+to\s+ask)\b|"
+        r"\b(?:form|application|proposal|questionnaire)s?\s+(?:ask|asks|asking|want|wants|cover|covers)\b", re.I)),
     ("figure", re.compile(
         r"\bhow (?:much|long|many|soon|quickly|fast|big|high|low)\b|\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
         r"waiting period|coinsurance|co-insurance|cap|max\w*|period of restoration|deadline|time ?limit)\b|\bdeadline\b|\bwithin how\b|"
@@ -31,6 +35,9 @@ _CONSENT = re.compile(
 _DEFERS = re.compile(
     r"(?:stated|shown|set (?:forth|out)|specified|listed|indicated|designated) (?:in|on) (?:the |item \d+\w* (?:of|in) the )?(?:declarations|schedule)|"
     r"(?:declarations|schedule)(?: page)?,? (?:item \d+)?", re.I)
+# A clause that is itself a proposal-form question: "Does the Applicant …?", "Please describe …", a checkbox list.
+_FORM_QUESTION = re.compile(
+    r"\?|\b(?:does|do|has|have|is|are|will) (?:the )?(?:applicant|you|your)\b|\bplease (?:describe|provide|list|explain|indicate)\b", re.I)
 _ASAP = re.compile(r"as soon as (?:reasonably )?(?:practicable|possible)", re.I)
 _NEGATED = re.compile(r"\b(?:shall|will|does|do) not (?:apply|cover|pay|be liable|make any payment)|\bnot covered\b|\bexclud\w+|\bno coverage\b", re.I)
 
@@ -54,7 +61,7 @@ _PERIOD = re.compile(
 
 
 def question_asks(question: str) -> str:
-    """figure, exclusion, permission, obligation, coverage or info."""
+    """form, figure, exclusion, permission, obligation, coverage or info."""
     for kind, rx in _ASKS:
         if rx.search(question):
             return kind
@@ -114,6 +121,10 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
     where = _where(top)
     ctype = top.clause_type
     consent = bool(_CONSENT.search(top.quote) or _CONSENT.search(text))
+    if asks == "form":
+        if _FORM_QUESTION.search(top.quote) or _FORM_QUESTION.search(text[:300]):
+            return "yes", f"Yes — the application asks this ({where})."
+        asks = "info"
     if asks == "figure":
         fig = pick_figure(question, top.quote) or pick_figure(question, text)
         if fig:
@@ -129,8 +140,10 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
         if ctype == "coverage":
             return "no", f"No exclusion found for this; it is covered under {where}, subject to the terms below."
     if asks == "permission":
-        if consent or ctype == "requirement":
+        if consent:
             return "no", f"Not on your own — the policy requires the insurer's consent or its panel ({where})."
+        if ctype == "requirement":
+            return "no", f"No — the policy sets a requirement here; falling short of it can put a claim at risk ({where})."
         if ctype == "exclusion":
             return "no", f"No — an exclusion applies ({where})."
         return "yes", f"Yes, as far as the policy says ({where}); read the clause below."

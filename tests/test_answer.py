@@ -187,3 +187,18 @@ def test_an_older_edition_is_answered_from_its_own_text(sample_index):
     assert "$250,000" in new.summary and {c.version for c in new.citations} == {"2026"}
     with pytest.raises(UnknownPolicyError, match="no version '2019'. Versions: 2025, 2026"):
         answer("what is the ransomware sublimit?", index=sample_index, policy="northwind", version="2019")
+
+
+def test_an_answered_question_also_cites_the_next_best_clauses(sample_index):
+    """Past the answer decision, clauses down to `cite_floor` are cited too: the data-recovery clause answers,
+    and the definitions and notice clause that decide it are quoted beside it rather than hidden."""
+    from bot.pipeline import DEFAULT_TUNING, candidates
+
+    q = "reception clicked a dodgy link and the file server is toast, do they pay to get it back?"
+    a = answer(q, index=sample_index, policy="northwind")
+    _, cands = candidates(q, index=sample_index, policy="northwind")
+    assert a.answered and a.citations[0].page_start == 3 and "restore, recreate or recollect Data" in a.citations[0].quote
+    below = [c for c in cands[:3] if DEFAULT_TUNING.cite_floor <= c.relevance < DEFAULT_TUNING.answer_threshold]
+    assert below, [round(c.relevance, 2) for c in cands[:3]]
+    cited = {c.chunk_id for c in a.citations}
+    assert all(c.hit.chunk.id in cited for c in below)

@@ -118,3 +118,20 @@ def test_an_exclusion_cited_beside_the_insuring_clause_decides_is_it_covered():
     kind, sentence = verdict(q, [cover, excl], [cover.quote, excl.quote])
     assert kind == "no" and "III. EXCLUSIONS §N, p. 12" in sentence
     assert verdict(q, [cover], [cover.quote])[0] == "yes"  # without the exclusion the insuring clause answers
+
+
+def test_a_question_about_the_proposal_form_is_answered_from_its_questions():
+    q = "will the underwriter want to know whether we keep offline backups?"
+    assert question_asks(q) == "form" and question_asks("does the at-bay application ask if we're PCI compliant?") == "form"
+    assert question_asks("We got answers wrong on the proposal form. Can they cancel?") != "form"
+    asked = "06. Does the Applicant keep offline backups that are disconnected from its network?"
+    kind, sentence = verdict(q, [_cite("other", asked)], [asked])
+    assert (kind, sentence) == ("yes", "Yes — the application asks this (VII. CONDITIONS §C, p. 10).")
+    wording = "The Insured shall keep backups of critical Data."  # a wording, not a form question: no "the form asks"
+    assert verdict(q, [_cite("requirement", wording)], [wording])[0] != "yes"
+
+
+def test_are_we_ok_without_a_required_control_is_no_and_not_about_consent():
+    patch = "The Insured shall apply security patches rated critical by the vendor within 14 days of their release."
+    kind, sentence = verdict("r we ok if IT is a month behind on updates?", [_cite("requirement", patch)], [patch])
+    assert kind == "no" and "requirement" in sentence and "consent" not in sentence and "p. 10" in sentence
