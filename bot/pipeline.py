@@ -307,11 +307,17 @@ def answer(
 def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | None, posture, chat_model, k: int, tuning: Tuning,
                 version: str | None = None) -> Answer:
     qt, cands = candidates(focus, index=index, policy=policy, tuning=tuning, version=version)
+    df, n_docs = index.term_stats(policy=policy, kind="policy")
     searched = policy or ", ".join(index.policies())
     best = cands[0].relevance if cands else 0.0
     # Text addressed to an AI assistant inside a document never gives the verdict; it is shown, marked, as related.
     good = [c for c in cands if best >= tuning.answer_threshold and c.relevance >= max(tuning.cite_floor, best - tuning.cite_margin)
             and not is_flagged(c.evidence.chunk)]
+    if qt.concepts and not any(df.get(t, 0) for c in qt.concepts for t in c.policy_stems):
+        # Every subject the question names (ransom, regulator fines, bricked hardware…) is absent from the wording
+        # under all of the vocabulary's names for it: a clause that only shares the story's other words does not
+        # address it.
+        good = []
     if qt.controls:
         # A question about a security control (MFA, EDR, backups…) is addressed only by a clause that names it,
         # by any of the catalogue's names for it: a nearby clause about something else does not answer it.
@@ -359,8 +365,7 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     if chat_model is not None:
         from .llm import llm_outcome
 
-        df, n = index.term_stats(policy=policy, kind="policy")
-        llm = llm_outcome(question, [c.hit for c in cands[: max(k, 5)]], chat_model, qt, df, n)
+        llm = llm_outcome(question, [c.hit for c in cands[: max(k, 5)]], chat_model, qt, df, n_docs)
         if llm.ok:
             summary, cites, mode, kind = llm.summary, list(llm.citations), llm.mode, "info"
         else:

@@ -202,3 +202,17 @@ def test_an_answered_question_also_cites_the_next_best_clauses(sample_index):
     assert below, [round(c.relevance, 2) for c in cands[:3]]
     cited = {c.chunk_id for c in a.citations}
     assert all(c.hit.chunk.id in cited for c in below)
+
+
+def test_a_subject_the_wording_never_names_is_not_addressed(tmp_path, minilm):
+    """Corvus's tech E&O endorsement has no extortion cover: none of the vocabulary's wording words for a ransom
+    (extortion, ransom, demand…) occurs in it, so a ransom question is declined, not answered from a nearby clause."""
+    from tests.conftest import specimen
+    from vectorstore.index import PolicyIndex
+
+    ix = PolicyIndex(tmp_path / "d", minilm)
+    ix.ingest_file(specimen("corvus_smart_tech_eo_endorsement_specimen.pdf"), policy="corvus")
+    a = answer("Ransomware gang wants $200k in crypto. Will this cover pay them off?", index=ix)
+    assert not a.answered and a.summary.startswith(NO_ANSWER) and not a.citations
+    b = answer("A client says our software bug cost them money and is suing us. Covered?", index=ix)
+    assert b.answered and b.citations
