@@ -340,12 +340,13 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
         return wants.index(c.evidence.chunk.clause_type) if c.evidence.chunk.clause_type in wants else len(wants)
 
     def rank(c: Candidate) -> tuple:
-        return (-round(c.relevance, 1) - (0.2 if states(c) else 0.0), type_pref(c))
+        return (-c.hit.score - (2.0 if states(c) else 0.0), type_pref(c))
 
+    # Relevance decides whether to answer and which clauses may be cited; the fused retrieval score picks the three
+    # to cite (on dev the fused order put the right clause in the top three more often than relevance order:
+    # 0.70 vs 0.68, and cited it for 0.67 of answerable questions vs 0.64). Of those three, one that states the asked
+    # figure, then one of the clause type the question asks about, then the retrievers' best leads and gives the verdict.
     good.sort(key=rank)
-    # Relevance picks the clauses to cite; of those, one that states the asked figure, then one of the clause type
-    # the question asks about, then the one the retrievers ranked highest leads and gives the verdict (on dev this
-    # order gave more right verdicts than relevance order, with the same clauses cited).
     chosen = sorted(good[:3], key=lambda c: (not states(c), type_pref(c), -c.hit.score))
     cites = [cite(c.evidence, f"C{i}") for i, c in enumerate(chosen, 1)]
     chunks = {c.hit.chunk.id: c.hit.chunk for c in cands}
