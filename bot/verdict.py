@@ -15,16 +15,18 @@ _ASKS = [
     ("figure", re.compile(
         r"\bhow (?:much|long|many|soon|quickly|fast|big|high|low)\b|\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
         r"waiting period|coinsurance|co-insurance|cap|max\w*|period of restoration|deadline|time ?limit)\b|\bdeadline\b|\bwithin how\b|"
-        r"\bhow many (?:days|hours)\b|\bhow often\b|\bby when\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b", re.I)),
+        r"\bhow many (?:days|hours)\b|\bhow often\b|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b", re.I)),
     ("exclusion", re.compile(r"\bexclu\w*\b", re.I)),
     ("permission", re.compile(
-        r"\b(?:can|may|could) (?:we|i|us)\b|\b(?:are|r) we (?:allowed|ok|okay|free)\b|\bis it (?:ok|okay|fine)\b|\bok to\b|\bwithout (?:asking|telling|consent|permission|checking)\b|"
+        r"\b(?:can|may|could) (?:we|i|us)\b|\b(?:are|r) we (?:still )?(?:allowed|ok|okay|free)\b|\bis it (?:ok|okay|fine)\b|\bok to\b|\bwithout (?:asking|telling|consent|permission|checking)\b|"
         r"\bour own\b|\bpick (?:our|the|a)\b|\bchoose (?:our|the|a)\b", re.I)),
     ("obligation", re.compile(
         r"\b(?:must|have to|has to|need to|needs to|got to|gotta|required?|requirement|obliged|mandatory|condition of)\b|\bdo (?:we|i) need\b|\bshould we\b", re.I)),
     ("coverage", re.compile(
         r"\b(?:covered|cover|covers|pay|pays|paid|payout|reimburse\w*|protected|claim (?:for|on)|insured for|help with|foot the bill|"
         r"fund|funds|buy us|do we get|get anything|handles?|on the policy|in the policy|kind of thing|(?:bi|a) claim)\b|"
+        # the insurer paying, said other ways: "will they step in / stand behind us / keep paying / buy replacements"
+        r"\b(?:step in|stand behind|back us|keep paying|get compensated|compensate us|put up (?:the )?(?:money|cash|funds)|buy (?:replacements?|new))\b|"
         r"\bis (?:that|it|this) (?:something|on|in|part)\b|\bis there (?:any(?:one|thing)?|some(?:one|body)|a|free)\b|\bwho (?:do|can|should) we\b|\bany (?:vendors?|firms?|one)\b", re.I)),
 ]
 

@@ -21,6 +21,12 @@ def test_question_asks_what_kind_of_answer():
     assert question_asks("do we have to have MFA on email") == "obligation"
     assert question_asks("is a state-backed attack excluded?") == "exclusion"
     assert question_asks("will they pay to get our data back?") == "coverage"
+    # the insurer paying, said other ways; a deadline asked as a cut-off; "are we still ok" as permission
+    assert question_asks("if the client sues, will the insurer step in?") == "coverage"
+    assert question_asks("does the policy stand behind us if they call on the indemnity?") == "coverage"
+    assert question_asks("what's the hard cut-off for telling the insurer?") == "figure"
+    assert question_asks("r we still ok if IT is 5 weeks behind on updates?") == "permission"
+    assert question_asks("are we still covered if we're late?") == "coverage"
 
 
 def test_figure_chosen_by_role_not_first_in_clause():
