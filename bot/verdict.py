@@ -17,9 +17,12 @@ _ASKS = [
         r"waiting period|coinsurance|co-insurance|cap|max\w*|period of restoration|deadline|time ?limit)\b|\bdeadline\b|\bwithin how\b|"
         r"\bhow many (?:days|hours)\b|\bhow often\b|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b", re.I)),
     ("exclusion", re.compile(r"\bexclu\w*\b", re.I)),
+    # "can we claim / bill / get it back" asks whether the policy pays, not whether we are allowed to
+    ("coverage", re.compile(
+        r"\b(?:can|could|may) (?:we|i) (?:still |also |just )?(?:claim|bill|recover|be reimbursed|get (?:it |that |this |the \w+ |our \w+ )?back)\b", re.I)),
     ("permission", re.compile(
         r"\b(?:can|may|could) (?:we|i|us)\b|\b(?:are|r) we (?:still )?(?:allowed|ok|okay|free)\b|\bis it (?:ok|okay|fine)\b|\bok to\b|\bwithout (?:asking|telling|consent|permission|checking)\b|"
-        r"\bour own\b|\bpick (?:our|the|a)\b|\bchoose (?:our|the|a)\b", re.I)),
+        r"\b(?:use|pick|choose|hire|bring in|go with|keep|call in) our own\b|\bpick (?:our|the|a)\b|\bchoose (?:our|the|a)\b", re.I)),
     ("obligation", re.compile(
         r"\b(?:must|have to|has to|need to|needs to|got to|gotta|required?|requirement|obliged|mandatory|condition of)\b|\bdo (?:we|i) need\b|\bshould we\b", re.I)),
     ("coverage", re.compile(

@@ -27,6 +27,9 @@ def test_question_asks_what_kind_of_answer():
     assert question_asks("what's the hard cut-off for telling the insurer?") == "figure"
     assert question_asks("r we still ok if IT is 5 weeks behind on updates?") == "permission"
     assert question_asks("are we still covered if we're late?") == "coverage"
+    # "can we claim it back" asks whether the policy pays; "our own" is a permission only as "use our own …"
+    assert question_asks("we paid 40k for the key. can we claim that back?") == "coverage"
+    assert question_asks("the UPS in our own server room died - does that count as a covered event?") == "coverage"
 
 
 def test_figure_chosen_by_role_not_first_in_clause():
