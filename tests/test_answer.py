@@ -28,7 +28,7 @@ def test_ransomware_answer_surfaces_sublimit_and_consent(sample_index):
 
 
 @pytest.mark.xfail(strict=True, reason="known defect: the answer decision fitted on the user-phrased dev split "
-                   "(threshold 0.55) answers an out-of-scope peril with a coverage clause; see issue 7")
+                   "(threshold 0.5) answers an out-of-scope peril with a coverage clause; see issue 7")
 def test_abstains_with_the_fixed_sentence(sample_index):
     a = answer("Does the policy cover earthquake damage to our office building?", index=sample_index, policy="northwind")
     assert not a.answered and a.summary.startswith(NO_ANSWER) and not a.citations
