@@ -313,10 +313,11 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     # Text addressed to an AI assistant inside a document never gives the verdict; it is shown, marked, as related.
     good = [c for c in cands if best >= tuning.answer_threshold and c.relevance >= max(tuning.cite_floor, best - tuning.cite_margin)
             and not is_flagged(c.evidence.chunk)]
-    if qt.concepts and not any(df.get(t, 0) for c in qt.concepts for t in c.policy_stems):
-        # Every subject the question names (ransom, regulator fines, bricked hardware…) is absent from the wording
-        # under all of the vocabulary's names for it: a clause that only shares the story's other words does not
-        # address it.
+    absent = [c for c in qt.concepts if not any(df.get(t, 0) for t in c.policy_stems)]
+    if absent and (len(absent) == len(qt.concepts) or any(c.peril for c in absent)):
+        # Every subject the question names (ransom, regulator fines, bricked hardware…), or a peril it asks about
+        # (an earthquake, a pandemic), is absent from the wording under all of the vocabulary's names for it: a
+        # clause that only shares the story's other words does not address it.
         good = []
     if qt.controls:
         # A question about a security control (MFA, EDR, backups…) is addressed only by a clause that names it,
