@@ -219,3 +219,18 @@ def test_a_subject_the_wording_never_names_is_not_addressed(tmp_path, minilm):
     assert not a.answered and a.summary.startswith(NO_ANSWER) and not a.citations
     b = answer("A client says our software bug cost them money and is suing us. Covered?", index=ix)
     assert b.answered and b.citations
+
+
+def test_the_clauses_cited_are_the_best_fused_among_those_relevance_allows(sample_index):
+    """Relevance decides whether to answer and which clauses may be cited; the fused search score picks the three."""
+    from bot.pipeline import DEFAULT_TUNING as T, candidates
+
+    # questions where more than three clauses pass and relevance order would cite a different three
+    for q in ("the power went out for two days, are we covered for lost income?",
+              "a client is suing us over leaked data, covered?", "our cloud provider went down, covered?"):
+        a = answer(q, index=sample_index, policy="northwind")
+        _, cands = candidates(q, index=sample_index, policy="northwind")
+        best = cands[0].relevance
+        allowed = [c for c in cands if c.relevance >= max(T.cite_floor, best - T.cite_margin)]
+        expected = {c.hit.chunk.id for c in sorted(allowed, key=lambda c: -c.hit.score)[:3]}
+        assert a.answered and {c.chunk_id for c in a.citations[: len(expected)]} == expected, q
