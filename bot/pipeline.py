@@ -311,8 +311,8 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     searched = policy or ", ".join(index.policies())
     best = cands[0].relevance if cands else 0.0
     # Text addressed to an AI assistant inside a document never gives the verdict; it is shown, marked, as related.
-    good = [c for c in cands if best >= tuning.answer_threshold and c.relevance >= max(tuning.cite_floor, best - tuning.cite_margin)
-            and not is_flagged(c.evidence.chunk)]
+    good = [c for c in cands if c.relevance >= max(tuning.cite_floor, best - tuning.cite_margin)
+            and not is_flagged(c.evidence.chunk)] if best >= tuning.answer_threshold else []
     absent = [c for c in qt.concepts if not any(df.get(t, 0) for t in c.policy_stems)]
     if absent and (len(absent) == len(qt.concepts) or any(c.peril for c in absent)):
         # Every subject the question names (ransom, regulator fines, bricked hardware…), or a peril it asks about

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -21,7 +21,7 @@ class Concept:
     why: str
     peril: bool = False  # a peril: a question naming it is not addressed by a wording that never names it
 
-    @property
+    @cached_property  # read for every question that names the concept
     def policy_stems(self) -> frozenset[str]:
         return frozenset(t for p in self.policies_say for t in tokens(p))
 
