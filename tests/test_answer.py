@@ -234,3 +234,23 @@ def test_the_clauses_cited_are_the_best_fused_among_those_relevance_allows(sampl
         allowed = [c for c in cands if c.relevance >= max(T.cite_floor, best - T.cite_margin)]
         expected = {c.hit.chunk.id for c in sorted(allowed, key=lambda c: -c.hit.score)[:3]}
         assert a.answered and {c.chunk_id for c in a.citations[: len(expected)]} == expected, q
+
+
+def test_a_coverage_question_also_quotes_the_nearest_exclusion(sample_index):
+    """Whether a loss is covered is often decided by an exclusion that shares none of the question's words: a
+    coverage question whose three best clauses hold no exclusion quotes the best-fused exclusion relevance allows
+    too, after them, and the verdict stays the one the three best clauses give."""
+    from bot.pipeline import DEFAULT_TUNING as T, candidates
+
+    q = "does the policy pay if an employee steals customer data?"
+    a = answer(q, index=sample_index, policy="northwind")
+    _, cands = candidates(q, index=sample_index, policy="northwind")
+    allowed = [c for c in cands if c.relevance >= max(T.cite_floor, cands[0].relevance - T.cite_margin)]
+    best_ex = next(c for c in sorted(allowed, key=lambda c: -c.hit.score) if c.hit.chunk.clause_type == "exclusion")
+    exclusions = [c for c in a.citations if c.clause_type == "exclusion"]
+    assert a.answered and [c.chunk_id for c in exclusions] == [best_ex.hit.chunk.id] == [a.citations[-1].chunk_id]
+    assert a.citations[-1].page_start == 6 and a.citations[-1].quote.startswith("Any fact, circumstance, Security Breach")
+    assert a.verdict == "yes" and a.summary.startswith("Yes — covered under I. INSURING AGREEMENTS §A")
+    # a question about something else (a deadline) gets no exclusion it did not rank
+    n = answer("how fast do we have to tell them about a breach?", index=sample_index, policy="northwind")
+    assert n.answered and not any(c.clause_type == "exclusion" for c in n.citations)
