@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from ingestion.guidance import controls_asked
+
 from .types import Citation
 
 # What kind of answer the question wants, checked in this order.
@@ -113,6 +115,14 @@ def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str]) -> t
     thing is cited beside it: the exclusion decides."""
     asks = question_asks(question)
     kind, sentence = _verdict_top(question, asks, cites, texts)
+    if asks == "coverage" and kind in ("yes", "info"):
+        # "We never turned on MFA and got hacked — covered?": the wording makes the control a condition, so a
+        # loss where it was missing can be refused, whatever the insuring clause says.
+        named = controls_asked(question)
+        cond = next((c for c, t in zip(cites, texts) if c.clause_type == "requirement" and any(k.matches(t) for k in named)), None)
+        if cond is not None:
+            return "depends", (f"It depends on meeting a condition: the policy requires this ({_where(cond)}), and a loss "
+                               "where it was not in place can be refused.")
     if kind == "yes" and asks == "coverage":
         excl = next((c for c in cites[1:] if c.clause_type == "exclusion"), None)
         if excl is not None:

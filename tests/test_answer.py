@@ -254,3 +254,14 @@ def test_a_coverage_question_also_quotes_the_nearest_exclusion(sample_index):
     # a question about something else (a deadline) gets no exclusion it did not rank
     n = answer("how fast do we have to tell them about a breach?", index=sample_index, policy="northwind")
     assert n.answered and not any(c.clause_type == "exclusion" for c in n.citations)
+
+
+def test_a_loss_without_a_required_control_depends_on_the_condition(sample_index):
+    """"We never turned on MFA and got hacked — covered?" is not "yes": the wording makes MFA a condition (VI.A),
+    so the verdict says the claim depends on it and names where; a cover question naming no control is unchanged."""
+    a = answer("we never turned on MFA and got hacked, are we covered?", index=sample_index, policy="northwind")
+    assert a.answered and a.verdict == "depends"
+    assert a.summary.startswith("It depends on meeting a condition: the policy requires this (VI. CONDITIONS: MINIMUM SECURITY REQUIREMENTS §A, p. 9)")
+    assert any(c.page_start == 9 and "Multi-Factor Authentication for all remote access" in c.quote for c in a.citations)
+    b = answer("is a ransomware attack covered?", index=sample_index, policy="northwind")
+    assert b.verdict == "yes" and b.summary.startswith("Yes — covered under I. INSURING AGREEMENTS §D")
