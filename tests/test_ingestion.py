@@ -127,6 +127,9 @@ def test_everyday_control_names_are_matched_in_questions_never_in_clauses():
     assert [c.id for c in controls_asked("do we need two-step login on email?")] == ["mfa"]
     assert [c.id for c in controls_asked("r we ok if IT is a month behind on updates?")] == ["patching"]
     assert controls_asked("does the policy say anything about the weather?") == []
+    assert [c.id for c in controls_asked("must our copies of data be air-gapped?")] == ["backups"]
+    assert [c.id for c in controls_asked("do we need a written plan for handling an attack?")] == ["ir_plan"]
+    assert [c.id for c in controls_asked("is security software on every laptop a must?")] == ["edr"]
     clause = "The Insured shall install updates within 30 days."  # not a patching requirement by the catalogue's names
     assert controls_by_id()["patching"].asked_in(clause) and not controls_in(clause)
     assert all(c.users_say for c in load_catalogue() if c.id in ("mfa", "edr", "patching", "backups", "ir_plan"))
