@@ -5,6 +5,8 @@
 
 `--pause-after N --signal DIR`: once N chunks are stored (still pending), create DIR/paused and wait for DIR/go.
 `--slow S`: sleep S seconds per embedded batch (so a kill lands mid-ingest).
+`--mark-after N --signal DIR`: once N chunks are stored, create DIR/marked and go on (a kill then lands in the
+next Chroma write).
 """
 from __future__ import annotations
 
@@ -29,11 +31,14 @@ class SlowEmbedder(HashingEmbedder):
         return super().embed(texts)
 
 
-def pauser(pause_after: int | None, signal_dir: Path | None):
-    """An ingest progress callback that stops once `pause_after` chunks are stored, until DIR/go exists."""
+def pauser(pause_after: int | None, signal_dir: Path | None, mark_after: int | None = None):
+    """An ingest progress callback that stops once `pause_after` chunks are stored, until DIR/go exists
+    (or, with `mark_after`, only creates DIR/marked once that many are stored)."""
     state = {"paused": pause_after is None}
 
     def progress(done: int, total: int, name: str) -> None:
+        if mark_after is not None and done >= mark_after and not (signal_dir / "marked").exists():
+            (signal_dir / "marked").touch()
         if not state["paused"] and done >= pause_after:
             state["paused"] = True
             (signal_dir / "paused").touch()
@@ -49,6 +54,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("data_dir")
     ap.add_argument("rest", nargs="*")
     ap.add_argument("--pause-after", type=int)
+    ap.add_argument("--mark-after", type=int)
     ap.add_argument("--signal", type=Path)
     ap.add_argument("--slow", type=float, default=0.0)
     ap.add_argument("--effective-date", default="")
@@ -57,7 +63,7 @@ def main(argv: list[str]) -> int:
     if a.cmd == "ingest":
         file, policy, version = a.rest
         r = ix.ingest_file(file, policy=policy, version=version, effective_date=a.effective_date,
-                           progress=pauser(a.pause_after, a.signal))
+                           progress=pauser(a.pause_after, a.signal, a.mark_after))
         print(json.dumps({"status": r.status, "version": r.version, "superseded": list(r.superseded)}))
         return 0
     if a.cmd == "search":

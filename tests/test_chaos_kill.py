@@ -6,7 +6,7 @@ import time
 
 from vectorstore.embedder import HashingEmbedder
 from vectorstore.index import PolicyIndex
-from tests.test_chaos_concurrency import finish, worker
+from tests.test_chaos_concurrency import finish, wait_for, worker
 
 
 def big_policy(path, clauses: int = 420):
@@ -63,3 +63,25 @@ def test_kill_9_at_random_points_leaves_a_consistent_index(tmp_path, sample_pdfs
     # the reader opened at the start sees the end state without a restart
     assert ix.search("control number 7", k=1, policy="nw")[0].chunk.version == "final"
     print("kill -9 outcomes (version landed before the kill):", outcomes)
+
+
+def test_kill_9_just_after_chroma_took_a_batch_leaves_no_orphan_vectors(tmp_path, sample_pdfs):
+    """Killed right after its first batch reached Chroma, a writer leaves writes that Chroma has logged but a
+    metadata filter does not see yet: recovery must delete the dead version's chunks by id, or they surface later
+    as vectors no registry row owns (this failed on every kill before the fix)."""
+    data = tmp_path / "d"
+    PolicyIndex(data, HashingEmbedder()).ingest_file(sample_pdfs["2025"], policy="nw", version="2025")
+    for i in range(3):
+        sig = tmp_path / f"sig{i}"
+        sig.mkdir()
+        proc = worker("ingest", str(data), str(big_policy(tmp_path / f"r{i}.md", clauses=800 + i)), "nw", f"k{i}",
+                      "--mark-after", "128", "--signal", str(sig))
+        try:
+            wait_for(sig / "marked", proc)
+            time.sleep(0.05 * i)
+        finally:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.communicate(timeout=30)
+        after = PolicyIndex(data, HashingEmbedder())
+        assert_consistent(after, "nw")
+        assert [d.version for d in after.documents()] == ["2025"]

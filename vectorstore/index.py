@@ -207,6 +207,10 @@ class PolicyIndex:
     def _discard(self, doc_id: str) -> None:
         try:
             name = self.registry.get_meta("active_collection") or self.default_collection
+            # By id as well as by metadata: after a kill -9 mid-upsert, Chroma can hold writes in its log that a
+            # `where` filter does not see yet and that surface later as orphans; deleting the ids the registry
+            # knows for the document removes them whenever they are applied.
+            self.store.delete_ids(name, [c.id for c in self.registry.chunks([doc_id])])
             self.store.delete_doc(name, doc_id)
         finally:
             self.registry.delete(doc_id)

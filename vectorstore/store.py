@@ -120,6 +120,11 @@ class VectorStore:
             part = chunks[i : i + 1000]
             col.update(ids=[c.id for c in part], metadatas=[chunk_metadata(c, status) for c in part])
 
+    def delete_ids(self, name: str, ids: Sequence[str]) -> None:
+        col = self.collection(name, check_model=False)
+        for i in range(0, len(ids), 2000):
+            col.delete(ids=list(ids[i : i + 2000]))
+
     def delete_doc(self, name: str, doc_id: str) -> None:
         self.collection(name, check_model=False).delete(where={"doc_id": doc_id})
 
