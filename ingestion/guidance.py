@@ -24,13 +24,17 @@ class Control:
     sp800_53: tuple[str, ...]
     cis: tuple[str, ...]
     users_say: tuple[str, ...] = ()  # how people name the control in questions; clauses are matched on synonyms only
+    not_when: tuple[str, ...] = ()  # question phrases where a synonym means something else ("encrypted our files")
 
     def matches(self, text: str) -> bool:
         """True when any of the control's synonyms occurs in `text` as whole words."""
         return _synonym_re(self.synonyms).search(text) is not None
 
     def asked_in(self, question: str) -> bool:
-        """True when a question names the control, in the wording's words or in everyday ones ("two-step login")."""
+        """True when a question names the control, in the wording's words or in everyday ones ("two-step login"),
+        outside the phrases where those words mean something else."""
+        if self.not_when:
+            question = _synonym_re(self.not_when).sub(" ", question)
         return _synonym_re(self.synonyms + self.users_say).search(question) is not None
 
     def to_markdown(self) -> str:
@@ -84,6 +88,7 @@ def load_catalogue(path: str | None = None) -> tuple[Control, ...]:
                 sp800_53=tuple(c.get("sp800_53", ())),
                 cis=tuple(str(x) for x in c.get("cis", ())),
                 users_say=tuple(c.get("users_say", ())),
+                not_when=tuple(c.get("not_when", ())),
             )
         )
     return tuple(out)

@@ -130,6 +130,9 @@ def test_everyday_control_names_are_matched_in_questions_never_in_clauses():
     assert [c.id for c in controls_asked("must our copies of data be air-gapped?")] == ["backups"]
     assert [c.id for c in controls_asked("do we need a written plan for handling an attack?")] == ["ir_plan"]
     assert [c.id for c in controls_asked("is security software on every laptop a must?")] == ["edr"]
+    # "they encrypted our files" is the ransomware attack; an unencrypted laptop is the encryption control
+    assert controls_asked("hackers encrypted all our servers and want bitcoin, do we get it back?") == []
+    assert [c.id for c in controls_asked("the stolen laptop was not encrypted, are we covered?")] == ["encryption"]
     clause = "The Insured shall install updates within 30 days."  # not a patching requirement by the catalogue's names
     assert controls_by_id()["patching"].asked_in(clause) and not controls_in(clause)
     assert all(c.users_say for c in load_catalogue() if c.id in ("mfa", "edr", "patching", "backups", "ir_plan"))
@@ -139,3 +142,4 @@ def test_everyday_control_names_are_matched_in_questions_never_in_clauses():
 
     raw = yaml.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8"))["controls"]
     assert all(c.get("users_why") for c in raw if c.get("users_say"))  # every everyday name says why it is general
+    assert all(c.get("not_why") for c in raw if c.get("not_when"))  # … and every exception too
