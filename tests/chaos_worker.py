@@ -11,6 +11,7 @@ next Chroma write).
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import sys
 import time
@@ -49,6 +50,8 @@ def pauser(pause_after: int | None, signal_dir: Path | None, mark_after: int | N
 
 
 def main(argv: list[str]) -> int:
+    # A worker still running after 90 s is stuck: print every thread's stack to stderr (finish() shows it).
+    faulthandler.dump_traceback_later(90, exit=False)
     ap = argparse.ArgumentParser()
     ap.add_argument("cmd")
     ap.add_argument("data_dir")

@@ -30,7 +30,12 @@ def wait_for(path: Path, proc: subprocess.Popen, timeout: float = 60) -> None:
 
 
 def finish(proc: subprocess.Popen, timeout: float = 120) -> dict:
-    out, err = proc.communicate(timeout=timeout)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        raise AssertionError(f"worker still running after {timeout:.0f} s; its stacks:\n{err[-6000:]}") from None
     assert proc.returncode == 0, err[-3000:]
     return json.loads(out.strip().splitlines()[-1])
 
