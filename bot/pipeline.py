@@ -6,7 +6,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -313,11 +313,16 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     # Text addressed to an AI assistant inside a document never gives the verdict; it is shown, marked, as related.
     good = [c for c in cands if c.relevance >= max(tuning.cite_floor, best - tuning.cite_margin)
             and not is_flagged(c.evidence.chunk)] if best >= tuning.answer_threshold else []
-    absent = [c for c in qt.concepts if not any(df.get(t, 0) for t in c.policy_stems)]
-    if absent and (len(absent) == len(qt.concepts) or any(c.peril for c in absent)):
-        # Every subject the question names (ransom, regulator fines, bricked hardware…), or a peril it asks about
-        # (an earthquake, a pandemic), is absent from the wording under all of the vocabulary's names for it: a
-        # clause that only shares the story's other words does not address it.
+    unnamed = [c for c in qt.concepts if not any(df.get(t, 0) for t in c.policy_stems)]
+    def wording() -> Iterable[str]:
+        for d in index.select_docs(policy=policy, version=version, kind="policy"):
+            yield from (c.text for c in index.chunks_of(d.doc_id))
+
+    if (unnamed and len(unnamed) == len(qt.concepts)) or any(c.peril and not c.named_in(df, wording) for c in qt.concepts):
+        # Every subject the question names (ransom, regulator fines, bricked hardware…) has none of the vocabulary's
+        # words for it in the wording, or a peril or specific cover it asks about (an earthquake, a reward, a premium
+        # discount) has none of its wording phrases there: a clause that only shares the story's other words does not
+        # address it. (A whole phrase for perils: their phrases share common words, "no claims bonus" and "claim".)
         good = []
     if qt.controls:
         # A question about a security control (MFA, EDR, backups…) is addressed only by a clause that names it,

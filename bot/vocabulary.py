@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Callable, Iterable
 
 import yaml
 
@@ -24,6 +25,25 @@ class Concept:
     @cached_property  # read for every question that names the concept
     def policy_stems(self) -> frozenset[str]:
         return frozenset(t for p in self.policies_say for t in tokens(p))
+
+    @cached_property
+    def policy_phrases(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(t for t in (tuple(tokens(p)) for p in self.policies_say) if t)
+
+    def named_in(self, df: dict[str, int], texts: Callable[[], Iterable[str]]) -> bool:
+        """Whether a wording names the concept: one of its wording phrases occurs in it as consecutive word stems
+        ("no claims bonus" is not named by a wording that says "claim" here and "bonus" there). `df` (the wording's
+        word counts) settles most cases; `texts` (its clause texts) is read only when every word of a phrase occurs."""
+        candidates = [p for p in self.policy_phrases if all(df.get(t, 0) for t in p)]
+        if any(len(p) == 1 for p in candidates):
+            return True
+        if not candidates:
+            return False
+        for text in texts():
+            seq = tokens(text)
+            if any(_contains(seq, p) for p in candidates):
+                return True
+        return False
 
 
 @lru_cache(maxsize=4)

@@ -265,3 +265,14 @@ def test_a_loss_without_a_required_control_depends_on_the_condition(sample_index
     assert any(c.page_start == 9 and "Multi-Factor Authentication for all remote access" in c.quote for c in a.citations)
     b = answer("is a ransomware attack covered?", index=sample_index, policy="northwind")
     assert b.verdict == "yes" and b.summary.startswith("Yes — covered under I. INSURING AGREEMENTS §D")
+
+
+def test_a_specific_cover_the_wording_never_names_is_not_addressed(sample_index):
+    """A premium discount, a reward for information and cryptojacking are covers a wording grants by name; the sample
+    policy names none of them, so these are declined although their other words (claim, hacked, power) match clauses."""
+    for q in ("any price cut at renewal if we stay claim-free?", "could we offer a reward for info on who hacked us and claim it back?",
+              "someone hijacked our servers to mine crypto and the power bill exploded, covered?"):
+        a = answer(q, index=sample_index, policy="northwind")
+        assert not a.answered and a.summary.startswith(NO_ANSWER) and not a.citations, q
+    b = answer("hackers want a ransom to unlock our files, is that covered?", index=sample_index, policy="northwind")
+    assert b.answered and b.citations[0].page_start == 3

@@ -78,6 +78,22 @@ def test_vocabulary_entries_have_reasons_and_match_lay_words():
     assert not concepts_in("r we ok if IT is a month behind on the rota")  # no lay phrase, no concept
 
 
+def test_a_specific_cover_is_named_only_by_one_of_its_whole_phrases():
+    """A no-claims discount is not named by a wording that says "claim" in one place and "bonus" in another;
+    the clause texts are read only when every word of a phrase occurs somewhere."""
+    from vectorstore.text import tokens
+
+    (disc, _), = [(c, p) for c, p in concepts_in("any price cut if we stay claim-free?") if c.peril]
+    texts = ["Each Claim shall be reported in writing.", "Remuneration includes salary and bonus."]
+    df = {t: 1 for x in texts for t in tokens(x)}
+    assert "discount" in disc.policies_say and not disc.named_in(df, lambda: texts)
+    named = texts + ["A no claims bonus of 10% applies at renewal."]
+    assert disc.named_in({t: 1 for x in named for t in tokens(x)}, lambda: named)
+    read = []
+    assert disc.named_in({"discount": 3}, lambda: read.append(1) or [])  # a one-word phrase: df decides
+    assert not read
+
+
 def test_read_batch_keeps_order_and_reports_bad_lines(tmp_path):
     f = tmp_path / "q.jsonl"
     f.write_text('{"id": "a", "question": "is ransomware covered?", "policy": "nw"}\n\nnot json\n{"question": ""}\n{"id": 7, "question": "mfa?"}\n')
