@@ -318,11 +318,11 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
         for d in index.select_docs(policy=policy, version=version, kind="policy"):
             yield from (c.text for c in index.chunks_of(d.doc_id))
 
-    if (unnamed and len(unnamed) == len(qt.concepts)) or any(c.peril and not c.named_in(df, wording) for c in qt.concepts):
+    if (unnamed and len(unnamed) == len(qt.concepts)) or any(c.by_name and not c.named_in(df, wording) for c in qt.concepts):
         # Every subject the question names (ransom, regulator fines, bricked hardware…) has none of the vocabulary's
         # words for it in the wording, or a peril or specific cover it asks about (an earthquake, a reward, a premium
         # discount) has none of its wording phrases there: a clause that only shares the story's other words does not
-        # address it. (A whole phrase for perils: their phrases share common words, "no claims bonus" and "claim".)
+        # address it. (A whole phrase for those: their phrases share common words, "no claims bonus" and "claim".)
         good = []
     if qt.controls:
         # A question about a security control (MFA, EDR, backups…) is addressed only by a clause that names it,

@@ -20,7 +20,7 @@ class Concept:
     users_say: tuple[tuple[str, ...], ...]
     policies_say: tuple[str, ...]
     why: str
-    peril: bool = False  # a peril: a question naming it is not addressed by a wording that never names it
+    by_name: bool = False  # a peril or cover wordings name when they deal with it: absent by name means not addressed
 
     @cached_property  # read for every question that names the concept
     def policy_stems(self) -> frozenset[str]:
@@ -56,7 +56,7 @@ def load_vocabulary(path: str | Path = VOCABULARY_PATH) -> tuple[Concept, ...]:
             raise ValueError(f"{path}: entry {i} has no 'why'")
         # Phrases keep their small words: "how much" and "pay them" mean something only as a whole.
         phrases = tuple(t for t in (tuple(tokens(str(p), keep_stopwords=True)) for p in e["users_say"]) if t)
-        out.append(Concept(phrases, tuple(str(p) for p in e["policies_say"]), str(e["why"]).strip(), bool(e.get("peril", False))))
+        out.append(Concept(phrases, tuple(str(p) for p in e["policies_say"]), str(e["why"]).strip(), bool(e.get("by_name", False))))
     return tuple(out)
 
 

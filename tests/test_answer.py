@@ -271,8 +271,13 @@ def test_a_specific_cover_the_wording_never_names_is_not_addressed(sample_index)
     """A premium discount, a reward for information and cryptojacking are covers a wording grants by name; the sample
     policy names none of them, so these are declined although their other words (claim, hacked, power) match clauses."""
     for q in ("any price cut at renewal if we stay claim-free?", "could we offer a reward for info on who hacked us and claim it back?",
-              "someone hijacked our servers to mine crypto and the power bill exploded, covered?"):
+              "someone hijacked our servers to mine crypto and the power bill exploded, covered?",
+              "if we disagree with northwind about a claim is there arbitration or some independent process?",
+              "someone posted defamatory stuff about a competitor on our blog and they're suing, covered?"):
         a = answer(q, index=sample_index, policy="northwind")
         assert not a.answered and a.summary.startswith(NO_ANSWER) and not a.citations, q
     b = answer("hackers want a ransom to unlock our files, is that covered?", index=sample_index, policy="northwind")
     assert b.answered and b.citations[0].page_start == 3
+    # a term the wording does name (its cancellation condition) is answered from it
+    c = answer("can northwind cancel us mid-year?", index=sample_index, policy="northwind")
+    assert c.answered and any(x.page_start == 11 and x.quote.startswith("B. Cancellation.") for x in c.citations)

@@ -83,7 +83,7 @@ def test_a_specific_cover_is_named_only_by_one_of_its_whole_phrases():
     the clause texts are read only when every word of a phrase occurs somewhere."""
     from vectorstore.text import tokens
 
-    (disc, _), = [(c, p) for c, p in concepts_in("any price cut if we stay claim-free?") if c.peril]
+    (disc, _), = [(c, p) for c, p in concepts_in("any price cut if we stay claim-free?") if c.by_name]
     texts = ["Each Claim shall be reported in writing.", "Remuneration includes salary and bonus."]
     df = {t: 1 for x in texts for t in tokens(x)}
     assert "discount" in disc.policies_say and not disc.named_in(df, lambda: texts)
