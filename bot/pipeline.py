@@ -313,16 +313,7 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     # Text addressed to an AI assistant inside a document never gives the verdict; it is shown, marked, as related.
     good = [c for c in cands if c.relevance >= max(tuning.cite_floor, best - tuning.cite_margin)
             and not is_flagged(c.evidence.chunk)] if best >= tuning.answer_threshold else []
-    unnamed = [c for c in qt.concepts if not any(df.get(t, 0) for t in c.policy_stems)]
-    def wording() -> Iterable[str]:
-        for d in index.select_docs(policy=policy, version=version, kind="policy"):
-            yield from (c.text for c in index.chunks_of(d.doc_id))
-
-    if (unnamed and len(unnamed) == len(qt.concepts)) or any(c.by_name and not c.named_in(df, wording) for c in qt.concepts):
-        # Every subject the question names (ransom, regulator fines, bricked hardware…) has none of the vocabulary's
-        # words for it in the wording, or a peril or specific cover it asks about (an earthquake, a reward, a premium
-        # discount) has none of its wording phrases there: a clause that only shares the story's other words does not
-        # address it. (A whole phrase for those: their phrases share common words, "no claims bonus" and "claim".)
+    if _subject_unaddressed(qt, df, index, policy, version):
         good = []
     if qt.controls:
         # A question about a security control (MFA, EDR, backups…) is addressed only by a clause that names it,
@@ -334,7 +325,8 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
                       verdict="not_addressed", confidence=best)
     wants = wanted_types(focus)
 
-    asks_figure = question_asks(focus) == "figure"
+    asks = question_asks(focus)
+    asks_figure = asks == "figure"
 
     # "how much / how long" is answered by the clause that states the figure, not one that points elsewhere
     stating = {c.hit.chunk.id for c in good if asks_figure and pick_figure(focus, c.evidence.quote, strict=True) is not None}
@@ -366,8 +358,8 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     if defn is not None:
         cites.append(cite(defn, f"C{len(cites) + 1}"))
         chunks[defn.chunk.id] = defn.chunk
-    kind, summary = verdict(focus, cites, [chunks[c.chunk_id].text for c in cites])
-    if question_asks(focus) in ("coverage", "exclusion"):
+    kind, summary = verdict(focus, cites, [chunks[c.chunk_id].text for c in cites], controls=qt.controls)
+    if asks in ("coverage", "exclusion"):
         # Whether something is covered is decided as often by an exclusion as by the insuring clause, and the
         # exclusion rarely shares the question's words (dev: the right exclusion was the best-fused exclusion
         # among the citable clauses for 17 of 25 such questions, in the fused top three for 16). Quote it too;
@@ -388,6 +380,24 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     gaps = _gaps(list(cites) + list(related), chunks, posture, qt.controls, index=index)
     return Answer(question, True, summary, tuple(cites), tuple(gaps), tuple(related), mode, policy, tuple(notes),
                   verdict=kind, confidence=best)
+
+
+def _subject_unaddressed(qt: QueryTerms, df: dict[str, int], index: PolicyIndex, policy: str | None, version: str | None) -> bool:
+    """Whether the wording leaves the question's subject out, whatever clauses share the story's other words.
+
+    True when every subject the question names (ransom, regulator fines, bricked hardware…) has none of the
+    vocabulary's words for it in the wording, or when a peril or cover wordings deal with by name (an earthquake, a
+    reward, a premium discount) has none of its wording phrases there whole: their phrases share common words
+    ("no claims bonus" and "claim"), so the clause texts are read when every word of a phrase occurs somewhere."""
+    unnamed = [c for c in qt.concepts if not any(df.get(t, 0) for t in c.policy_stems)]
+    if unnamed and len(unnamed) == len(qt.concepts):
+        return True
+
+    def wording() -> Iterable[str]:
+        for d in index.select_docs(policy=policy, version=version, kind="policy"):
+            yield from (c.text for c in index.chunks_of(d.doc_id))
+
+    return any(c.by_name and not c.named_in(df, wording) for c in qt.concepts)
 
 
 _ITEM_REF = re.compile(r"\bItem\s+(\d{1,2})\s+of\s+the\s+(?:Declarations|Schedule)", re.I)

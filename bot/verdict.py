@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from ingestion.guidance import controls_asked
+from ingestion.guidance import Control, controls_asked
 
 from .types import Citation
 
@@ -108,17 +108,18 @@ def _where(c: Citation) -> str:
     return f"{section_short(c)}, {c.pages}"
 
 
-def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str]) -> tuple[str, str]:
+def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, controls: Sequence[Control] | None = None) -> tuple[str, str]:
     """(kind, sentence): kind is yes, no, depends, figure or info; the sentence says it with where.
 
     "Is it covered?" is not answered "yes" from the insuring clause when an exclusion about the same
-    thing is cited beside it: the exclusion decides."""
+    thing is cited beside it: the exclusion decides. `controls`: the security controls the question names, when the
+    caller has them already (else they are read from the question)."""
     asks = question_asks(question)
     kind, sentence = _verdict_top(question, asks, cites, texts)
     if asks == "coverage" and kind in ("yes", "info"):
         # "We never turned on MFA and got hacked — covered?": the wording makes the control a condition, so a
         # loss where it was missing can be refused, whatever the insuring clause says.
-        named = controls_asked(question)
+        named = controls_asked(question) if controls is None else controls
         cond = next((c for c, t in zip(cites, texts) if c.clause_type == "requirement" and any(k.matches(t) for k in named)), None)
         if cond is not None:
             return "depends", (f"It depends on meeting a condition: the policy requires this ({_where(cond)}), and a loss "

@@ -14,23 +14,25 @@ from bot.vocabulary import concepts_in, load_vocabulary
 runner = CliRunner()
 
 
-def test_question_asks_what_kind_of_answer():
-    assert question_asks("How quickly must we tell the insurer?") == "figure"
-    assert question_asks("what's our deductible per claim") == "figure"
-    assert question_asks("Can we use our own forensics company?") == "permission"
-    assert question_asks("do we have to have MFA on email") == "obligation"
-    assert question_asks("is a state-backed attack excluded?") == "exclusion"
-    assert question_asks("will they pay to get our data back?") == "coverage"
+@pytest.mark.parametrize("question, kind", [
+    ("How quickly must we tell the insurer?", "figure"),
+    ("what's our deductible per claim", "figure"),
+    ("Can we use our own forensics company?", "permission"),
+    ("do we have to have MFA on email", "obligation"),
+    ("is a state-backed attack excluded?", "exclusion"),
+    ("will they pay to get our data back?", "coverage"),
     # the insurer paying, said other ways; a deadline asked as a cut-off; "are we still ok" as permission
-    assert question_asks("if the client sues, will the insurer step in?") == "coverage"
-    assert question_asks("does the policy stand behind us if they call on the indemnity?") == "coverage"
-    assert question_asks("what's the hard cut-off for telling the insurer?") == "figure"
-    assert question_asks("r we still ok if IT is 5 weeks behind on updates?") == "permission"
-    assert question_asks("are we still covered if we're late?") == "coverage"
+    ("if the client sues, will the insurer step in?", "coverage"),
+    ("does the policy stand behind us if they call on the indemnity?", "coverage"),
+    ("what's the hard cut-off for telling the insurer?", "figure"),
+    ("r we still ok if IT is 5 weeks behind on updates?", "permission"),
+    ("are we still covered if we're late?", "coverage"),
     # "can we claim it back" asks whether the policy pays; "our own" is a permission only as "use our own …"
-    assert question_asks("we paid 40k for the key. can we claim that back?") == "coverage"
-    assert question_asks("the UPS in our own server room died - does that count as a covered event?") == "coverage"
-
+    ("we paid 40k for the key. can we claim that back?", "coverage"),
+    ("the UPS in our own server room died - does that count as a covered event?", "coverage"),
+])
+def test_question_asks_what_kind_of_answer(question, kind):
+    assert question_asks(question) == kind
 
 def test_figure_chosen_by_role_not_first_in_clause():
     clause = ("The Retention is $25,000 each Claim. The Insured shall bear 30% of all Cyber Extortion Loss. "
