@@ -50,7 +50,9 @@ def pauser(pause_after: int | None, signal_dir: Path | None, mark_after: int | N
 
 
 def main(argv: list[str]) -> int:
-    # A worker still running after 90 s is stuck: print every thread's stack to stderr (finish() shows it).
+    # A worker that crashes in native code (one ended with SIGSEGV in the kill -9 test) or is still running after
+    # 90 s prints every thread's stack to stderr, which finish() shows.
+    faulthandler.enable()
     faulthandler.dump_traceback_later(90, exit=False)
     ap = argparse.ArgumentParser()
     ap.add_argument("cmd")

@@ -36,7 +36,7 @@ def finish(proc: subprocess.Popen, timeout: float = 120) -> dict:
         proc.kill()
         out, err = proc.communicate()
         raise AssertionError(f"worker still running after {timeout:.0f} s; its stacks:\n{err[-6000:]}") from None
-    assert proc.returncode == 0, err[-3000:]
+    assert proc.returncode == 0, f"worker exited with {proc.returncode}:\n{err[-6000:]}"
     return json.loads(out.strip().splitlines()[-1])
 
 
