@@ -4,6 +4,8 @@ import random
 import signal
 import time
 
+import numpy as np
+
 from vectorstore.embedder import HashingEmbedder
 from vectorstore.index import PolicyIndex
 from tests.test_chaos_concurrency import finish, wait_for, worker
@@ -85,3 +87,47 @@ def test_kill_9_just_after_chroma_took_a_batch_leaves_no_orphan_vectors(tmp_path
         after = PolicyIndex(data, HashingEmbedder())
         assert_consistent(after, "nw")
         assert [d.version for d in after.documents()] == ["2025"]
+
+
+def test_a_writer_killed_inside_a_chroma_write_gets_its_collection_rebuilt(tmp_path, sample_pdfs):
+    """A local Chroma saves its HNSW files in place: a writer killed while they are saved can leave a header that
+    disagrees with the data (seen here: a header for 1,020 vectors beside data for 1,129), after which the next
+    upsert into that collection hung or crashed in Chroma's native code. The next writer must not touch that
+    collection again: it rebuilds the live documents into a new one from their saved vectors and drops the old."""
+    data = tmp_path / "d"
+    first = PolicyIndex(data, HashingEmbedder())
+    first.ingest_file(sample_pdfs["2025"], policy="nw", version="2025")
+    before = first.collection_name
+    vectors_before = first.vectors([c.id for c in first.chunks_of(first.documents()[0].doc_id)])
+    sig = tmp_path / "sig"
+    sig.mkdir()
+    proc = worker("ingest", str(data), str(big_policy(tmp_path / "r.md", clauses=300)), "nw", "k",
+                  "--pause-after", "128", "--signal", str(sig))
+    try:
+        wait_for(sig / "paused", proc)  # inside the upserts: the marker names the active collection
+        assert first.registry.get_meta("chroma_writing") == before
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=30)
+    embedded = []
+
+    class Counting(HashingEmbedder):
+        def embed(self, texts):
+            embedded.extend(texts)
+            return super().embed(texts)
+
+    after = PolicyIndex(data, Counting())
+    assert embedded == []  # the saved vectors were reused, nothing embedded again
+    assert after.registry.get_meta("chroma_writing") == ""
+    assert after.collection_name != before
+    assert before not in after.store.names()
+    assert_consistent(after, "nw")
+    assert [d.version for d in after.documents()] == ["2025"]
+    rebuilt = after.vectors(list(vectors_before))
+    assert all(np.allclose(rebuilt[i], v, atol=1e-6) for i, v in vectors_before.items())
+    # and the index takes the next version in the new collection
+    done = finish(worker("ingest", str(data), str(big_policy(tmp_path / "next.md", 30)), "nw", "next"))
+    assert done["status"] == "indexed"
+    assert_consistent(PolicyIndex(data, HashingEmbedder()), "nw")
+    # the first reader follows the switch without a restart
+    assert first.search("control number 7", k=1, policy="nw")[0].chunk.version == "next"

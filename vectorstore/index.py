@@ -12,6 +12,7 @@ import getpass
 import re
 import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -42,6 +43,8 @@ __all__ = ["PolicyIndex", "Hit", "IngestReport", "IndexError_", "ModelMismatchEr
            "WriterBusyError", "open_chroma", "slugify", "embed_text", "lexical_text"]
 
 COLLECTION = "policybot_chunks"
+# Registry meta key naming the local Chroma collection a writer is changing; see `_writing_chroma`.
+CHROMA_WRITING = "chroma_writing"
 GUIDANCE_PREFIX = "guidance/"
 WRITER_WAIT_SECONDS = 600.0  # how long an ingest waits for another process's ingest or reindex
 Progress = Callable[[int, int, str], None]
@@ -107,6 +110,7 @@ class PolicyIndex:
         self._catalog: Catalog | None = None
         self._collection_name = collection
         self._profiles: dict = {}
+        self._marking = False
         # Leftovers of a crashed writer are cleaned only when no process is writing:
         # a pending row of a live ingest is its work in progress, not an orphan.
         with self._writer.try_hold() as free:
@@ -191,27 +195,65 @@ class PolicyIndex:
             self._reload()
 
     def _repair(self) -> None:
-        """Drop pending documents of dead writers and bring Chroma's status metadata in line (writer lock held)."""
+        """Clean up after a writer that died (writer lock held): drop its pending documents, rebuild a
+        collection it may have torn, and bring Chroma's status metadata in line with the registry."""
+        torn = self.registry.get_meta(CHROMA_WRITING) or ""
         pending = self.registry.pending()
         for d in pending:
-            self._discard(d.doc_id)
+            self._discard(d.doc_id, chroma=not torn)
+        if torn:
+            self._rebuild_torn(torn)
         unsynced = self.registry.unsynced()
         if unsynced:
             name = self.registry.get_meta("active_collection") or self.default_collection
-            for d in unsynced:
-                self.store.set_status(name, self.registry.chunks([d.doc_id]), d.status)
+            with self._writing_chroma(name):
+                for d in unsynced:
+                    self.store.set_status(name, self.registry.chunks([d.doc_id]), d.status)
             self.registry.mark_synced({d.doc_id: d.status for d in unsynced})
-        if pending or unsynced:
+        if pending or unsynced or torn:
             self._end_write()
 
-    def _discard(self, doc_id: str) -> None:
+    @contextmanager
+    def _writing_chroma(self, name: str):
+        """Record in the registry that this process is changing the local collection `name`.
+
+        A local Chroma writes its HNSW files in place and not atomically: a process killed while Chroma
+        saves them leaves a header that disagrees with the data files (seen after kill -9: a header for
+        1,020 vectors beside data for 1,129), and the next write to that collection hangs or crashes in
+        Chroma's native code. A marker left behind tells the next writer to rebuild the collection
+        (`_rebuild_torn`). A Chroma server saves its own files, so a client's death cannot tear them."""
+        if self.store.chroma_url or self._marking:
+            yield
+            return
+        self._marking = True
+        self.registry.set_meta(CHROMA_WRITING, name)
         try:
-            name = self.registry.get_meta("active_collection") or self.default_collection
-            # By id as well as by metadata: after a kill -9 mid-upsert, Chroma can hold writes in its log that a
-            # `where` filter does not see yet and that surface later as orphans; deleting the ids the registry
-            # knows for the document removes them whenever they are applied.
-            self.store.delete_ids(name, [c.id for c in self.registry.chunks([doc_id])])
-            self.store.delete_doc(name, doc_id)
+            yield
+        finally:
+            self.registry.set_meta(CHROMA_WRITING, "")
+            self._marking = False
+
+    def _rebuild_torn(self, torn: str) -> None:
+        """Replace the collection a dead writer was changing: the active one is rebuilt into a new
+        collection from each document's saved vectors (re-embedded where none were saved); a collection
+        it was building for a reindex is only dropped."""
+        active = self.registry.get_meta("active_collection") or self.default_collection
+        if torn == active:
+            self._replace_collection(self.registry.catalog(), reuse_vectors=True)
+        else:
+            self.store.drop(torn)
+        self.registry.set_meta(CHROMA_WRITING, "")
+
+    def _discard(self, doc_id: str, *, chroma: bool = True) -> None:
+        try:
+            if chroma:
+                name = self.registry.get_meta("active_collection") or self.default_collection
+                # By id as well as by metadata: after a kill -9 mid-upsert, Chroma can hold writes in its log that
+                # a `where` filter does not see yet and that surface later as orphans; deleting the ids the
+                # registry knows for the document removes them whenever they are applied.
+                with self._writing_chroma(name):
+                    self.store.delete_ids(name, [c.id for c in self.registry.chunks([doc_id])])
+                    self.store.delete_doc(name, doc_id)
         finally:
             self.registry.delete(doc_id)
             self.lexical.remove(doc_id)
@@ -284,18 +326,19 @@ class PolicyIndex:
             self.registry.add_pending(rec, chunks)
             if kind == "policy":  # structured terms travel with the version (ingestion/terms.py)
                 self.registry.put_terms(doc_id, terms_to_json(extract_terms(chunks)))
-            try:
-                self.lexical.write(doc_id, 0, chunks)
-                self._embed_and_store(name, chunks, status=status, progress=progress)
-                published, superseded = self.registry.publish(doc_id, policy)
-            except BaseException:
-                self._discard(doc_id)
-                raise
-            # The registry is the truth from here; Chroma's status metadata follows (repaired after a crash).
-            if published != status:
-                self.store.set_status(name, chunks, published)
-            for old in superseded:
-                self.store.set_status(name, self.registry.chunks([old]), "superseded")
+            with self._writing_chroma(name):
+                try:
+                    self.lexical.write(doc_id, 0, chunks)
+                    self._embed_and_store(name, chunks, status=status, progress=progress)
+                    published, superseded = self.registry.publish(doc_id, policy)
+                except BaseException:
+                    self._discard(doc_id)
+                    raise
+                # The registry is the truth from here; Chroma's status metadata follows (repaired after a crash).
+                if published != status:
+                    self.store.set_status(name, chunks, published)
+                for old in superseded:
+                    self.store.set_status(name, self.registry.chunks([old]), "superseded")
             self.registry.mark_synced({doc_id: published, **{old: "superseded" for old in superseded}})
             self._end_write()
             # Save the new document's vector file now, while Chroma is open: a reader then never needs Chroma for it.
@@ -315,10 +358,13 @@ class PolicyIndex:
                 return IngestReport(d.file_name, policy, d.version, d.doc_id, "unchanged", d.pages, d.chunks, d.blank_pages)
         return None
 
-    def _embed_and_store(self, name: str, chunks: list[Chunk], *, status: str, progress: Progress | None, batch: int = 128) -> None:
+    def _embed_and_store(self, name: str, chunks: list[Chunk], *, status: str, progress: Progress | None,
+                         vectors: np.ndarray | None = None, batch: int = 128) -> None:
+        """Store the chunks in collection `name` with `vectors`, or with vectors embedded now when none are given."""
         for i in range(0, len(chunks), batch):
             part = chunks[i : i + batch]
-            self.store.upsert(name, part, self.embedder.embed([embed_text(c) for c in part]), status)
+            vecs = vectors[i : i + batch] if vectors is not None else self.embedder.embed([embed_text(c) for c in part])
+            self.store.upsert(name, part, vecs, status)
             if progress:
                 progress(min(i + batch, len(chunks)), len(chunks), chunks[0].file_name)
         key = f"embedding_model:{name}"
@@ -343,10 +389,19 @@ class PolicyIndex:
         transaction and only then is the old one dropped, so a failure changes nothing."""
         with self._writer.hold():
             cat = self._begin_write()
-            old_name = self._collection_name
-            new_name = f"{COLLECTION}-{uuid.uuid4().hex[:10]}"
-            rebuilt: dict[str, tuple[list[Chunk], int]] = {}
-            try:
+            self._replace_collection(cat, all_files=all_files, progress=progress)
+            return len(cat.documents)
+
+    def _replace_collection(self, cat: Catalog, *, all_files: bool = False, reuse_vectors: bool = False,
+                            progress: Progress | None = None) -> None:
+        """Build every document of `cat` into a new collection and switch to it (writer lock held).
+
+        `reuse_vectors` takes each document's saved vectors instead of embedding it again."""
+        old_name = self.registry.get_meta("active_collection") or self.default_collection
+        new_name = f"{COLLECTION}-{uuid.uuid4().hex[:10]}"
+        rebuilt: dict[str, tuple[list[Chunk], int]] = {}
+        try:
+            with self._writing_chroma(new_name):
                 for d in cat.documents:
                     if all_files:
                         data = (self.data_dir / d.stored_path).read_bytes()
@@ -358,22 +413,25 @@ class PolicyIndex:
                         self.lexical.write(d.doc_id, d.rev + 1, chunks)
                     else:
                         chunks = self.registry.chunks([d.doc_id])
-                    self._embed_and_store(new_name, chunks, status=d.status, progress=progress)
-                self.registry.swap_collection(new_name, rebuilt)
-            except BaseException:
-                self.store.drop(new_name)
-                for doc_id in rebuilt:
-                    self.lexical.remove_rev(doc_id, cat.by_id[doc_id].rev + 1)
-                raise
-            self.store.drop(old_name)
+                    saved = self.retriever.files.by_id(old_name, d.doc_id, d.rev) if reuse_vectors else None
+                    vectors = None
+                    if saved is not None and all(c.id in saved for c in chunks):
+                        vectors = np.stack([saved[c.id] for c in chunks]) if chunks else None
+                    self._embed_and_store(new_name, chunks, status=d.status, progress=progress, vectors=vectors)
+            self.registry.swap_collection(new_name, rebuilt)
+        except BaseException:
+            self.store.drop(new_name)
             for doc_id in rebuilt:
-                self.lexical.remove_rev(doc_id, cat.by_id[doc_id].rev)
-            self.retriever.forget_vectors()
-            self.retriever.files.prune(new_name)
-            self._end_write()
-            for d in self.catalog().documents:  # save the vector files while Chroma is open (see ingest_file)
-                self.retriever.doc_vectors(new_name, d)
-            return len(cat.documents)
+                self.lexical.remove_rev(doc_id, cat.by_id[doc_id].rev + 1)
+            raise
+        self.store.drop(old_name)
+        for doc_id in rebuilt:
+            self.lexical.remove_rev(doc_id, cat.by_id[doc_id].rev)
+        self.retriever.forget_vectors()
+        self.retriever.files.prune(new_name)
+        self._end_write()
+        for d in self.catalog().documents:  # save the vector files while Chroma is open (see ingest_file)
+            self.retriever.doc_vectors(new_name, d)
 
     # -- documents ------------------------------------------------------------
     def documents(self, *, include_superseded: bool = True, kind: str | None = None) -> list[DocRecord]:

@@ -35,6 +35,14 @@ class VectorFiles:
         except (OSError, ValueError, KeyError):
             return None
 
+    def by_id(self, collection: str, doc_id: str, rev: int) -> dict[str, np.ndarray] | None:
+        """The saved vectors keyed by chunk id, or None when there is no readable file."""
+        try:
+            with np.load(self.path(collection, doc_id, rev), allow_pickle=False) as z:
+                return dict(zip(z["ids"].tolist(), np.asarray(z["vectors"], dtype=np.float32)))
+        except (OSError, ValueError, KeyError):
+            return None
+
     def save(self, collection: str, doc_id: str, rev: int, ids: Sequence[str], vectors: np.ndarray) -> None:
         """Write atomically: a reader in another process sees the old file or the whole new one."""
         self.root.mkdir(parents=True, exist_ok=True)
