@@ -55,16 +55,28 @@ _ROLES = [
     (re.compile(r"waiting|before (?:it|they|cover) (?:kicks?|starts?|pays?)|hours? (?:of )?(?:downtime|outage)", re.I), re.compile(r"waiting period|hours", re.I), "period"),
     (re.compile(r"restoration|how long (?:will|do) they pay|how long .{0,20}(?:downtime|interruption|income)", re.I), re.compile(r"restoration|period of indemnity|days|months", re.I), "period"),
     (re.compile(r"how often|frequen", re.I), re.compile(r"every|at least|once|annual|each", re.I), "frequency"),
+    # Run-off cover (an extended reporting period) has two periods: the window for taking it up and how long it
+    # lasts. "How long do we have to decide / buy it" wants the first, "how long after expiry can we report" the second.
+    (re.compile(r"\b(?:decide|elect|opt|take (?:it |that )?up|sign up|request|(?:have|got|time|deadline) to (?:buy|purchase))\b.{0,60}\b(?:run-?off|tail|extended reporting|ERP)\b|"
+                r"\b(?:run-?off|tail|extended reporting|ERP)\b.{0,60}\b(?:decide|elect|take (?:it |that )?up|to (?:buy|purchase|request))\b", re.I),
+     re.compile(r"exercis|elect|request|must be received|written notice|no later than|within", re.I), "period"),
+    (re.compile(r"\b(?:run-?off|tail|extended reporting|ERP|discovery period)\b|"
+                r"\b(?:after|afterwards|following)\b.{0,30}\b(?:expir\w*|end date|ends?|lapse\w*|non-?renew\w*|cancel\w*|ran out|runs? out)\b|"
+                r"\b(?:expir\w*|lapse\w*|ran out|runs? out|non-?renew\w*|don'?t renew|not renewing|leave|switch|move to another)\b.{0,60}\b(?:report|claims?|still)\b", re.I),
+     re.compile(r"(?:extended reporting|discovery) period of|(?:after|following|commencing (?:at|on|from)|from) the "
+                r"(?:end|expir\w*|termination|cancellation|non-renewal)", re.I), "period"),
     (re.compile(r"notif|notice|tell|report|inform|deadline|how (?:soon|quickly|fast)|when (?:do|must|should) we|by when", re.I), re.compile(r"notice|notif|report|within|later than", re.I), "period"),
     (re.compile(r"sub-?limit|limit|most|max|cap|how much", re.I), re.compile(r"sub-?limit|limit|aggregate|in the amount|up to", re.I), "money"),
 ]
 _FREQUENCY = re.compile(
-    r"\b(?:at least )?(?:once |twice )?(?:every|each|per|a) (?:(?:\d+|two|three|four|six|twelve|calendar|business) )?"
+    r"\b(?:at least )?(?:once |twice )?(?:in )?(?:every|each|per|a) (?:(?:\d+|two|three|four|six|twelve|calendar|business) )?"
     r"(?:day|week|month|quarter|year|months|years|days|weeks)\b|\b(?:annually|quarterly|monthly|weekly|daily)\b", re.I)
 _MONEY = re.compile(r"[$£€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|m|k))?|\b(?:USD|GBP|EUR|AUD)\s?\d[\d,]*", re.I)
 _PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|percent)", re.I)
 _PERIOD = re.compile(
     r"(?:\b\d+|\b(?:one|two|three|four|five|six|seven|eight|ten|twelve|fourteen|fifteen|thirty|sixty|ninety)(?:\s?\(\d+\))?)\s(?:business\s|calendar\s|consecutive\s)?(?:hours?|days?|months?|years?)\b", re.I)
+STRICT_NEAR_CHARS = 60  # a figure further than this from its role's words is not taken for that role's figure
+_ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months)\b", re.I)
 
 
 def question_asks(question: str) -> str:
@@ -78,7 +90,8 @@ def question_asks(question: str) -> str:
 def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
     """The figure of the clause that answers a "how much / how long" question, chosen by its role.
 
-    `strict` returns only a figure of the role the question asks for (no fallback to any figure)."""
+    The question's role is the first of `_ROLES` it names whose unit the clause states. `strict` returns only a
+    figure stated next to that role's words (no fallback to another role or to any figure)."""
     flat = " ".join(text.split())
     for q_rx, near_rx, unit in _ROLES:
         if not q_rx.search(question):
@@ -90,12 +103,17 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
         anchors = [m.start() for m in near_rx.finditer(flat)]
         if not anchors:
             if strict:
-                continue
+                return None  # the clause states a figure of this unit, but not as the role the question asks about
             return found[0][1]
-        return min(found, key=lambda f: min(abs(f[0] - a) for a in anchors))[1]
+        dist, _, fig = min((min(abs(f[0] - a) for a in anchors), f[0], f[1]) for f in found)  # ties: the first
+        if strict and dist > STRICT_NEAR_CHARS:
+            return None
+        return fig
     if strict:
         return None
-    any_fig = _MONEY.search(flat) or _PERCENT.search(flat) or _PERIOD.search(flat)
+    # "How long / how soon / how often" is never answered with an amount or a percentage.
+    units = (_PERIOD, _FREQUENCY) if _ASKS_TIME.search(question) else (_MONEY, _PERCENT, _PERIOD)
+    any_fig = next((m for m in (rx.search(flat) for rx in units) if m), None)
     return any_fig.group(0) if any_fig else None
 
 
@@ -142,6 +160,13 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
             return "yes", f"Yes — the application asks this ({where})."
         asks = "info"
     if asks == "figure":
+        # The figure of the role asked for, from the best-ranked cited clause that states one next to its role's
+        # words (a run-off clause's take-up window is often a clause apart from how long the cover lasts) …
+        for c, t in zip(cites[:3], texts[:3]):
+            fig = pick_figure(question, c.quote, strict=True) or pick_figure(question, t, strict=True)
+            if fig:
+                return "figure", f"{fig} ({_where(c)})."
+        # … else any figure of the best clause.
         fig = pick_figure(question, top.quote) or pick_figure(question, text)
         if fig:
             return "figure", f"{fig} ({where})."

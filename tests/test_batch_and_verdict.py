@@ -42,6 +42,34 @@ def test_figure_chosen_by_role_not_first_in_clause():
     assert pick_figure("how many hours of downtime before they pay, the waiting period?", clause) == "12 hours"
 
 
+_RUN_OFF = ("If you would like to purchase the optional extended reporting period you must notify us and pay the premium "
+            "within 30 days of cancellation or non-renewal. The premium is 225% of the annual premium. An extended "
+            "reporting period of 60 days following the expiry date will be automatically granted at no additional premium.")
+
+
+@pytest.mark.parametrize("question, figure", [
+    # run-off cover has two periods: the window for taking it up, and how long it lasts
+    ("how long do we have to decide whether to buy the run-off cover?", "30 days"),
+    ("How long do we have to buy the extended reporting period?", "30 days"),
+    ("If we don't renew, how long after the end date can we still report something?", "60 days"),
+    ("how long does the free tail last?", "60 days"),
+])
+def test_run_off_figures_by_role(question, figure):
+    assert pick_figure(question, _RUN_OFF) == figure
+
+
+def test_a_how_long_question_never_gets_an_amount():
+    assert pick_figure("how long does it take?", "The premium is 225% and the fee $5,000, payable within 14 days.") == "14 days"
+    assert pick_figure("how long does it take?", "The premium is 225% of the annual premium.") is None
+
+
+def test_strict_figure_must_sit_by_its_roles_words():
+    # the question asks for the run-off's length; a notice deadline in a clause without it is not that figure
+    notice = "You must notify us within 30 days of cancellation or non-renewal if you want to purchase it."
+    assert pick_figure("how long after expiry can we still report claims?", notice, strict=True) is None
+    assert pick_figure("how long after expiry can we still report claims?", _RUN_OFF, strict=True) == "60 days"
+
+
 def _cite(ctype: str, quote: str) -> Citation:
     return Citation("C1", "d#1", "p", "v1", "f.pdf", 10, 10, "VII. CONDITIONS > C", ctype, quote)
 
