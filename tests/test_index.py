@@ -92,6 +92,20 @@ def test_reindex_all_rebuilds_from_stored_originals(index, sample_pdfs):
     assert len(index.chunks_of(index.documents()[0].doc_id)) == len(n)
 
 
+def test_reindex_leaves_no_folder_of_the_dropped_collection(index, sample_pdfs):
+    """Chroma 1.x leaves a dropped collection's HNSW folder on disk; the index sweeps it after switching."""
+    index.ingest_file(sample_pdfs["2026"], policy="nw")
+    root = index.data_dir / "chroma"
+    folders = lambda: sorted(p.name for p in root.iterdir() if p.is_dir())
+    before = folders()
+    assert len(before) == 1
+    index.reindex()
+    index.reindex()
+    after = folders()
+    assert len(after) == 1 and after != before
+    assert index.search("multi-factor authentication", k=1, policy="nw")[0].chunk.page_start == 9
+
+
 @pytest.mark.slow
 def test_real_model_search_cites_right_page_and_section(sample_index):
     hits = sample_index.search("does our policy require MFA on email", k=3, policy="northwind")

@@ -242,6 +242,7 @@ class PolicyIndex:
             self._replace_collection(self.registry.catalog(), reuse_vectors=True)
         else:
             self.store.drop(torn)
+            self.store.sweep()
         self.registry.set_meta(CHROMA_WRITING, "")
 
     def _discard(self, doc_id: str, *, chroma: bool = True) -> None:
@@ -425,6 +426,7 @@ class PolicyIndex:
                 self.lexical.remove_rev(doc_id, cat.by_id[doc_id].rev + 1)
             raise
         self.store.drop(old_name)
+        self.store.sweep()
         for doc_id in rebuilt:
             self.lexical.remove_rev(doc_id, cat.by_id[doc_id].rev)
         self.retriever.forget_vectors()

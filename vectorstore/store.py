@@ -7,6 +7,9 @@ drops that cache (Chroma otherwise fails with "Error finding id").
 """
 from __future__ import annotations
 
+import re
+import shutil
+import sqlite3
 from pathlib import Path
 from typing import Sequence
 
@@ -15,6 +18,8 @@ import numpy as np
 from ingestion.types import Chunk
 
 from .errors import ModelMismatchError
+
+_SEGMENT_DIR = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def open_chroma(data_dir: Path, chroma_url: str | None = None):
@@ -100,6 +105,29 @@ class VectorStore:
             self.client.delete_collection(name)
         except Exception:  # already gone
             pass
+
+    def sweep(self) -> int:
+        """Remove the HNSW folders of dropped collections from a local store; returns how many.
+
+        Chroma 1.x takes a dropped collection out of its catalogue but leaves its vector folder on disk
+        (chroma-core/chroma#5259), so each reindex or rebuild would leave one behind. A folder named like a
+        segment id that is no segment in the catalogue belongs to no collection. Call it holding the writer
+        lock: only writers create collections."""
+        if self.chroma_url:
+            return 0
+        root = self.data_dir / "chroma"
+        try:
+            con = sqlite3.connect(f"file:{root / 'chroma.sqlite3'}?mode=ro", uri=True)
+            try:
+                live = {r[0] for r in con.execute("SELECT id FROM segments")}
+            finally:
+                con.close()
+        except sqlite3.Error:  # no store yet, or a layout this code does not know: leave everything
+            return 0
+        gone = [p for p in root.iterdir() if p.is_dir() and _SEGMENT_DIR.fullmatch(p.name) and p.name not in live]
+        for p in gone:
+            shutil.rmtree(p, ignore_errors=True)
+        return len(gone)
 
     def names(self) -> list[str]:
         return [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
