@@ -194,7 +194,9 @@ def _one_verdict(gold: str, got: str, figure: str | None, summary: str) -> bool:
 def _figure_in(figure: str, text: str) -> bool:
     digits = re.findall(r"\d[\d,.]*", figure)
     t = norm(text)
-    return all(d.rstrip(".,") in t for d in digits) if digits else norm(figure) in t
+    # a whole number, not part of another: "6 years" is not found in "60 days"
+    return (all(re.search(rf"(?<![\d.,]){re.escape(d.rstrip('.,'))}(?![\d]|[.,]\d)", t) for d in digits) if digits
+            else norm(figure) in t)
 
 
 def run_eval(

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.evaluation import _matches, load_eval, render_report, run_eval
+from bot.evaluation import _figure_in, _matches, load_eval, render_report, run_eval
 from vectorstore.index import PolicyIndex
 
 GOLDEN = Path(__file__).resolve().parents[1] / "examples" / "golden.yaml"
@@ -14,6 +14,17 @@ def test_golden_file_is_valid_and_large_enough():
     g = load_eval(GOLDEN)
     assert len(g.questions) >= 40
     assert sum(not q.answerable for q in g.questions) >= 8
+
+
+@pytest.mark.parametrize("figure, summary, right", [
+    ("six (6) years", "sixty (60) days (POLICY FORM §B, p. 26).", False),  # a digit inside another number
+    ("$1,000,000", "$1,000,000 (I. Insuring Agreements §5, p. 2).", True),
+    ("30 days", "within 300 days", False),
+    ("2.5%", "2.5% of the annual premium", True),
+    ("as soon as practicable", "As soon as practicable — the wording sets no fixed number of days", True),
+])
+def test_a_figure_is_right_only_as_a_whole_number(figure, summary, right):
+    assert _figure_in(figure, summary) is right
 
 
 def test_right_clause_needs_the_page_and_the_evidence():
