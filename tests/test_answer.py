@@ -273,7 +273,11 @@ def test_a_specific_cover_the_wording_never_names_is_not_addressed(sample_index)
     for q in ("any price cut at renewal if we stay claim-free?", "could we offer a reward for info on who hacked us and claim it back?",
               "someone hijacked our servers to mine crypto and the power bill exploded, covered?",
               "if we disagree with northwind about a claim is there arbitration or some independent process?",
-              "someone posted defamatory stuff about a competitor on our blog and they're suing, covered?"):
+              "someone posted defamatory stuff about a competitor on our blog and they're suing, covered?",
+              # a ransom for a person is kidnap cover, not cyber extortion, although "ransom" matches the extortion clause
+              "our sales director was kidnapped on a trip abroad and they want a ransom, does northwind pay?",
+              "hackers got into our phone system and ran up 20k of international calls, covered?",
+              "we pulled the plug on everything ourselves to stop it spreading, is that downtime covered?"):
         a = answer(q, index=sample_index, policy="northwind")
         assert not a.answered and a.summary.startswith(NO_ANSWER) and not a.citations, q
     b = answer("hackers want a ransom to unlock our files, is that covered?", index=sample_index, policy="northwind")
