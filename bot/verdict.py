@@ -45,6 +45,15 @@ _DEFERS = re.compile(
 # A clause that is itself a proposal-form question: "Does the Applicant …?", "Please describe …", a checkbox list.
 _FORM_QUESTION = re.compile(
     r"\?|\b(?:does|do|has|have|is|are|will) (?:the )?(?:applicant|you|your)\b|\bplease (?:describe|provide|list|explain|indicate)\b", re.I)
+# "Does ringing the hotline count as telling them?": a call is notice only where the wording says so, and wordings
+# that ask for written notice, or say a hotline call is not notice, answer no (the primer: calling a breach hotline
+# is not notice).
+_COUNTS_AS_NOTICE = re.compile(
+    r"\b(?:count|counts|counted|treated|considered|deemed|enough|suffice|satisfy|satisfies)\b(?: as)?(?: \w+){0,3} "
+    r"(?:notice|notif\w*|report\w*|telling|letting (?:them|the insurer|\w+) know)\b", re.I)
+_BY_PHONE = re.compile(r"\b(?:call|calls|calling|ring|ringing|rang|phone|phoning|phoned|hotline|helpline|1-800)\b", re.I)
+_NOT_NOTICE = re.compile(r"\bnot (?:\w+ ){0,2}(?:constitute|be deemed|be considered|count as|satisfy) (?:\w+ ){0,3}notice|"
+                         r"\bwritten notice|\bnotice (?:\w+ ){0,8}in writing", re.I)
 _ASAP = re.compile(r"as soon as (?:reasonably )?(?:practicable|possible)", re.I)
 _NEGATED = re.compile(r"\b(?:shall|will|does|do) not (?:apply|cover|pay|be liable|make any payment)|\bnot covered\b|\bexclud\w+|\bno coverage\b", re.I)
 
@@ -133,6 +142,10 @@ def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, c
     thing is cited beside it: the exclusion decides. `controls`: the security controls the question names, when the
     caller has them already (else they are read from the question)."""
     asks = question_asks(question)
+    if _COUNTS_AS_NOTICE.search(question) and _BY_PHONE.search(question):
+        written = next((c for c, t in zip(cites, texts) if _NOT_NOTICE.search(" ".join(t.split()))), None)
+        if written is not None:
+            return "no", f"No — a call is not notice: the wording wants notice in writing, or says a call is not notice ({_where(written)})."
     kind, sentence = _verdict_top(question, asks, cites, texts)
     if asks == "coverage" and kind in ("yes", "info"):
         # "We never turned on MFA and got hacked — covered?": the wording makes the control a condition, so a

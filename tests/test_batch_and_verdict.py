@@ -70,6 +70,18 @@ def test_strict_figure_must_sit_by_its_roles_words():
     assert pick_figure("how long after expiry can we still report claims?", _RUN_OFF, strict=True) == "60 days"
 
 
+@pytest.mark.parametrize("text, kind", [
+    ("The Insured shall give written notice to the Insurer within 60 days.", "no"),
+    ("Calling the breach hotline does not constitute notice under this Policy.", "no"),
+    ("Notice may be given by telephone to the number in Item 10.", "info"),  # a wording that takes calls is not overruled
+])
+def test_a_call_counts_as_notice_only_where_the_wording_says_so(text, kind):
+    got, sentence = verdict("if i ring the emergency number does that count as letting them know?", [_cite("notice", text)], [text])
+    assert got == kind, sentence
+    if kind == "no":
+        assert sentence.startswith("No — a call is not notice") and "VII. CONDITIONS §C, p. 10" in sentence
+
+
 def _cite(ctype: str, quote: str) -> Citation:
     return Citation("C1", "d#1", "p", "v1", "f.pdf", 10, 10, "VII. CONDITIONS > C", ctype, quote)
 
