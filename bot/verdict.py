@@ -19,6 +19,12 @@ _ASKS = [
         r"waiting period|coinsurance|co-insurance|cap|max\w*|period of restoration|deadline|time ?limit)\b|\bdeadline\b|\bwithin how\b|"
         r"\bhow many (?:days|hours)\b|\bhow often\b|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b", re.I)),
     ("exclusion", re.compile(r"\bexclu\w*\b", re.I)),
+    # "can they cancel / can AXA change our terms / could they treat the policy as void": the insurer's rights
+    ("insurer_right", re.compile(
+        r"\b(?:can|could|may|will|would)\s+(?:they|the\s+insurers?|insurers?|the\s+underwriters?|underwriters?|the\s+carrier|(?-i:[A-Z][\w-]+))\s+"
+        r"(?:still\s+|just\s+|legally\s+|actually\s+|then\s+)?"
+        r"(?:cancel|drop|dump|terminate|end|void|rescind|avoid|tear\s+up|treat|change|alter|vary|increase|raise|refuse|deny|decline|reject|"
+        r"audit|inspect|examine|go\s+through|look\s+(?:at|into)|access|take\s+over|appoint|recover|walk\s+away)\b", re.I)),
     # "can we claim / bill / get it back" asks whether the policy pays, not whether we are allowed to
     ("coverage", re.compile(
         r"\b(?:can|could|may) (?:we|i) (?:still |also |just )?(?:claim|bill|recover|be reimbursed|get (?:it |that |this |the \w+ |our \w+ )?back)\b", re.I)),
@@ -54,6 +60,18 @@ _COUNTS_AS_NOTICE = re.compile(
 _BY_PHONE = re.compile(r"\b(?:call|calls|calling|ring|ringing|rang|phone|phoning|phoned|hotline|helpline|1-800)\b", re.I)
 _NOT_NOTICE = re.compile(r"\bnot (?:\w+ ){0,2}(?:constitute|be deemed|be considered|count as|satisfy) (?:\w+ ){0,3}notice|"
                          r"\bwritten notice|\bnotice (?:\w+ ){0,8}in writing", re.I)
+# What a clause lets the insurer do, for "can they …" questions.
+_INSURER = r"(?:we|the insurer|insurer|the company|the underwriters|underwriters|it)"
+_INSURER_MAY_NOT = re.compile(
+    _INSURER + r"\s+(?:may|shall|will|can)\s*not\b|\b(?:may|shall) (?:only|not) be (?:cancelled|canceled|terminated)|"
+    r"\b(?:shall|will) not be entitled\b", re.I)
+_INSURER_MAY = re.compile(
+    _INSURER + r"\s+(?:may|can|(?:shall|will) (?:be entitled|have the right)|reserves? the right|(?:is|are) entitled)\b|"
+    r"\bright to (?:cancel|terminate|rescind|avoid|void|examine|audit|inspect|amend|vary|recover)\b|"
+    r"\b(?:shall|will) be (?:null and )?void\b|\bvoid ab initio\b", re.I)
+_NONPAYMENT = re.compile(r"non-?payment|failure to pay|unpaid premium", re.I)
+_Q_NONPAYMENT = re.compile(r"non-?payment|unpaid|overdue|\b(?:don'?t|do not|didn'?t|did not|can'?t|cannot|miss\w*|late|stop\w*|fail\w*)\s+"
+                           r"(?:to\s+)?(?:pay|paying|a payment|the payment|an instal\w*)", re.I)
 _ASAP = re.compile(r"as soon as (?:reasonably )?(?:practicable|possible)", re.I)
 _NEGATED = re.compile(r"\b(?:shall|will|does|do) not (?:apply|cover|pay|be liable|make any payment)|\bnot covered\b|\bexclud\w+|\bno coverage\b", re.I)
 
@@ -89,7 +107,7 @@ _ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often)\b|\bby when\b|\
 
 
 def question_asks(question: str) -> str:
-    """form, figure, exclusion, permission, obligation, coverage or info."""
+    """form, figure, exclusion, insurer_right, coverage, permission, obligation or info."""
     for kind, rx in _ASKS:
         if rx.search(question):
             return kind
@@ -188,6 +206,14 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
         if _DEFERS.search(text):
             return "depends", f"It depends on your Declarations: the wording refers the amount to them ({where})."
         return "info", f"The wording addresses this without a figure ({where})."
+    if asks == "insurer_right":
+        flat = " ".join(text.split())
+        if _INSURER_MAY_NOT.search(flat) or (_NONPAYMENT.search(flat) and not _Q_NONPAYMENT.search(question) and re.search(r"cancel|terminat", flat, re.I)):
+            return "no", (f"No — the wording limits what the insurer may do here ({where}); read the clause for the exceptions "
+                          "(often non-payment of premium).")
+        if _INSURER_MAY.search(flat):
+            return "yes", f"Yes — the wording gives the insurer that right ({where}); read the clause for its conditions."
+        asks = "info"
     if asks == "exclusion":
         if ctype == "exclusion":
             return "yes", f"Yes — it is excluded ({where}); check the carve-backs in the clause."

@@ -82,6 +82,26 @@ def test_a_call_counts_as_notice_only_where_the_wording_says_so(text, kind):
         assert sentence.startswith("No — a call is not notice") and "VII. CONDITIONS §C, p. 10" in sentence
 
 
+@pytest.mark.parametrize("question, text, kind", [
+    ("Can AXA drop us halfway through the year because we've had claims?",
+     "The Insurer may not cancel this Policy except for nonpayment of premium.", "no"),
+    ("can they cancel us mid-year?", "We may cancel this Policy for non-payment of premium by giving 10 days notice.", "no"),
+    ("can they cancel us if we don't pay the premium?", "We may cancel this Policy for non-payment of premium.", "yes"),
+    ("can they still go through our books after the policy ends?",
+     "We may examine and audit Your books and records during the Policy Period and within three years after.", "yes"),
+    ("Could they treat the policy as if it never existed?", "If any representation is untrue this Policy shall be void.", "yes"),
+])
+def test_what_the_insurer_may_do(question, text, kind):
+    assert question_asks(question) == "insurer_right"
+    got, sentence = verdict(question, [_cite("requirement", text)], [text])
+    assert got == kind, sentence
+
+
+def test_a_question_about_someone_else_is_not_about_the_insurers_rights():
+    assert question_asks("could hackers sue us?") != "insurer_right"
+    assert question_asks("can we cancel the policy?") == "permission"
+
+
 def _cite(ctype: str, quote: str) -> Citation:
     return Citation("C1", "d#1", "p", "v1", "f.pdf", 10, 10, "VII. CONDITIONS > C", ctype, quote)
 
