@@ -8,6 +8,11 @@ from ingestion.guidance import Control, controls_asked
 
 from .types import Citation
 
+# "What number do we call / where do we send it?": a phone number or an address is the figure asked for.
+_CONTACT_Q = (r"\bwhat(?:'s| is)? (?:the |their |our )?(?:(?:phone|telephone|hotline|emergency|claims?) )?number\b|"
+              r"\b(?:phone|telephone|hotline) number\b|\bwho (?:do|should|can|must) (?:we|i) (?:even )?(?:call|ring|phone|contact|email)\b|"
+              r"\bwhere (?:do|should|must) (?:we|i) (?:send|email|submit|report)\b|\bemail address\b")
+
 # What kind of answer the question wants, checked in this order.
 _ASKS = [
     # "will the underwriter want to know / does the application ask …": about a proposal form's questions, not cover
@@ -15,7 +20,8 @@ _ASKS = [
         r"\b(?:does|do|will|would|is|are)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?\s+(?:(?:want|need)\s+to\s+know|ask|asking|going\s+to\s+ask)\b|"
         r"\b(?:form|application|proposal|questionnaire)s?\s+(?:ask|asks|asking|want|wants|cover|covers)\b", re.I)),
     ("figure", re.compile(
-        r"\bhow (?:much|long|many|soon|quickly|fast|big|high|low)\b|\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
+        r"\bhow (?:much|long|many|soon|quickly|fast|big|high|low)\b|" + _CONTACT_Q + "|"
+        r"\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
         r"waiting period|coinsurance|co-insurance|cap|max\w*|period of restoration|deadline|time ?limit)\b|\bdeadline\b|\bwithin how\b|"
         r"\bhow many (?:days|hours)\b|\bhow often\b|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b", re.I)),
     ("exclusion", re.compile(r"\bexclu\w*\b", re.I)),
@@ -77,6 +83,9 @@ _NEGATED = re.compile(r"\b(?:shall|will|does|do) not (?:apply|cover|pay|be liabl
 
 # Which figure a "how much / how long" question wants: the words around the figure in the clause.
 _ROLES = [
+    (re.compile(r"\bwhere (?:do|should|must) (?:we|i) (?:send|email|submit)\b|\bemail address\b", re.I),
+     re.compile(r"notice|claims?|report|e-?mail|send|address", re.I), "email"),
+    (re.compile(_CONTACT_Q, re.I), re.compile(r"call|telephone|phone|hotline|contact|tel\b|24/7|notify", re.I), "phone"),
     (re.compile(r"deductible|retention|excess|pay ourselves|out of pocket|first \$", re.I), re.compile(r"retention|deductible|excess", re.I), "money"),
     (re.compile(r"coinsurance|co-insurance|percent|%|share", re.I), re.compile(r"coinsurance|co-insurance|percent|%", re.I), "percent"),
     (re.compile(r"waiting|before (?:it|they|cover) (?:kicks?|starts?|pays?)|hours? (?:of )?(?:downtime|outage)", re.I), re.compile(r"waiting period|hours", re.I), "period"),
@@ -98,6 +107,8 @@ _ROLES = [
 _FREQUENCY = re.compile(
     r"\b(?:at least )?(?:once |twice )?(?:in )?(?:every|each|per|a) (?:(?:\d+|two|three|four|six|twelve|calendar|business) )?"
     r"(?:day|week|month|quarter|year|months|years|days|weeks)\b|\b(?:annually|quarterly|monthly|weekly|daily)\b", re.I)
+_PHONE = re.compile(r"(?<![\d$£€.,])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{3}\)\s?|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b|\b1-8\d\d-[\dA-Z]{3}-[\dA-Z]{4}\b")
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _MONEY = re.compile(r"[$£€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|m|k))?|\b(?:USD|GBP|EUR|AUD)\s?\d[\d,]*", re.I)
 _PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|percent)", re.I)
 _PERIOD = re.compile(
@@ -123,7 +134,7 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
     for q_rx, near_rx, unit in _ROLES:
         if not q_rx.search(question):
             continue
-        rx = {"money": _MONEY, "percent": _PERCENT, "period": _PERIOD, "frequency": _FREQUENCY}[unit]
+        rx = {"money": _MONEY, "percent": _PERCENT, "period": _PERIOD, "frequency": _FREQUENCY, "phone": _PHONE, "email": _EMAIL}[unit]
         found = [(m.start(), m.group(0)) for m in rx.finditer(flat)]
         if not found:
             continue

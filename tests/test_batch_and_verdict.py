@@ -102,6 +102,18 @@ def test_a_question_about_someone_else_is_not_about_the_insurers_rights():
     assert question_asks("can we cancel the policy?") == "permission"
 
 
+@pytest.mark.parametrize("question, figure", [
+    ("We think someone is inside our network right now. What number do we call?", "(866) 567-8570"),
+    ("who do we even ring at the insurer at 2am?", "(866) 567-8570"),
+    ("where do we send the notice of a claim?", "claims@example-insurer.com"),
+])
+def test_a_contact_question_gets_the_number_or_address(question, figure):
+    text = ("Breach Response Services: call the 24/7 hotline on (866) 567-8570. Written notice of a Claim shall be sent "
+            "to claims@example-insurer.com within 60 days. The limit is $1,000,000.")
+    assert question_asks(question) == "figure"
+    assert pick_figure(question, text, strict=True) == figure
+
+
 def _cite(ctype: str, quote: str) -> Citation:
     return Citation("C1", "d#1", "p", "v1", "f.pdf", 10, 10, "VII. CONDITIONS > C", ctype, quote)
 
