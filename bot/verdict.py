@@ -79,7 +79,8 @@ _NONPAYMENT = re.compile(r"non-?payment|failure to pay|unpaid premium", re.I)
 _Q_NONPAYMENT = re.compile(r"non-?payment|unpaid|overdue|\b(?:don'?t|do not|didn'?t|did not|can'?t|cannot|miss\w*|late|stop\w*|fail\w*)\s+"
                            r"(?:to\s+)?(?:pay|paying|a payment|the payment|an instal\w*)", re.I)
 _ASAP = re.compile(r"as soon as (?:reasonably )?(?:practicable|possible)", re.I)
-_NEGATED = re.compile(r"\b(?:shall|will|does|do) not (?:apply|cover|pay|be liable|make any payment)|\bnot covered\b|\bexclud\w+|\bno coverage\b", re.I)
+_NEGATED = re.compile(r"\b(?:shall|will|does|do|can) not (?:apply|cover|pay|be liable|make any payment|indemnify|respond|"
+                      r"(?:provide|afford) (?:any )?(?:cover|coverage|indemnity|benefit))|\bnot covered\b|\bexclud\w+|\bno (?:coverage|cover)\b", re.I)
 
 # Which figure a "how much / how long" question wants: the words around the figure in the clause.
 _ROLES = [

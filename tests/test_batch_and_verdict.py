@@ -114,6 +114,12 @@ def test_a_contact_question_gets_the_number_or_address(question, figure):
     assert pick_figure(question, text, strict=True) == figure
 
 
+def test_a_clause_that_will_not_provide_cover_answers_no():
+    text = "F. Sanctions. We shall not provide cover or pay any claim to the extent that doing so would expose us to any sanction."
+    got, sentence = verdict("the gang is on the OFAC list. can they still reimburse what we paid them?", [_cite("other", text)], [text])
+    assert got == "no" and sentence.startswith("No — it is excluded (VII. CONDITIONS §C, p. 10)")
+
+
 def _cite(ctype: str, quote: str) -> Citation:
     return Citation("C1", "d#1", "p", "v1", "f.pdf", 10, 10, "VII. CONDITIONS > C", ctype, quote)
 
