@@ -25,10 +25,13 @@ class Control:
     cis: tuple[str, ...]
     users_say: tuple[str, ...] = ()  # how people name the control in questions; clauses are matched on synonyms only
     not_when: tuple[str, ...] = ()  # question phrases where a synonym means something else ("encrypted our files")
+    # names a clause about the control's subject uses that, in a question, name the peril or the party rather than
+    # the control ("bank details", "our MSP"): matched in clauses only
+    subject_words: tuple[str, ...] = ()
 
     def matches(self, text: str) -> bool:
-        """True when any of the control's synonyms occurs in `text` as whole words."""
-        return _synonym_re(self.synonyms).search(text) is not None
+        """True when any of the control's synonyms or subject words occurs in `text` as whole words."""
+        return _synonym_re(self.synonyms + self.subject_words).search(text) is not None
 
     def asked_in(self, question: str) -> bool:
         """True when a question names the control, in the wording's words or in everyday ones ("two-step login"),
@@ -42,7 +45,7 @@ class Control:
             [
                 f"# {self.name}",
                 "",
-                f"Control id: {self.id}. Also called: {', '.join(self.synonyms)}.",
+                f"Control id: {self.id}. Also called: {', '.join(self.synonyms + self.subject_words)}.",
                 "",
                 f"What insurers typically require: {self.requirement}",
                 "",
@@ -89,6 +92,7 @@ def load_catalogue(path: str | None = None) -> tuple[Control, ...]:
                 cis=tuple(str(x) for x in c.get("cis", ())),
                 users_say=tuple(c.get("users_say", ())),
                 not_when=tuple(c.get("not_when", ())),
+                subject_words=tuple(c.get("subject_words", ())),
             )
         )
     return tuple(out)

@@ -133,6 +133,12 @@ def test_everyday_control_names_are_matched_in_questions_never_in_clauses():
     # "they encrypted our files" is the ransomware attack; an unencrypted laptop is the encryption control
     assert controls_asked("hackers encrypted all our servers and want bitcoin, do we get it back?") == []
     assert [c.id for c in controls_asked("the stolen laptop was not encrypted, are we covered?")] == ["encryption"]
+    # a payment-fraud story or a supplier's outage names the peril, not the control; a clause about them still counts
+    assert controls_asked("they changed the bank details by email and we paid the fraudster, covered?") == []
+    assert controls_asked("our MSP got hit and we were down for a week, do we get anything?") == []
+    assert [c.id for c in controls_asked("nobody rang the supplier to verify the new bank details, does that matter?")] == ["funds_transfer"]
+    assert [c.id for c in controls_asked("do we have to vet our suppliers' security every year?")] == ["vendor_risk"]
+    assert {c.id for c in controls_in("Any Fraudulent Instruction to change bank details must be verified.")} >= {"funds_transfer"}
     clause = "The Insured shall install updates within 30 days."  # not a patching requirement by the catalogue's names
     assert controls_by_id()["patching"].asked_in(clause) and not controls_in(clause)
     assert all(c.users_say for c in load_catalogue() if c.id in ("mfa", "edr", "patching", "backups", "ir_plan"))
@@ -143,3 +149,4 @@ def test_everyday_control_names_are_matched_in_questions_never_in_clauses():
     raw = yaml.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8"))["controls"]
     assert all(c.get("users_why") for c in raw if c.get("users_say"))  # every everyday name says why it is general
     assert all(c.get("not_why") for c in raw if c.get("not_when"))  # … and every exception too
+    assert all(c.get("subject_why") for c in raw if c.get("subject_words"))
