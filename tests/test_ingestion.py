@@ -138,6 +138,8 @@ def test_everyday_control_names_are_matched_in_questions_never_in_clauses():
     assert controls_asked("our MSP got hit and we were down for a week, do we get anything?") == []
     assert [c.id for c in controls_asked("nobody rang the supplier to verify the new bank details, does that matter?")] == ["funds_transfer"]
     assert [c.id for c in controls_asked("do we have to vet our suppliers' security every year?")] == ["vendor_risk"]
+    assert controls_asked("will they pay for credit monitoring and incident response after a breach?") == []
+    assert [c.id for c in controls_asked("do we need a tested incident response plan?")] == ["ir_plan"]
     assert {c.id for c in controls_in("Any Fraudulent Instruction to change bank details must be verified.")} >= {"funds_transfer"}
     clause = "The Insured shall install updates within 30 days."  # not a patching requirement by the catalogue's names
     assert controls_by_id()["patching"].asked_in(clause) and not controls_in(clause)
