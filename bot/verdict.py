@@ -115,7 +115,7 @@ _PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|percent)", re.I)
 _PERIOD = re.compile(
     r"(?:\b\d+|\b(?:one|two|three|four|five|six|seven|eight|ten|twelve|fourteen|fifteen|thirty|sixty|ninety)(?:\s?\(\d+\))?)\s(?:business\s|calendar\s|consecutive\s)?(?:hours?|days?|months?|years?)\b", re.I)
 STRICT_NEAR_CHARS = 60  # a figure further than this from its role's words is not taken for that role's figure
-_ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months)\b", re.I)
+_ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often)\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months)\b", re.I)
 
 
 def question_asks(question: str) -> str:
@@ -132,8 +132,9 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
     The question's role is the first of `_ROLES` it names whose unit the clause states. `strict` returns only a
     figure stated next to that role's words (no fallback to another role or to any figure)."""
     flat = " ".join(text.split())
+    asks_time = bool(_ASKS_TIME.search(question))
     for q_rx, near_rx, unit in _ROLES:
-        if not q_rx.search(question):
+        if not q_rx.search(question) or (asks_time and unit in ("money", "percent")):
             continue
         rx = {"money": _MONEY, "percent": _PERCENT, "period": _PERIOD, "frequency": _FREQUENCY, "phone": _PHONE, "email": _EMAIL}[unit]
         found = [(m.start(), m.group(0)) for m in rx.finditer(flat)]
@@ -151,7 +152,8 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
     if strict:
         return None
     # "How long / how soon / how often" is never answered with an amount or a percentage.
-    units = (_PERIOD, _FREQUENCY) if _ASKS_TIME.search(question) else (_MONEY, _PERCENT, _PERIOD)
+    often = re.search(r"how often|frequen", question, re.I)
+    units = (_FREQUENCY, _PERIOD) if often else (_PERIOD,) if asks_time else (_MONEY, _PERCENT, _PERIOD)
     any_fig = next((m for m in (rx.search(flat) for rx in units) if m), None)
     return any_fig.group(0) if any_fig else None
 

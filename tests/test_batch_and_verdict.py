@@ -61,6 +61,10 @@ def test_run_off_figures_by_role(question, figure):
 def test_a_how_long_question_never_gets_an_amount():
     assert pick_figure("how long does it take?", "The premium is 225% and the fee $5,000, payable within 14 days.") == "14 days"
     assert pick_figure("how long does it take?", "The premium is 225% of the annual premium.") is None
+    # "how much notice" asks for time, although "how much" usually asks for money
+    assert pick_figure("how much notice must they give to cancel?", "Subject to a sublimit of $500,000.") is None
+    assert pick_figure("how much notice must they give to cancel?", "A sublimit of $500,000. We may cancel on 30 days notice.") == "30 days"
+    assert pick_figure("how long does the cover last?", "The cost is $100 per day.") is None  # a rate is no duration
 
 
 def test_strict_figure_must_sit_by_its_roles_words():
