@@ -288,8 +288,16 @@ def answer(
     if len(parts) == 1:
         a = _answer_one(question, focus, index=index, policy=policy, posture=posture, chat_model=chat_model, k=k, tuning=tuning, version=version)
         return replace(a, notes=tuple(notes) + a.notes)
-    subs = [_answer_one(p, p, index=index, policy=policy, posture=posture, chat_model=chat_model, k=k, tuning=tuning, version=version)
-            for p in parts]
+    subs = []
+    for i, p in enumerate(parts):
+        sub = _answer_one(p, p, index=index, policy=policy, posture=posture, chat_model=chat_model, k=k, tuning=tuning, version=version)
+        if i and not sub.answered:
+            # "…and do we need their OK before we send it?" leans on the part before it: search with both, while
+            # the verdict still reads the part's own words
+            again = _answer_one(p, p, index=index, policy=policy, posture=posture, chat_model=chat_model, k=k, tuning=tuning,
+                                version=version, about=f"{parts[i - 1]} {p}")
+            sub = again if again.answered else sub
+        subs.append(sub)
     summary = " ".join(f"({i}) {s.summary}" for i, s in enumerate(subs, 1))
     cites, seen = [], set()
     for s in subs:
@@ -305,8 +313,10 @@ def answer(
 
 
 def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | None, posture, chat_model, k: int, tuning: Tuning,
-                version: str | None = None) -> Answer:
-    qt, cands = candidates(focus, index=index, policy=policy, tuning=tuning, version=version)
+                version: str | None = None, about: str | None = None) -> Answer:
+    """Answer `focus` (the question, or one part of it); `about`, when given, is the text to search with (a part
+    together with the part before it), while the verdict reads only `focus`."""
+    qt, cands = candidates(about or focus, index=index, policy=policy, tuning=tuning, version=version)
     df, n_docs = index.term_stats(policy=policy, kind="policy")
     searched = policy or ", ".join(index.policies())
     best = cands[0].relevance if cands else 0.0

@@ -285,3 +285,16 @@ def test_a_specific_cover_the_wording_never_names_is_not_addressed(sample_index)
     # a term the wording does name (its cancellation condition) is answered from it
     c = answer("can northwind cancel us mid-year?", index=sample_index, policy="northwind")
     assert c.answered and any(x.page_start == 11 and x.quote.startswith("B. Cancellation.") for x in c.citations)
+
+
+def test_a_later_part_that_leans_on_the_first_is_searched_with_it(sample_index):
+    """"…and do we need their OK before we send it?" names nothing by itself; searched alone it was declined, so a
+    part the policy does not seem to address is searched again together with the part before it."""
+    a = answer("Ransomware locked every PC and there's a note demanding bitcoin. Will the insurer cover what we pay "
+               "them, and do we need their OK before we send it?", index=sample_index, policy="northwind")
+    assert len(a.parts) == 2 and all(p.answered for p in a.parts)
+    assert any(c.page_start == 3 and "Cyber Extortion" in c.quote for c in a.parts[1].citations)
+    assert not a.parts[1].summary.startswith(NO_ANSWER)
+    # a part about something the policy never names is still declined after the retry
+    b = answer("is ransomware covered? and is earthquake damage to our office covered?", index=sample_index, policy="northwind")
+    assert b.parts[0].answered and not b.parts[1].answered
