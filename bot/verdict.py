@@ -83,6 +83,7 @@ _NEGATED = re.compile(r"\b(?:shall|will|does|do|can) not (?:apply|cover|pay|be l
                       r"(?:provide|afford) (?:any )?(?:cover|coverage|indemnity|benefit))|\bnot covered\b|\bexclud\w+|\bno (?:coverage|cover)\b", re.I)
 
 # Which figure a "how much / how long" question wants: the words around the figure in the clause.
+_ASKS_OFTEN = re.compile(r"how often|frequen", re.I)
 _ROLES = [
     (re.compile(r"\bwhere (?:do|should|must) (?:we|i) (?:send|email|submit)\b|\bemail address\b", re.I),
      re.compile(r"notice|claims?|report|e-?mail|send|address", re.I), "email"),
@@ -91,7 +92,7 @@ _ROLES = [
     (re.compile(r"coinsurance|co-insurance|percent|%|share", re.I), re.compile(r"coinsurance|co-insurance|percent|%", re.I), "percent"),
     (re.compile(r"waiting|before (?:it|they|cover) (?:kicks?|starts?|pays?)|hours? (?:of )?(?:downtime|outage)", re.I), re.compile(r"waiting period|hours", re.I), "period"),
     (re.compile(r"restoration|how long (?:will|do) they pay|how long .{0,20}(?:downtime|interruption|income)", re.I), re.compile(r"restoration|period of indemnity|days|months", re.I), "period"),
-    (re.compile(r"how often|frequen", re.I), re.compile(r"every|at least|once|annual|each", re.I), "frequency"),
+    (_ASKS_OFTEN, re.compile(r"every|at least|once|annual|each", re.I), "frequency"),
     # Run-off cover (an extended reporting period) has two periods: the window for taking it up and how long it
     # lasts. "How long do we have to decide / buy it" wants the first, "how long after expiry can we report" the second.
     (re.compile(r"\b(?:decide|elect|opt|take (?:it |that )?up|sign up|request|(?:have|got|time|deadline) to (?:buy|purchase))\b.{0,60}\b(?:run-?off|tail|extended reporting|ERP)\b|"
@@ -152,8 +153,7 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
     if strict:
         return None
     # "How long / how soon / how often" is never answered with an amount or a percentage.
-    often = re.search(r"how often|frequen", question, re.I)
-    units = (_FREQUENCY, _PERIOD) if often else (_PERIOD,) if asks_time else (_MONEY, _PERCENT, _PERIOD)
+    units = (_FREQUENCY, _PERIOD) if _ASKS_OFTEN.search(question) else (_PERIOD,) if asks_time else (_MONEY, _PERCENT, _PERIOD)
     any_fig = next((m for m in (rx.search(flat) for rx in units) if m), None)
     return any_fig.group(0) if any_fig else None
 

@@ -239,11 +239,11 @@ class PolicyIndex:
         it was building for a reindex is only dropped."""
         active = self.registry.get_meta("active_collection") or self.default_collection
         if torn == active:
-            self._replace_collection(self.registry.catalog(), reuse_vectors=True)
+            self._replace_collection(self.registry.catalog(), reuse_vectors=True)  # clears the marker when done
         else:
             self.store.drop(torn)
             self.store.sweep()
-        self.registry.set_meta(CHROMA_WRITING, "")
+            self.registry.set_meta(CHROMA_WRITING, "")
 
     def _discard(self, doc_id: str, *, chroma: bool = True) -> None:
         try:

@@ -25,23 +25,22 @@ class VectorFiles:
     def path(self, collection: str, doc_id: str, rev: int) -> Path:
         return self.root / f"{file_stem(doc_id)}-r{rev}-{collection}.npz"
 
-    def load(self, collection: str, doc_id: str, rev: int, ids: Sequence[str]) -> np.ndarray | None:
-        """The saved vectors when they exist and are for exactly these chunk ids, in this order."""
+    def _read(self, collection: str, doc_id: str, rev: int) -> tuple[list[str], np.ndarray] | None:
         try:
             with np.load(self.path(collection, doc_id, rev), allow_pickle=False) as z:
-                if z["ids"].tolist() != list(ids):
-                    return None
-                return np.ascontiguousarray(z["vectors"], dtype=np.float32)
+                return z["ids"].tolist(), np.ascontiguousarray(z["vectors"], dtype=np.float32)
         except (OSError, ValueError, KeyError):
             return None
 
+    def load(self, collection: str, doc_id: str, rev: int, ids: Sequence[str]) -> np.ndarray | None:
+        """The saved vectors when they exist and are for exactly these chunk ids, in this order."""
+        got = self._read(collection, doc_id, rev)
+        return got[1] if got is not None and got[0] == list(ids) else None
+
     def by_id(self, collection: str, doc_id: str, rev: int) -> dict[str, np.ndarray] | None:
         """The saved vectors keyed by chunk id, or None when there is no readable file."""
-        try:
-            with np.load(self.path(collection, doc_id, rev), allow_pickle=False) as z:
-                return dict(zip(z["ids"].tolist(), np.asarray(z["vectors"], dtype=np.float32)))
-        except (OSError, ValueError, KeyError):
-            return None
+        got = self._read(collection, doc_id, rev)
+        return dict(zip(*got)) if got is not None else None
 
     def save(self, collection: str, doc_id: str, rev: int, ids: Sequence[str], vectors: np.ndarray) -> None:
         """Write atomically: a reader in another process sees the old file or the whole new one."""
