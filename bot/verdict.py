@@ -82,6 +82,13 @@ _ASAP = re.compile(r"as soon as (?:reasonably )?(?:practicable|possible)", re.I)
 _NEGATED = re.compile(r"\b(?:shall|will|does|do|can) not (?:apply|cover|pay|be liable|make any payment|indemnify|respond|"
                       r"(?:provide|afford) (?:any )?(?:cover|coverage|indemnity|benefit))|\bnot covered\b|\bexclud\w+|\bno (?:coverage|cover)\b", re.I)
 
+# A question asking for a yes or a no: it opens with (or, after a comma or a line of context, turns to) an auxiliary
+# verb before its subject, or ends by asking for confirmation ("…, right?").
+_POLAR = re.compile(
+    r"(?:^|[.?!,;:\n]\s*|\b(?:so|and|but|also|then|ok|okay|hi|hey|quick q(?:uestion)?)\s+)"
+    r"(?:do|does|did|is|are|r|was|were|will|would|can|could|should|shall|may|might|must|has|have|had|isn'?t|aren'?t|doesn'?t|don'?t|won'?t|wouldn'?t|can'?t)\s+"
+    r"(?:we|i|you|they|it|this|that|there|our|the|their|a|an|these|those|any|[A-Za-z][\w&-]*)\b|\b(?:right|correct|yes or no)\s*\?+\s*$", re.I)
+
 # Which figure a "how much / how long" question wants: the words around the figure in the clause.
 _ASKS_OFTEN = re.compile(r"how often|frequen", re.I)
 _ROLES = [
@@ -263,6 +270,14 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
     if asks == "coverage" and not _NEGATED.search(text[:400]):
         # A clause that defines or lists what the question asks about, with nothing excluding it, answers "yes".
         return "yes", f"Yes — the policy provides for this ({where}); see the clause below for its terms."
+    if _POLAR.search(question):
+        # A yes-or-no question the patterns above did not place ("does the tech policy respond?", "is that enough?")
+        # still gets the answer the leading clause's kind gives, said as a reading to check, not "see the clause".
+        if ctype == "exclusion" or _NEGATED.search(top.quote):
+            return "no", f"Probably not — the leading clause excludes or refuses it ({where}); check any carve-back."
+        if ctype in ("requirement", "notice") or consent:
+            return "depends", f"It depends on meeting a condition ({where})."
+        return "yes", f"Yes, as far as the wording says ({where}); read the clause below for its terms."
     if ctype == "definition":
         return "info", f"The policy defines this ({where})."
     return "info", f"The policy addresses this in {where}."

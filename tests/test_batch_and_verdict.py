@@ -128,6 +128,25 @@ def _cite(ctype: str, quote: str) -> Citation:
     return Citation("C1", "d#1", "p", "v1", "f.pdf", 10, 10, "VII. CONDITIONS > C", ctype, quote)
 
 
+@pytest.mark.parametrize("question,ctype,text,kind,start", [
+    ("Our hosting company went down and the client says we owe them. Does the tech policy respond?", "exclusion",
+     "This Policy does not apply to any Claim arising out of the failure of any utility or hosting provider.", "no", "Probably not"),
+    ("We rang the hotline straight away. Is that enough as our formal notice?", "notice",
+     "The Insured shall give notice of a Claim to the Insurer at the address shown in Item 8.", "depends", "It depends"),
+    ("Is Coveware one of the firms AXA XL lists for the criminals who locked our files?", "other",
+     "Ransomware negotiation: Coveware, Inc.; Arete Advisors.", "yes", "Yes, as far as the wording says"),
+])
+def test_a_yes_or_no_question_no_pattern_places_gets_the_leading_clauses_answer(question, ctype, text, kind, start):
+    got, sentence = verdict(question, [_cite(ctype, text)], [text])
+    assert got == kind and sentence.startswith(start) and "(VII. CONDITIONS §C, p. 10)" in sentence
+
+
+def test_an_open_question_no_pattern_places_is_not_forced_into_yes_or_no():
+    text = "Ransomware negotiation: Coveware, Inc.; Arete Advisors."
+    got, sentence = verdict("who deals with the criminals for us", [_cite("other", text)], [text])
+    assert got == "info" and sentence == "The policy addresses this in VII. CONDITIONS §C, p. 10."
+
+
 def test_verdict_answers_the_question_asked():
     panel = "The Insured shall only use vendors on our breach response panel, with our prior written consent."
     kind, line = verdict("Can we use our own forensics company?", [_cite("requirement", panel)], [panel])
