@@ -158,9 +158,16 @@ _PART_SPLIT = re.compile(
     r",\s+(?:and|plus)\s+(?=(?:what|what's|how|who|where|when|which|is|are|do|does|can|could|will|would|must|should|if)\b)", re.I)
 
 
+# "(1) what's the cap…, and (2) for how long…": numbered parts, split before each number after the first
+_NUMBERED_FIRST = re.compile(r"(?:^|[\s:,])\(?1\)\s")
+_NUMBERED_NEXT = re.compile(r"[,;]?\s+(?:and\s+)?(?=\(?[2-9]\)\s)")
+_NUMBER_MARK = re.compile(r"(?:^|(?<=[\s:]))\(?[1-9]\)\s+")
+
+
 def split_parts(question: str) -> list[str]:
     """The sub-questions of a multi-part message ("is X covered? and how fast must we tell them?")."""
-    parts = [p.strip(" ,;") for p in _PART_SPLIT.split(question) if p and p.strip(" ,;")]
+    pieces = _NUMBERED_NEXT.split(question) if _NUMBERED_FIRST.search(question) else [question]
+    parts = [p.strip(" ,;") for piece in pieces for p in _PART_SPLIT.split(_NUMBER_MARK.sub("", piece)) if p and p.strip(" ,;")]
     parts = [re.sub(r"^(?:and|also|plus)\b[\s,]*", "", p, flags=re.I) for p in parts]
     substantive = [p for p in parts if len([t for t in tokens(p) if len(t) > 2]) >= 2]
     return substantive if len(substantive) > 1 else [question]

@@ -171,6 +171,12 @@ def test_multi_part_questions_are_split():
     # an either/or is one question, and "and is that covered?" has no second subject
     assert len(split_parts("Can we pay the ransom and claim it back later, or do we need their consent first?")) == 1
     assert len(split_parts("Our supplier got hacked, and is that covered?")) == 1
+    # numbered parts: the context before "(1)" stays with the first part, the numbers go
+    assert split_parts("Renewal q: (1) what's the cap on lost profit after a breach, and (2) for how long do they count it?") == [
+        "Renewal q: what's the cap on lost profit after a breach", "for how long do they count it?"]
+    assert split_parts("two things: 1) which firm do we call; 2) how long do we have to tell them?") == [
+        "two things: which firm do we call", "how long do we have to tell them?"]
+    assert len(split_parts("we have 2) servers down and 1 laptop, covered?")) == 1
 
 
 def test_vocabulary_entries_have_reasons_and_match_lay_words():
