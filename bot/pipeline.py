@@ -57,6 +57,9 @@ class Tuning:
     cite_margin: float = 0.25  # further citations must score within this of the best one
     cite_floor: float = 0.5  # … and reach this relevance (below answer_threshold: a question judged answered shows
     # its next-best clauses too, as an exclusion or condition beside the insuring clause often is the answer)
+    exclusion_depth: int = 6  # an exclusion this far down the citable clauses (fused order) that names the question's
+    # subject decides "is it covered?" (dev: such an exclusion among the first 6 meant "no" for 22 of 27 questions)
+    subject_rare: float = 0.1  # a one-word wording phrase names a subject only if at most this share of clauses use it
     bias: float = -6.0
     weights: tuple[tuple[str, float], ...] = (
         ("absent_key", 0.0), ("cosine", 8.0), ("coverage", 2.0), ("literal", 1.0), ("concepts", 0.3), ("control", 1.5),
@@ -375,7 +378,18 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     if defn is not None:
         cites.append(cite(defn, f"C{len(cites) + 1}"))
         chunks[defn.chunk.id] = defn.chunk
-    kind, summary = verdict(focus, cites, [chunks[c.chunk_id].text for c in cites], controls=qt.controls)
+    naming = None
+    if asks == "coverage" and qt.concepts:
+        # An exclusion that names what the question is about ("war", "betterment", "infrastructure") decides whether it
+        # is covered, even when the insuring clause ranks above it and it is not among the three best clauses.
+        named = next((c for c in good[: tuning.exclusion_depth] if c.evidence.chunk.clause_type == "exclusion" and any(
+            k.named_specifically(tokens(c.evidence.chunk.text), df, n_docs, tuning.subject_rare) for k in qt.concepts)), None)
+        if named is not None:
+            naming = next((x for x in cites if x.chunk_id == named.hit.chunk.id), None)
+            if naming is None:
+                naming = cite(named.evidence, f"C{len(cites) + 1}")
+                cites.append(naming)
+    kind, summary = verdict(focus, cites, [chunks[c.chunk_id].text for c in cites], controls=qt.controls, naming_exclusion=naming)
     if asks in ("coverage", "exclusion"):
         # Whether something is covered is decided as often by an exclusion as by the insuring clause, and the
         # exclusion rarely shares the question's words (dev: the right exclusion was the best-fused exclusion

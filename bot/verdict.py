@@ -174,12 +174,14 @@ def _where(c: Citation) -> str:
     return f"{section_short(c)}, {c.pages}"
 
 
-def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, controls: Sequence[Control] | None = None) -> tuple[str, str]:
+def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, controls: Sequence[Control] | None = None,
+            naming_exclusion: Citation | None = None) -> tuple[str, str]:
     """(kind, sentence): kind is yes, no, depends, figure or info; the sentence says it with where.
 
     "Is it covered?" is not answered "yes" from the insuring clause when an exclusion about the same
     thing is cited beside it: the exclusion decides. `controls`: the security controls the question names, when the
-    caller has them already (else they are read from the question)."""
+    caller has them already (else they are read from the question). `naming_exclusion`: a cited exclusion whose
+    wording names what the question is about (the caller matches the question's subjects against it)."""
     asks = question_asks(question)
     if _COUNTS_AS_NOTICE.search(question) and _BY_PHONE.search(question):
         written = next((c for c, t in zip(cites, texts) if _NOT_NOTICE.search(" ".join(t.split()))), None)
@@ -195,7 +197,7 @@ def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, c
             return "depends", (f"It depends on meeting a condition: the policy requires this ({_where(cond)}), and a loss "
                                "where it was not in place can be refused.")
     if kind == "yes" and asks == "coverage":
-        excl = next((c for c in cites[1:] if c.clause_type == "exclusion"), None)
+        excl = next((c for c in cites[1:] if c.clause_type == "exclusion"), None) or naming_exclusion
         if excl is not None:
             return "no", (f"Probably not — an exclusion applies ({_where(excl)}), although {_where(cites[0])} "
                           "provides related cover; check any carve-back in the exclusion.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 import yaml
 
@@ -44,6 +44,13 @@ class Concept:
             if any(_contains(seq, p) for p in candidates):
                 return True
         return False
+
+
+    def named_specifically(self, seq: Sequence[str], df: dict[str, int], n: int, rare: float) -> bool:
+        """Whether a clause's stems `seq` hold one of the concept's wording phrases that says something specific: a
+        phrase of several words, or one word found in at most `rare` of the wording's `n` clauses ("war" names the
+        war peril; "claim" or "state", in most clauses, names nothing)."""
+        return any(_contains(seq, p) for p in self.policy_phrases if len(p) > 1 or df.get(p[0], 0) <= rare * n)
 
 
 @lru_cache(maxsize=4)

@@ -298,3 +298,14 @@ def test_a_later_part_that_leans_on_the_first_is_searched_with_it(sample_index):
     # a part about something the policy never names is still declined after the retry
     b = answer("is ransomware covered? and is earthquake damage to our office covered?", index=sample_index, policy="northwind")
     assert b.parts[0].answered and not b.parts[1].answered
+
+
+def test_an_exclusion_naming_the_subject_decides_is_it_covered(sample_index):
+    # The insuring clause ranks first and the betterment exclusion is not among the three best clauses; it names
+    # what the question asks about (an upgrade), so it is cited and decides.
+    q = "after the ransomware we rebuilt on newer servers as an upgrade. will they pay for the whole upgrade?"
+    a = answer(q, index=sample_index, policy="northwind")
+    excl = [c for c in a.citations if c.clause_type == "exclusion"]
+    assert a.verdict == "no" and a.summary.startswith("Probably not — an exclusion applies (III. EXCLUSIONS §H, p. ")
+    assert len(excl) == 1 and excl[0].section.endswith("H") and "upgrading or improving a Computer System" in excl[0].quote
+    assert a.citations[0].clause_type == "coverage"
