@@ -82,6 +82,10 @@ _ASAP = re.compile(r"as soon as (?:reasonably )?(?:practicable|possible)", re.I)
 _NEGATED = re.compile(r"\b(?:shall|will|does|do|can) not (?:apply|cover|pay|be liable|make any payment|indemnify|respond|"
                       r"(?:provide|afford) (?:any )?(?:cover|coverage|indemnity|benefit))|\bnot covered\b|\bexclud\w+|\bno (?:coverage|cover)\b", re.I)
 
+# "We will pay, in our discretion, …": whether it is paid is the insurer's call
+_DISCRETION = re.compile(r"\b(?:in|at) (?:our|its|the insurer's|the underwriters'?) (?:sole |absolute |reasonable )?(?:discretion|option)\b|"
+                         r"\b(?:sole|absolute) discretion\b", re.I)
+
 # A question asking for a yes or a no: it opens with (or, after a comma or a line of context, turns to) an auxiliary
 # verb before its subject, or ends by asking for confirmation ("…, right?").
 _POLAR = re.compile(
@@ -257,6 +261,8 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
             return "yes", f"Effectively yes — without it an exclusion applies ({where})."
         if ctype == "coverage":
             return "depends", f"The policy covers this subject to its conditions ({where}); see the clauses below."
+    if asks == "coverage" and ctype != "exclusion" and _DISCRETION.search(top.quote):
+        return "depends", f"It depends: the wording leaves this to the insurer's discretion ({where})."
     if asks in ("coverage", "obligation", "exclusion"):
         if ctype == "exclusion" or _NEGATED.search(top.quote):
             return "no", f"No — it is excluded ({where}); check any carve-back in the clause."
@@ -279,6 +285,8 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
             return "no", f"Probably not — the leading clause excludes or refuses it ({where}); check any carve-back."
         if ctype in ("requirement", "notice") or consent:
             return "depends", f"It depends on meeting a condition ({where})."
+        if _DISCRETION.search(top.quote):
+            return "depends", f"It depends: the wording leaves this to the insurer's discretion ({where})."
         return "yes", f"Yes, as far as the wording says ({where}); read the clause below for its terms."
     if ctype == "definition":
         return "info", f"The policy defines this ({where})."

@@ -141,6 +141,14 @@ def test_a_yes_or_no_question_no_pattern_places_gets_the_leading_clauses_answer(
     assert got == kind and sentence.startswith(start) and "(VII. CONDITIONS §C, p. 10)" in sentence
 
 
+def test_cover_left_to_the_insurers_discretion_depends():
+    text = "Q. CRIMINAL REWARD We will pay on your behalf, in our discretion, criminal reward costs."
+    got, sentence = verdict("Would they put up reward money to help catch the people who hacked us?", [_cite("coverage", text)], [text])
+    assert got == "depends" and sentence == "It depends: the wording leaves this to the insurer's discretion (VII. CONDITIONS §C, p. 10)."
+    plain = "Q. CRIMINAL REWARD We will pay on your behalf criminal reward costs."
+    assert verdict("Would they put up reward money to help catch the people who hacked us?", [_cite("coverage", plain)], [plain])[0] == "yes"
+
+
 def test_an_open_question_no_pattern_places_is_not_forced_into_yes_or_no():
     text = "Ransomware negotiation: Coveware, Inc.; Arete Advisors."
     got, sentence = verdict("who deals with the criminals for us", [_cite("other", text)], [text])
