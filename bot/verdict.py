@@ -86,6 +86,14 @@ _NEGATED = re.compile(r"\b(?:shall|will|does|do|can) not (?:apply|cover|pay|be l
 _DISCRETION = re.compile(r"\b(?:in|at) (?:our|its|the insurer's|the underwriters'?) (?:sole |absolute |reasonable )?(?:discretion|option)\b|"
                          r"\b(?:sole|absolute) discretion\b", re.I)
 
+# "nobody hacked us", "no attack", "it died on its own": the question rules out an attack or breach
+_NO_ATTACK_Q = re.compile(
+    r"\b(?:no|nobody|not|without|never|wasn'?t|weren'?t|isn'?t|no-one|no one)\s+(?:\w+\s+){0,2}(?:hack\w*|attack\w*|breach\w*|malicious|criminals?|cyber ?attack\w*|malware|virus)\b|"
+    r"\bon (?:its|their) own\b|\bjust (?:their|our|the|a) (?:kit|hardware|servers?|systems?|equipment) (?:dying|failing|failed|died|breaking)\b", re.I)
+# Cover for outages nobody caused on purpose
+_NON_MALICIOUS = re.compile(r"system failure|unintentional|unplanned|accidental|non-malicious|administrative error|operational error|"
+                            r"programming error|human error|technical failure|power failure", re.I)
+
 # A question asking for a yes or a no: it opens with (or, after a comma or a line of context, turns to) an auxiliary
 # verb before its subject, or ends by asking for confirmation ("…, right?").
 _POLAR = re.compile(
@@ -200,6 +208,11 @@ def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, c
         if cond is not None:
             return "depends", (f"It depends on meeting a condition: the policy requires this ({_where(cond)}), and a loss "
                                "where it was not in place can be refused.")
+    if kind == "yes" and asks == "coverage" and _NO_ATTACK_Q.search(question) and not any(_NON_MALICIOUS.search(t) for t in texts[:3]):
+        # "Our host's kit just died, nobody hacked us": cover triggered by a breach or attack does not reach a failure
+        # without one unless the wording insures such failures (system failure, unintentional or accidental outages).
+        return "no", (f"Probably not — the cover cited responds to an attack or breach ({_where(cites[0])}), and the clauses "
+                      "cited name no cover for a failure without one (system failure).")
     if kind == "yes" and asks == "coverage":
         excl = next((c for c in cites[1:] if c.clause_type == "exclusion"), None) or naming_exclusion
         if excl is not None:

@@ -149,6 +149,16 @@ def test_cover_left_to_the_insurers_discretion_depends():
     assert verdict("Would they put up reward money to help catch the people who hacked us?", [_cite("coverage", plain)], [plain])[0] == "yes"
 
 
+def test_a_failure_nobody_caused_is_not_covered_by_cover_that_needs_an_attack():
+    q = "Our main database crashed on its own (a disk controller died, nobody attacked us). Do they pay for the income we missed?"
+    bi = "We will pay Business Interruption Loss that you sustain as a result of a Security Breach during the Period of Restoration."
+    got, sentence = verdict(q, [_cite("coverage", bi)], [bi])
+    assert got == "no" and sentence.startswith("Probably not — the cover cited responds to an attack or breach (VII. CONDITIONS §C, p. 10)")
+    sf = bi.replace("a Security Breach", "a Security Breach or a System Failure")
+    assert verdict(q, [_cite("coverage", sf)], [sf])[0] == "yes"
+    assert verdict("Hackers crashed our main database. Do they pay for the income we missed?", [_cite("coverage", bi)], [bi])[0] == "yes"
+
+
 def test_an_open_question_no_pattern_places_is_not_forced_into_yes_or_no():
     text = "Ransomware negotiation: Coveware, Inc.; Arete Advisors."
     got, sentence = verdict("who deals with the criminals for us", [_cite("other", text)], [text])
