@@ -266,6 +266,9 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
             return "no", f"No — the policy sets a requirement here; falling short of it can put a claim at risk ({where})."
         if ctype == "exclusion":
             return "no", f"No — an exclusion applies ({where})."
+        other = next((c for c, t in zip(cites[1:3], texts[1:3]) if _CONSENT.search(c.quote) or _CONSENT.search(t)), None)
+        if other is not None:
+            return "no", f"Not on your own — the policy requires the insurer's consent or its panel ({_where(other)})."
         return "yes", f"Yes, as far as the policy says ({where}); read the clause below."
     if asks == "obligation":
         if ctype in ("requirement", "notice") or consent:

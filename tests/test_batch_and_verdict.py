@@ -159,6 +159,15 @@ def test_a_failure_nobody_caused_is_not_covered_by_cover_that_needs_an_attack():
     assert verdict("Hackers crashed our main database. Do they pay for the income we missed?", [_cite("coverage", bi)], [bi])[0] == "yes"
 
 
+def test_can_we_is_no_when_a_cited_clause_beside_the_leader_wants_consent():
+    cover = "J. RANSOMWARE AND CYBER EXTORTION We will pay extortion costs you incur as a result of an extortion threat."
+    cond = "You must not disclose the existence of this insurance to any third party without our prior written consent."
+    c2 = Citation("C2", "d#2", "p", "v1", "f.pdf", 12, 12, "VII. CONDITIONS > D", "other", cond)
+    got, sentence = verdict("can we tell staff that we have ransom cover?", [_cite("coverage", cover), c2], [cover, cond])
+    assert got == "no" and sentence == "Not on your own — the policy requires the insurer's consent or its panel (VII. CONDITIONS §D, p. 12)."
+    assert verdict("can we tell staff that we have ransom cover?", [_cite("coverage", cover)], [cover])[0] == "yes"
+
+
 def test_an_open_question_no_pattern_places_is_not_forced_into_yes_or_no():
     text = "Ransomware negotiation: Coveware, Inc.; Arete Advisors."
     got, sentence = verdict("who deals with the criminals for us", [_cite("other", text)], [text])
