@@ -14,6 +14,12 @@ _CONTACT_Q = (r"\bwhat(?:'s| is)? (?:the |their |our )?(?:(?:phone|telephone|hot
               r"\bwhere (?:do|should|must) (?:we|i) (?:send|email|submit|report)\b|\bemail address\b")
 
 # What kind of answer the question wants, checked in this order.
+# "what does that cost / what's the price of the tail": the premium charged for an option (run-off, an extension)
+_PRICE_Q = (r"\b(?:what|how much) (?:does|would|will|do) (?:it|that|this|they|the|our|an?)(?: [\w-]+){0,3} cost\b|"
+            r"\bwhat'?s the (?:price|cost|premium) (?:of|for)\b|\b(?:extra|additional) premium\b")
+
+_PRICE_RX = re.compile(_PRICE_Q, re.I)
+
 _ASKS = [
     # "will the underwriter want to know / does the application ask …": about a proposal form's questions, not cover
     ("form", re.compile(
@@ -23,7 +29,7 @@ _ASKS = [
         r"\bhow (?:much|long|many|soon|quickly|fast|big|high|low)\b|" + _CONTACT_Q + "|"
         r"\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
         r"waiting period|coinsurance|co-insurance|cap|max\w*|period of restoration|deadline|time ?limit)\b|\bdeadline\b|\bwithin how\b|"
-        r"\bhow many (?:days|hours)\b|\bhow often\b|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b", re.I)),
+        r"\bhow many (?:days|hours)\b|\bhow often\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b", re.I)),
     ("exclusion", re.compile(r"\bexclu\w*\b", re.I)),
     # "can they cancel / can AXA change our terms / could they treat the policy as void": the insurer's rights
     ("insurer_right", re.compile(
@@ -104,6 +110,8 @@ _POLAR = re.compile(
 # Which figure a "how much / how long" question wants: the words around the figure in the clause.
 _ASKS_OFTEN = re.compile(r"how often|frequen", re.I)
 _ROLES = [
+    (_PRICE_RX, re.compile(r"premium", re.I), "percent"),
+    (_PRICE_RX, re.compile(r"premium", re.I), "money"),
     (re.compile(r"\bwhere (?:do|should|must) (?:we|i) (?:send|email|submit)\b|\bemail address\b", re.I),
      re.compile(r"notice|claims?|report|e-?mail|send|address", re.I), "email"),
     (re.compile(_CONTACT_Q, re.I), re.compile(r"call|telephone|phone|hotline|contact|tel\b|24/7|notify", re.I), "phone"),
@@ -131,7 +139,7 @@ _FREQUENCY = re.compile(
 _PHONE = re.compile(r"(?<![\d$£€.,])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{3}\)\s?|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b|\b1-8\d\d-[\dA-Z]{3}-[\dA-Z]{4}\b")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _MONEY = re.compile(r"[$£€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|m|k))?|\b(?:USD|GBP|EUR|AUD)\s?\d[\d,]*", re.I)
-_PERCENT = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|percent)", re.I)
+_PERCENT = re.compile(r"\(\d+(?:\.\d+)?\)\s?(?:percent|per cent)\b|\b\d+(?:\.\d+)?\s?(?:%|percent\b|per cent\b)", re.I)
 _PERIOD = re.compile(
     r"(?:\b\d+|\b(?:one|two|three|four|five|six|seven|eight|ten|twelve|fourteen|fifteen|thirty|sixty|ninety)(?:\s?\(\d+\))?)\s(?:business\s|calendar\s|consecutive\s)?(?:hours?|days?|months?|years?)\b", re.I)
 STRICT_NEAR_CHARS = 60  # a figure further than this from its role's words is not taken for that role's figure
@@ -153,8 +161,11 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
     figure stated next to that role's words (no fallback to another role or to any figure)."""
     flat = " ".join(text.split())
     asks_time = bool(_ASKS_TIME.search(question))
+    # a price is never answered with a period or another role's amount (a question asking both "how long" and "what does
+    # it cost" in one part gets the period, as a "how long" question never gets an amount)
+    asks_price = bool(_PRICE_RX.search(question)) and not asks_time
     for q_rx, near_rx, unit in _ROLES:
-        if not q_rx.search(question) or (asks_time and unit in ("money", "percent")):
+        if not q_rx.search(question) or (asks_time and unit in ("money", "percent")) or (asks_price and q_rx is not _PRICE_RX):
             continue
         rx = {"money": _MONEY, "percent": _PERCENT, "period": _PERIOD, "frequency": _FREQUENCY, "phone": _PHONE, "email": _EMAIL}[unit]
         found = [(m.start(), m.group(0)) for m in rx.finditer(flat)]
@@ -172,7 +183,8 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
     if strict:
         return None
     # "How long / how soon / how often" is never answered with an amount or a percentage.
-    units = (_FREQUENCY, _PERIOD) if _ASKS_OFTEN.search(question) else (_PERIOD,) if asks_time else (_MONEY, _PERCENT, _PERIOD)
+    units = ((_FREQUENCY, _PERIOD) if _ASKS_OFTEN.search(question) else (_PERIOD,) if asks_time else (_PERCENT, _MONEY) if asks_price
+             else (_MONEY, _PERCENT, _PERIOD))
     any_fig = next((m for m in (rx.search(flat) for rx in units) if m), None)
     return any_fig.group(0) if any_fig else None
 

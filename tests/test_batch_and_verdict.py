@@ -168,6 +168,17 @@ def test_can_we_is_no_when_a_cited_clause_beside_the_leader_wants_consent():
     assert verdict("can we tell staff that we have ransom cover?", [_cite("coverage", cover)], [cover])[0] == "yes"
 
 
+def test_a_price_question_gets_the_premium_charged_not_a_period():
+    text = ("The Named Insured may purchase an Extended Reporting Period of 12 months, on written request within 30 days, "
+            "for an additional premium of one hundred (100) per cent of the annual premium.")
+    assert question_asks("what does that extra window cost?") == "figure"
+    assert pick_figure("how much does the extended reporting period cost?", text, strict=True) == "(100) per cent"
+    assert pick_figure("what would the tail cost us?", "Additional premium: 250% of the annual premium.", strict=True) == "250%"
+    # asked together with "how long", the period wins, as a "how long" question never gets an amount
+    assert pick_figure("how long is the extended reporting period and what does it cost?", text) == "12 months"
+    assert question_asks("is the recovery cost covered?") == "coverage"
+
+
 def test_an_open_question_no_pattern_places_is_not_forced_into_yes_or_no():
     text = "Ransomware negotiation: Coveware, Inc.; Arete Advisors."
     got, sentence = verdict("who deals with the criminals for us", [_cite("other", text)], [text])
