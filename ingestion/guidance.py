@@ -60,13 +60,17 @@ class Control:
         )
 
 
+_CAPITALS_ONLY = frozenset({"PAM"})
+
+
 @lru_cache(maxsize=64)
 def _synonym_re(synonyms: tuple[str, ...]) -> re.Pattern:
     parts = []
     for s in sorted(synonyms, key=len, reverse=True):
         esc = re.escape(s).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
-        # Acronyms must match case-sensitively ("EDR", not "edr" inside a word).
-        parts.append(f"(?-i:\\b{esc}\\b)" if s.isupper() and len(s) <= 5 else f"\\b{esc}\\b")
+        # People type acronyms in lower case in Slack ("need mfa on email?", "is edr required"), so they match in any
+        # case; only those that are also ordinary lower-case words or names ("pam") must be written in capitals.
+        parts.append(f"(?-i:\\b{esc}\\b)" if s in _CAPITALS_ONLY else f"\\b{esc}\\b")
     return re.compile("|".join(parts), re.I)
 
 

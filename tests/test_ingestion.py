@@ -127,6 +127,11 @@ def test_everyday_control_names_are_matched_in_questions_never_in_clauses():
     assert [c.id for c in controls_asked("do we need two-step login on email?")] == ["mfa"]
     assert [c.id for c in controls_asked("r we ok if IT is a month behind on updates?")] == ["patching"]
     assert controls_asked("does the policy say anything about the weather?") == []
+    # acronyms typed in lower case, as in Slack; a name spelled like one ("pam") only in capitals
+    assert [c.id for c in controls_asked("does beazley make mfa a condition of coverage?")] == ["mfa"]
+    assert [c.id for c in controls_asked("is edr required on our servers?")] == ["edr"]
+    assert "pam" not in {c.id for c in controls_asked("pam in accounts asked whether the policy pays for lost sales")}
+    assert [c.id for c in controls_asked("do we need PAM for admin accounts?")] == ["pam"]
     assert [c.id for c in controls_asked("must our copies of data be air-gapped?")] == ["backups"]
     assert [c.id for c in controls_asked("do we need a written plan for handling an attack?")] == ["ir_plan"]
     assert [c.id for c in controls_asked("is security software on every laptop a must?")] == ["edr"]
