@@ -20,7 +20,7 @@ from .extract import Evidence, QueryTerms, amounts, assess, cite, query_terms
 from .posture import Posture
 from .types import Answer, Citation, Gap
 from .verdict import section_short as _section_short
-from .verdict import pick_figure, question_asks, verdict
+from .verdict import asks_if_a_call_is_notice, pick_figure, question_asks, says_a_call_is_notice, verdict, wants_written_notice
 
 RISK_TYPES = ("exclusion", "limit", "notice")
 
@@ -378,6 +378,13 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     if defn is not None:
         cites.append(cite(defn, f"C{len(cites) + 1}"))
         chunks[defn.chunk.id] = defn.chunk
+    if asks_if_a_call_is_notice(focus) and not any(wants_written_notice(chunks[c.chunk_id].text) or says_a_call_is_notice(
+            chunks[c.chunk_id].text) for c in cites):
+        # Whether a call counts as notice is settled by the notice condition, wherever it sits in the wording.
+        written = _written_notice_clause(index, chosen[0].evidence.chunk, qt)
+        if written is not None:
+            cites.append(cite(written, f"C{len(cites) + 1}"))
+            chunks[written.chunk.id] = written.chunk
     naming = None
     if asks == "coverage" and qt.concepts:
         # An exclusion that names what the question is about ("war", "betterment", "infrastructure") decides whether it
@@ -444,6 +451,21 @@ def _declarations_item(index: PolicyIndex, top: Evidence, qt: QueryTerms) -> Evi
     for c in index.chunks_of(top.chunk.doc_id):
         if c.id != top.chunk.id and re.search(r"declarations|schedule", c.section, re.I) and item.search(f"{c.clause_label} {c.section} {c.text[:60]}"):
             df, n = index.term_stats(policy=top.chunk.policy, kind="policy")
+            return assess(c, qt, df, n)
+    return None
+
+
+_ABOUT_A_LOSS = re.compile(r"\b(?:claims?|circumstances?|incidents?|breach\w*|loss|event)\b", re.I)
+_ABOUT_ENDING = re.compile(r"\bcancel\w*|non-?renew\w*", re.I)  # notice of cancellation is not notice of a claim
+
+
+def _written_notice_clause(index: PolicyIndex, top: Chunk, qt: QueryTerms) -> Evidence | None:
+    """The notice condition of the leading clause's document that says how a claim or incident is notified (in
+    writing, or by a call to its hotline), for "does ringing the hotline count as telling them?"."""
+    for c in index.chunks_of(top.doc_id):
+        if (c.clause_type in ("notice", "requirement") and _ABOUT_A_LOSS.search(c.text) and not _ABOUT_ENDING.search(c.text)
+                and (wants_written_notice(c.text) or says_a_call_is_notice(c.text))):
+            df, n = index.term_stats(policy=top.policy, kind="policy")
             return assess(c, qt, df, n)
     return None
 

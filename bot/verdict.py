@@ -72,6 +72,8 @@ _COUNTS_AS_NOTICE = re.compile(
 _BY_PHONE = re.compile(r"\b(?:call|calls|calling|ring|ringing|rang|phone|phoning|phoned|hotline|helpline|1-800)\b", re.I)
 _NOT_NOTICE = re.compile(r"\bnot (?:\w+ ){0,2}(?:constitute|be deemed|be considered|count as|satisfy) (?:\w+ ){0,3}notice|"
                          r"\bwritten notice|\bnotice (?:\w+ ){0,8}in writing", re.I)
+_CALL_IS_NOTICE = re.compile(r"\b(?:call|calls|calling|telephone|phone|hotline)\b[^.;]{0,100}\b(?:will|shall|does|is deemed to) "
+                             r"(?:constitute|be|count as|satisfy) (?:\w+ ){0,2}(?:notice|notification)\b", re.I)
 # What a clause lets the insurer do, for "can they …" questions.
 _INSURER = r"(?:we|the insurer|insurer|the company|the underwriters|underwriters|it)"
 _INSURER_MAY_NOT = re.compile(
@@ -198,6 +200,21 @@ def _where(c: Citation) -> str:
     return f"{section_short(c)}, {c.pages}"
 
 
+def asks_if_a_call_is_notice(question: str) -> bool:
+    """ "Does ringing the hotline count as telling them?" """
+    return bool(_COUNTS_AS_NOTICE.search(question) and _BY_PHONE.search(question))
+
+
+def wants_written_notice(text: str) -> bool:
+    """Whether a clause wants notice in writing, or says a call is not notice."""
+    return bool(_NOT_NOTICE.search(" ".join(text.split())))
+
+
+def says_a_call_is_notice(text: str) -> bool:
+    """Whether a clause says a call to its hotline is notice ("a telephone call … will constitute notification")."""
+    return bool(_CALL_IS_NOTICE.search(" ".join(text.split())))
+
+
 def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, controls: Sequence[Control] | None = None,
             naming_exclusion: Citation | None = None) -> tuple[str, str]:
     """(kind, sentence): kind is yes, no, depends, figure or info; the sentence says it with where.
@@ -207,8 +224,11 @@ def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, c
     caller has them already (else they are read from the question). `naming_exclusion`: a cited exclusion whose
     wording names what the question is about (the caller matches the question's subjects against it)."""
     asks = question_asks(question)
-    if _COUNTS_AS_NOTICE.search(question) and _BY_PHONE.search(question):
-        written = next((c for c, t in zip(cites, texts) if _NOT_NOTICE.search(" ".join(t.split()))), None)
+    if asks_if_a_call_is_notice(question):
+        call = next((c for c, t in zip(cites, texts) if says_a_call_is_notice(t)), None)
+        if call is not None:
+            return "yes", f"Yes — the wording says a call to its hotline is notice ({_where(call)})."
+        written = next((c for c, t in zip(cites, texts) if wants_written_notice(t)), None)
         if written is not None:
             return "no", f"No — a call is not notice: the wording wants notice in writing, or says a call is not notice ({_where(written)})."
     kind, sentence = _verdict_top(question, asks, cites, texts)

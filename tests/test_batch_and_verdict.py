@@ -78,12 +78,25 @@ def test_strict_figure_must_sit_by_its_roles_words():
     ("The Insured shall give written notice to the Insurer within 60 days.", "no"),
     ("Calling the breach hotline does not constitute notice under this Policy.", "no"),
     ("Notice may be given by telephone to the number in Item 10.", "info"),  # a wording that takes calls is not overruled
+    ("A telephone call to our cyber incident response hotline will constitute notification to us.", "yes"),
 ])
 def test_a_call_counts_as_notice_only_where_the_wording_says_so(text, kind):
     got, sentence = verdict("if i ring the emergency number does that count as letting them know?", [_cite("notice", text)], [text])
     assert got == kind, sentence
     if kind == "no":
         assert sentence.startswith("No — a call is not notice") and "VII. CONDITIONS §C, p. 10" in sentence
+    if kind == "yes":
+        assert sentence == "Yes — the wording says a call to its hotline is notice (VII. CONDITIONS §C, p. 10)."
+
+
+def test_whether_a_call_is_notice_is_read_from_the_notice_condition_wherever_it_is(sample_index):
+    from bot.pipeline import answer
+
+    a = answer("We rang the breach hotline straight away. Does that call count as formally telling them?", index=sample_index,
+               policy="northwind")
+    assert a.verdict == "no" and a.summary.startswith("No — a call is not notice") and "NOTICE, CLAIMS AND CONSENT §A, p. 10" in a.summary
+    notice = next(c for c in a.citations if c.section.endswith("NOTICE, CLAIMS AND CONSENT > A"))
+    assert "does not constitute notice" in notice.quote and notice.page_start == 10
 
 
 @pytest.mark.parametrize("question, text, kind", [
