@@ -19,6 +19,8 @@ _PRICE_Q = (r"\b(?:what|how much) (?:does|would|will|do) (?:it|that|this|they|th
             r"\bwhat'?s the (?:price|cost|premium) (?:of|for)\b|\b(?:extra|additional) premium\b")
 
 _PRICE_RX = re.compile(_PRICE_Q, re.I)
+_OPENS_CAN_WE = re.compile(r"^\W*(?:\w+\W+){0,2}?(?:can|may|could) (?:we|i|us)\b", re.I)
+_ASKS_FOR_A_FIGURE = re.compile(r"\bhow (?:much|long|many|soon|quickly|fast|often)\b|\bwhat(?:'s| is| are|s)?\b|\bby when\b|\bwhich\b", re.I)
 
 _ASKS = [
     # "will the underwriter want to know / does the application ask …": about a proposal form's questions, not cover
@@ -150,7 +152,12 @@ _ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often)\b|\bhow much (?
 
 def question_asks(question: str) -> str:
     """form, figure, exclusion, insurer_right, coverage, permission, obligation or info."""
+    # "can we pay the ransom without checking with them if the deadline is tonight?" asks leave, not a figure: a
+    # question opening with "can we" wants a figure only when it asks "how much / how long / what is".
+    leave = _OPENS_CAN_WE.search(question) and not _ASKS_FOR_A_FIGURE.search(question)
     for kind, rx in _ASKS:
+        if kind == "figure" and leave:
+            continue
         if rx.search(question):
             return kind
     return "info"

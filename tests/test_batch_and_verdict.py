@@ -18,6 +18,8 @@ runner = CliRunner()
     ("How quickly must we tell the insurer?", "figure"),
     ("what's our deductible per claim", "figure"),
     ("Can we use our own forensics company?", "permission"),
+    ("can we pay the ransom w/o checking with them first if the deadline is tonight", "permission"),
+    ("Can we find out what the deadline for notice is?", "figure"),
     ("do we have to have MFA on email", "obligation"),
     ("is a state-backed attack excluded?", "exclusion"),
     ("will they pay to get our data back?", "coverage"),
