@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Callable
 
 from ingestion.chunking import split_sentences
 from ingestion.guidance import Control, controls_asked
@@ -81,6 +82,23 @@ class Evidence:
     literal: float  # the same share counting only the question's own words
     control_match: bool
     concept_hits: int  # concepts of the question whose wording appears in the clause
+
+
+def quote_where(ev: Evidence, states: Callable[[str], bool]) -> Evidence:
+    """The evidence quoting the first sentence of its clause for which `states` holds (for a "how much / how long"
+    question: the sentence stating the figure asked for), or unchanged when its quote holds already or none does."""
+    if states(ev.quote):
+        return ev
+    text = ev.chunk.text
+    sents = split_sentences(text)
+    for i, (a, b) in enumerate(sents):
+        if states(text[a:b]):
+            # a label before it ("Item 7." "Waiting Period:") is quoted with it, as a bare figure says little
+            while i and sents[i - 1][1] - sents[i - 1][0] < 60:
+                i -= 1
+                a = sents[i][0]
+            return replace(ev, quote=" ".join(text[a:b].split()))
+    return ev
 
 
 def cite(ev: Evidence, key: str) -> Citation:

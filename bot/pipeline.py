@@ -16,7 +16,7 @@ from prompts import NO_ANSWER
 from vectorstore.index import Hit, PolicyIndex, UnknownPolicyError
 from vectorstore.text import tokens
 
-from .extract import Evidence, QueryTerms, amounts, assess, cite, query_terms
+from .extract import Evidence, QueryTerms, amounts, assess, cite, query_terms, quote_where
 from .posture import Posture
 from .types import Answer, Citation, Gap
 from .verdict import section_short as _section_short
@@ -348,8 +348,14 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     asks = question_asks(focus)
     asks_figure = asks == "figure"
 
-    # "how much / how long" is answered by the clause that states the figure, not one that points elsewhere
-    stating = {c.hit.chunk.id for c in good if asks_figure and pick_figure(focus, c.evidence.quote, strict=True) is not None}
+    # "how much / how long" is answered by the clause that states the figure, not one that points elsewhere; its quote
+    # is the sentence stating it, which need not be the sentence sharing most of the question's words
+    def figure_stated(text: str) -> bool:
+        return pick_figure(focus, text, strict=True) is not None
+
+    if asks_figure:
+        good = [replace(c, evidence=quote_where(c.evidence, figure_stated)) for c in good]
+    stating = {c.hit.chunk.id for c in good if asks_figure and figure_stated(c.evidence.quote)}
 
     def states(c: Candidate) -> bool:
         return c.hit.chunk.id in stating
@@ -368,8 +374,12 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     chosen = sorted(good[:3], key=lambda c: (not states(c), type_pref(c), -c.hit.score))
     cites = [cite(c.evidence, f"C{i}") for i, c in enumerate(chosen, 1)]
     chunks = {c.hit.chunk.id: c.hit.chunk for c in cands}
-    decl = _declarations_item(index, chosen[0].evidence, qt) if asks_figure and not pick_figure(focus, cites[0].quote, strict=True) else None
-    if decl is not None and pick_figure(focus, decl.quote, strict=True):
+    decl = None
+    if asks_figure and not any(pick_figure(focus, c.quote, strict=True) for c in cites):
+        # No cited clause states the figure: the first that points at a Declarations item holding it gives it.
+        items = (_declarations_item(index, c.evidence, qt) for c in chosen)
+        decl = next((d for d in (quote_where(i, figure_stated) for i in items if i is not None) if figure_stated(d.quote)), None)
+    if decl is not None:
         # The clause points at "Item N of the Declarations" and the indexed document has them: quote the figure first.
         rest = [c for c in cites if c.chunk_id != decl.chunk.id]
         cites = [cite(decl, "C1")] + [replace(c, key=f"C{i}") for i, c in enumerate(rest, 2)]

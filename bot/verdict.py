@@ -121,7 +121,9 @@ _ROLES = [
     (re.compile(_CONTACT_Q, re.I), re.compile(r"call|telephone|phone|hotline|contact|tel\b|24/7|notify", re.I), "phone"),
     (re.compile(r"deductible|retention|excess|pay ourselves|out of pocket|first \$", re.I), re.compile(r"retention|deductible|excess", re.I), "money"),
     (re.compile(r"coinsurance|co-insurance|percent|%|share", re.I), re.compile(r"coinsurance|co-insurance|percent|%", re.I), "percent"),
-    (re.compile(r"waiting|before (?:it|they|cover) (?:kicks?|starts?|pays?)|hours? (?:of )?(?:downtime|outage)", re.I), re.compile(r"waiting period|hours", re.I), "period"),
+    (re.compile(r"waiting|before (?:it|they|cover|the cover|anything) (?:kicks?|starts?|pays?)|hours? (?:of )?(?:downtime|outage)|kicks? in|"
+                r"\b(?:start|begin)s? (?:getting |to get )?(?:paid|paying|compensated|covering|covered)|from what point|"
+                r"how long (?:do|must|would) (?:we|i) (?:have to )?be (?:down|offline|out)", re.I), re.compile(r"waiting period|hours", re.I), "period"),
     (re.compile(r"restoration|how long (?:will|do) they pay|how long .{0,20}(?:downtime|interruption|income)", re.I), re.compile(r"restoration|period of indemnity|days|months", re.I), "period"),
     (_ASKS_OFTEN, re.compile(r"every|at least|once|annual|each", re.I), "frequency"),
     # Run-off cover (an extended reporting period) has two periods: the window for taking it up and how long it

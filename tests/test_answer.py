@@ -309,3 +309,15 @@ def test_an_exclusion_naming_the_subject_decides_is_it_covered(sample_index):
     assert a.verdict == "no" and a.summary.startswith("Probably not — an exclusion applies (III. EXCLUSIONS §H, p. ")
     assert len(excl) == 1 and excl[0].section.endswith("H") and "upgrading or improving a Computer System" in excl[0].quote
     assert a.citations[0].clause_type == "coverage"
+
+
+def test_a_figure_is_quoted_from_the_sentence_stating_it(sample_index):
+    # The waiting-period clause defers to Item 7 of the Declarations, whose best-matching sentence is about the
+    # period of restoration; the answer quotes the item's sentence stating the hours.
+    q = "If the tills and booking site are dead for half a day, from what point do we start getting compensated for lost takings?"
+    a = answer(q, index=sample_index, policy="northwind")
+    top = a.citations[0]
+    assert a.verdict == "figure" and a.summary.startswith(f"12 hours (DECLARATIONS §Item7, p. {top.page_start})")
+    assert top.quote.startswith("Item 7. Waiting Period: 12 hours") and "Period of Restoration" not in top.quote
+    text = " ".join(sample_index.chunk(top.chunk_id).text.split())
+    assert top.quote in text
