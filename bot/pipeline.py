@@ -6,7 +6,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -375,7 +375,7 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     cites = [cite(c.evidence, f"C{i}") for i, c in enumerate(chosen, 1)]
     chunks = {c.hit.chunk.id: c.hit.chunk for c in cands}
     decl = None
-    if asks_figure and not any(pick_figure(focus, c.quote, strict=True) for c in cites):
+    if asks_figure and not any(figure_stated(c.quote) for c in cites):
         # No cited clause states the figure: the first that points at a Declarations item holding it gives it.
         items = (_declarations_item(index, c.evidence, qt) for c in chosen)
         decl = next((d for d in (quote_where(i, figure_stated) for i in items if i is not None) if figure_stated(d.quote)), None)
@@ -399,8 +399,12 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     if asks == "coverage" and qt.concepts:
         # An exclusion that names what the question is about ("war", "betterment", "infrastructure") decides whether it
         # is covered, even when the insuring clause ranks above it and it is not among the three best clauses.
-        named = next((c for c in good[: tuning.exclusion_depth] if c.evidence.chunk.clause_type == "exclusion" and any(
-            k.named_specifically(tokens(c.evidence.chunk.text), df, n_docs, tuning.subject_rare) for k in qt.concepts)), None)
+        def names_subject(ch: Chunk) -> bool:
+            seq = tokens(ch.text)
+            return any(k.named_specifically(seq, df, n_docs, tuning.subject_rare) for k in qt.concepts)
+
+        named = next((c for c in good[: tuning.exclusion_depth]
+                      if c.evidence.chunk.clause_type == "exclusion" and names_subject(c.evidence.chunk)), None)
         if named is not None:
             naming = next((x for x in cites if x.chunk_id == named.hit.chunk.id), None)
             if naming is None:
@@ -458,11 +462,17 @@ def _declarations_item(index: PolicyIndex, top: Evidence, qt: QueryTerms) -> Evi
     if not m:
         return None
     item = re.compile(rf"\bItem\s*{m.group(1)}\b", re.I)
-    for c in index.chunks_of(top.chunk.doc_id):
-        if c.id != top.chunk.id and re.search(r"declarations|schedule", c.section, re.I) and item.search(f"{c.clause_label} {c.section} {c.text[:60]}"):
-            df, n = index.term_stats(policy=top.chunk.policy, kind="policy")
-            return assess(c, qt, df, n)
-    return None
+    return _first_clause(index, top.chunk, qt, lambda c: c.id != top.chunk.id and bool(
+        re.search(r"declarations|schedule", c.section, re.I) and item.search(f"{c.clause_label} {c.section} {c.text[:60]}")))
+
+
+def _first_clause(index: PolicyIndex, top: Chunk, qt: QueryTerms, keep: Callable[[Chunk], bool]) -> Evidence | None:
+    """The first clause of `top`'s document that `keep` accepts, assessed for the question."""
+    c = next((c for c in index.chunks_of(top.doc_id) if keep(c)), None)
+    if c is None:
+        return None
+    df, n = index.term_stats(policy=top.policy, kind="policy")
+    return assess(c, qt, df, n)
 
 
 _ABOUT_A_LOSS = re.compile(r"\b(?:claims?|circumstances?|incidents?|breach\w*|loss|event)\b", re.I)
@@ -472,12 +482,9 @@ _ABOUT_ENDING = re.compile(r"\bcancel\w*|non-?renew\w*", re.I)  # notice of canc
 def _written_notice_clause(index: PolicyIndex, top: Chunk, qt: QueryTerms) -> Evidence | None:
     """The notice condition of the leading clause's document that says how a claim or incident is notified (in
     writing, or by a call to its hotline), for "does ringing the hotline count as telling them?"."""
-    for c in index.chunks_of(top.doc_id):
-        if (c.clause_type in ("notice", "requirement") and _ABOUT_A_LOSS.search(c.text) and not _ABOUT_ENDING.search(c.text)
-                and (wants_written_notice(c.text) or says_a_call_is_notice(c.text))):
-            df, n = index.term_stats(policy=top.policy, kind="policy")
-            return assess(c, qt, df, n)
-    return None
+    return _first_clause(index, top, qt, lambda c: bool(
+        c.clause_type in ("notice", "requirement") and _ABOUT_A_LOSS.search(c.text) and not _ABOUT_ENDING.search(c.text)
+        and (wants_written_notice(c.text) or says_a_call_is_notice(c.text))))
 
 
 def _definition_used(index: PolicyIndex, top: Evidence, cited: set, qt: QueryTerms) -> Evidence | None:

@@ -318,7 +318,8 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
             return "yes", f"Effectively yes — without it an exclusion applies ({where})."
         if ctype == "coverage":
             return "depends", f"The policy covers this subject to its conditions ({where}); see the clauses below."
-    if asks == "coverage" and ctype != "exclusion" and _DISCRETION.search(top.quote):
+    discretion = ctype != "exclusion" and bool(_DISCRETION.search(top.quote))
+    if asks == "coverage" and discretion:
         return "depends", f"It depends: the wording leaves this to the insurer's discretion ({where})."
     if asks in ("coverage", "obligation", "exclusion"):
         if ctype == "exclusion" or _NEGATED.search(top.quote):
@@ -342,7 +343,7 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
             return "no", f"Probably not — the leading clause excludes or refuses it ({where}); check any carve-back."
         if ctype in ("requirement", "notice") or consent:
             return "depends", f"It depends on meeting a condition ({where})."
-        if _DISCRETION.search(top.quote):
+        if discretion:
             return "depends", f"It depends: the wording leaves this to the insurer's discretion ({where})."
         return "yes", f"Yes, as far as the wording says ({where}); read the clause below for its terms."
     if ctype == "definition":
