@@ -6,7 +6,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -374,16 +374,21 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     chosen = sorted(good[:3], key=lambda c: (not states(c), type_pref(c), -c.hit.score))
     cites = [cite(c.evidence, f"C{i}") for i, c in enumerate(chosen, 1)]
     chunks = {c.hit.chunk.id: c.hit.chunk for c in cands}
-    decl = None
+    source = None
     if asks_figure and not any(figure_stated(c.quote) for c in cites):
-        # No cited clause states the figure: the first that points at a Declarations item holding it gives it.
-        items = (_declarations_item(index, c.evidence, qt) for c in chosen)
-        decl = next((d for d in (quote_where(i, figure_stated) for i in items if i is not None) if figure_stated(d.quote)), None)
-    if decl is not None:
-        # The clause points at "Item N of the Declarations" and the indexed document has them: quote the figure first.
-        rest = [c for c in cites if c.chunk_id != decl.chunk.id]
-        cites = [cite(decl, "C1")] + [replace(c, key=f"C{i}") for i, c in enumerate(rest, 2)]
-        chunks[decl.chunk.id] = decl.chunk
+        # No cited clause states the figure: the Declarations item a cited clause points at ("the Retention shown in
+        # Item 6"), else the definition of a defined term it uses ("during the Period of Restoration" -> "Period of
+        # Restoration means the 180-day period…"), gives it, quoted first.
+        def elsewhere() -> Iterator[Evidence | None]:
+            for c in chosen:
+                yield _declarations_item(index, c.evidence, qt)
+            for c in chosen:
+                yield from _definitions_used(index, c.evidence.chunk, {x.chunk_id for x in cites}, qt, c.evidence.chunk.text)
+        source = next((d for d in (quote_where(e, figure_stated) for e in elsewhere() if e is not None) if figure_stated(d.quote)), None)
+    if source is not None:
+        rest = [c for c in cites if c.chunk_id != source.chunk.id]
+        cites = [cite(source, "C1")] + [replace(c, key=f"C{i}") for i, c in enumerate(rest, 2)]
+        chunks[source.chunk.id] = source.chunk
     defn = _definition_used(index, chosen[0].evidence, {c.chunk_id for c in cites}, qt)
     if defn is not None:
         cites.append(cite(defn, f"C{len(cites) + 1}"))
@@ -490,13 +495,19 @@ def _written_notice_clause(index: PolicyIndex, top: Chunk, qt: QueryTerms) -> Ev
 def _definition_used(index: PolicyIndex, top: Evidence, cited: set, qt: QueryTerms) -> Evidence | None:
     """The definition of a defined term the answering sentence uses ("Extortion Threat", "Waiting Period"):
     policies answer in defined terms, and the definition says what the user's words mean in the wording."""
-    defs = {c.clause_label: c for c in index.chunks_of(top.chunk.doc_id)
+    return next(_definitions_used(index, top.chunk, cited, qt, top.quote), None)
+
+
+def _definitions_used(index: PolicyIndex, top: Chunk, cited: set, qt: QueryTerms, text: str) -> Iterator[Evidence]:
+    """The definitions, in `top`'s document and not in `cited`, of the defined terms `text` uses, longest term first."""
+    defs = {c.clause_label: c for c in index.chunks_of(top.doc_id)
             if c.clause_type == "definition" and len(c.clause_label) > 3 and c.clause_label[:1].isupper() and c.id not in cited}
-    used = [t for t in defs if re.search(rf"\b{re.escape(t)}s?\b", top.quote)]
+    used = sorted((t for t in defs if re.search(rf"\b{re.escape(t)}s?\b", text)), key=len, reverse=True)
     if not used:
-        return None
-    df, n = index.term_stats(policy=top.chunk.policy, kind="policy")
-    return assess(defs[max(used, key=len)], qt, df, n)
+        return
+    df, n = index.term_stats(policy=top.policy, kind="policy")
+    for t in used:
+        yield assess(defs[t], qt, df, n)
 
 
 def _related(cands: Sequence[Candidate], cited: set, tuning: Tuning) -> list[Citation]:

@@ -124,7 +124,7 @@ _ROLES = [
     (re.compile(r"waiting|before (?:it|they|cover|the cover|anything) (?:kicks?|starts?|pays?)|hours? (?:of )?(?:downtime|outage)|kicks? in|"
                 r"\b(?:start|begin)s? (?:getting |to get )?(?:paid|paying|compensated|covering|covered)|from what point|"
                 r"how long (?:do|must|would) (?:we|i) (?:have to )?be (?:down|offline|out)", re.I), re.compile(r"waiting period|hours", re.I), "period"),
-    (re.compile(r"restoration|how long (?:will|do) they pay|how long .{0,20}(?:downtime|interruption|income)", re.I), re.compile(r"restoration|period of indemnity|days|months", re.I), "period"),
+    (re.compile(r"restoration|how long (?:will|do) they pay|how long\b.{0,40}\b(?:downtime|interruption|income|profits?|revenue|turnover|offline|outage)", re.I), re.compile(r"restoration|period of indemnity|days|months", re.I), "period"),
     (_ASKS_OFTEN, re.compile(r"every|at least|once|annual|each", re.I), "frequency"),
     # Run-off cover (an extended reporting period) has two periods: the window for taking it up and how long it
     # lasts. "How long do we have to decide / buy it" wants the first, "how long after expiry can we report" the second.
@@ -147,7 +147,7 @@ _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _MONEY = re.compile(r"[$£€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|m|k))?|\b(?:USD|GBP|EUR|AUD)\s?\d[\d,]*", re.I)
 _PERCENT = re.compile(r"\(\d+(?:\.\d+)?\)\s?(?:percent|per cent)\b|\b\d+(?:\.\d+)?\s?(?:%|percent\b|per cent\b)", re.I)
 _PERIOD = re.compile(
-    r"(?:\b\d+|\b(?:one|two|three|four|five|six|seven|eight|ten|twelve|fourteen|fifteen|thirty|sixty|ninety)(?:\s?\(\d+\))?)\s(?:business\s|calendar\s|consecutive\s)?(?:hours?|days?|months?|years?)\b", re.I)
+    r"(?:\b\d+|\b(?:one|two|three|four|five|six|seven|eight|ten|twelve|fourteen|fifteen|thirty|sixty|ninety)(?:\s?\(\d+\))?)[\s-](?:business\s|calendar\s|consecutive\s)?(?:hours?|days?|months?|years?)\b", re.I)
 STRICT_NEAR_CHARS = 60  # a figure further than this from its role's words is not taken for that role's figure
 _ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often)\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months)\b", re.I)
 

@@ -321,3 +321,19 @@ def test_a_figure_is_quoted_from_the_sentence_stating_it(sample_index):
     assert top.quote.startswith("Item 7. Waiting Period: 12 hours") and "Period of Restoration" not in top.quote
     text = " ".join(sample_index.chunk(top.chunk_id).text.split())
     assert top.quote in text
+
+
+def test_a_figure_stated_only_in_a_definition_comes_from_the_definition(tmp_path, minilm):
+    """Beazley's Extra Expense cover runs "during the Period of Restoration"; only the definition of that term says how
+    long it is ("the 180-day period"). A "how long" question gets the figure from the definition of a defined term the
+    cited clause uses, quoted first, instead of "the wording addresses this without a figure"."""
+    from tests.conftest import specimen
+    from vectorstore.index import PolicyIndex
+
+    ix = PolicyIndex(tmp_path / "d", minilm)
+    ix.ingest_file(specimen("beazley_mediatech_F00731_022019.pdf"), policy="beazley")
+    a = answer("After a hack takes us offline, for how long afterwards are our lost profits looked after?", index=ix)
+    top = a.citations[0]
+    assert a.verdict == "figure" and a.summary.startswith(f"180-day (DEFINITIONS §Period of Restoration, p. {top.page_start})")
+    assert top.clause_type == "definition" and top.quote.startswith("Period of Restoration means the 180-day period")
+    assert top.page_start == 12

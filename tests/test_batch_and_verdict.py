@@ -68,6 +68,14 @@ def test_a_how_long_question_never_gets_an_amount():
     assert pick_figure("how long does it take?", "The premium is 225% of the annual premium.") is None
     # "how much notice" asks for time, although "how much" usually asks for money
     assert pick_figure("how much notice must they give to cancel?", "Subject to a sublimit of $500,000.") is None
+
+
+def test_a_period_written_with_a_hyphen_is_read_for_the_restoration_role():
+    # "the 180-day period", "a 72-hour window": periods written as one hyphenated word
+    clause = "Period of Restoration means the 180-day period that begins upon the interruption of business operations."
+    assert pick_figure("for how long afterwards are our lost profits looked after?", clause, strict=True) == "180-day"
+    assert pick_figure("how long do they cover the revenue we lose while offline?", clause, strict=True) == "180-day"
+    assert pick_figure("how soon must we report it?", "Notice must be given within a 72-hour window.") == "72-hour"
     assert pick_figure("how much notice must they give to cancel?", "A sublimit of $500,000. We may cancel on 30 days notice.") == "30 days"
     assert pick_figure("how long does the cover last?", "The cost is $100 per day.") is None  # a rate is no duration
 
