@@ -137,7 +137,8 @@ _ROLES = [
      re.compile(r"(?:extended reporting|discovery) period of|(?:after|following|commencing (?:at|on|from)|from) the "
                 r"(?:end|expir\w*|termination|cancellation|non-renewal)", re.I), "period"),
     (re.compile(r"notif|notice|tell|report|inform|deadline|how (?:soon|quickly|fast)|when (?:do|must|should) we|by when", re.I), re.compile(r"notice|notif|report|within|later than", re.I), "period"),
-    (re.compile(r"sub-?limit|limit|most|max|cap|how much", re.I), re.compile(r"sub-?limit|limit|aggregate|in the amount|up to", re.I), "money"),
+    (re.compile(r"sub-?limit|limit|most|max|cap|how much", re.I),
+     re.compile(r"sub-?limit|limit|aggregate|in the amount|up to|exceed|maximum|no more than|at most", re.I), "money"),
 ]
 _FREQUENCY = re.compile(
     r"\b(?:at least )?(?:once |twice )?(?:in )?(?:every|each|per|a) (?:(?:\d+|two|three|four|six|twelve|calendar|business) )?"
@@ -146,8 +147,12 @@ _PHONE = re.compile(r"(?<![\d$£€.,])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{3}\)\s?|\b\d
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _MONEY = re.compile(r"[$£€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|m|k))?|\b(?:USD|GBP|EUR|AUD)\s?\d[\d,]*", re.I)
 _PERCENT = re.compile(r"\(\d+(?:\.\d+)?\)\s?(?:percent|per cent)\b|\b\d+(?:\.\d+)?\s?(?:%|percent\b|per cent\b)", re.I)
+# a number in words, as wordings write them before the digits: "seventy-two (72) hours", "one hundred and eighty (180) days"
+_NUMBER_WORD = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|"
+                r"eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)")
 _PERIOD = re.compile(
-    r"(?:\b\d+|\b(?:one|two|three|four|five|six|seven|eight|ten|twelve|fourteen|fifteen|thirty|sixty|ninety)(?:\s?\(\d+\))?)[\s-](?:business\s|calendar\s|consecutive\s)?(?:hours?|days?|months?|years?)\b", re.I)
+    rf"(?:\b\d+|\b{_NUMBER_WORD}(?:(?:\s(?:and\s)?|-){_NUMBER_WORD})*(?:\s?\(\d+\))?)[\s-](?:business\s|calendar\s|consecutive\s)?"
+    r"(?:hours?|days?|months?|years?)\b", re.I)
 STRICT_NEAR_CHARS = 60  # a figure further than this from its role's words is not taken for that role's figure
 _ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often)\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months)\b", re.I)
 

@@ -70,12 +70,20 @@ def test_a_how_long_question_never_gets_an_amount():
     assert pick_figure("how much notice must they give to cancel?", "Subject to a sublimit of $500,000.") is None
 
 
-def test_a_period_written_with_a_hyphen_is_read_for_the_restoration_role():
+def test_periods_written_hyphenated_or_in_words_and_a_not_to_exceed_cap_are_read():
     # "the 180-day period", "a 72-hour window": periods written as one hyphenated word
     clause = "Period of Restoration means the 180-day period that begins upon the interruption of business operations."
     assert pick_figure("for how long afterwards are our lost profits looked after?", clause, strict=True) == "180-day"
     assert pick_figure("how long do they cover the revenue we lose while offline?", clause, strict=True) == "180-day"
     assert pick_figure("how soon must we report it?", "Notice must be given within a 72-hour window.") == "72-hour"
+    # and in words before the digits, as wordings write them
+    assert pick_figure("how soon must we report it?", "Notice must be given within seventy-two (72) hours.") == "seventy-two (72) hours"
+    assert pick_figure("by when is the proof of loss due?", "a proof of loss within one hundred and twenty (120) days") == \
+        "one hundred and twenty (120) days"
+    # an amount the liability "shall not exceed" is the cap asked for, though the clause names another amount first
+    assert pick_figure("what's the most they pay for court attendance?",
+                       "The Retention is $10,000. The amount payable for court attendance shall not exceed $250 per day.",
+                       strict=True) == "$250"
     assert pick_figure("how much notice must they give to cancel?", "A sublimit of $500,000. We may cancel on 30 days notice.") == "30 days"
     assert pick_figure("how long does the cover last?", "The cost is $100 per day.") is None  # a rate is no duration
 
