@@ -61,7 +61,7 @@ _CONSENT = re.compile(
     r"must be approved|shall not (?:\w+ ){0,6}without|panel|approved (?:provider|vendor|counsel)", re.I)
 _DEFERS = re.compile(
     r"(?:stated|shown|set (?:forth|out)|specified|listed|indicated|designated) (?:in|on) (?:the |item \d+\w* (?:of|in) the )?(?:declarations|schedule)|"
-    r"(?:declarations|schedule)(?: page)?,? (?:item \d+)?", re.I)
+    r"\b(?:declarations|schedule)\b", re.I)
 # A clause that is itself a proposal-form question: "Does the Applicant …?", "Please describe …", a checkbox list.
 _FORM_QUESTION = re.compile(
     r"\?|\b(?:does|do|has|have|is|are|will) (?:the )?(?:applicant|you|your)\b|\bplease (?:describe|provide|list|explain|indicate)\b", re.I)
@@ -291,6 +291,15 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
             return "figure", f"As soon as practicable — the wording sets no fixed number of days ({where})."
         if _DEFERS.search(text):
             return "depends", f"It depends on your Declarations: the wording refers the amount to them ({where})."
+        # … else a figure, or a reference to the Declarations, in the next cited clauses (the leading clause may be
+        # the cover the figure applies to, the figure a clause apart)
+        for c, t in zip(cites[1:3], texts[1:3]):
+            fig = pick_figure(question, c.quote) or pick_figure(question, t)
+            if fig:
+                return "figure", f"{fig} ({_where(c)})."
+        for c, t in zip(cites[1:3], texts[1:3]):
+            if _DEFERS.search(t):
+                return "depends", f"It depends on your Declarations: the wording refers the amount to them ({_where(c)})."
         return "info", f"The wording addresses this without a figure ({where})."
     if asks == "insurer_right":
         flat = " ".join(text.split())

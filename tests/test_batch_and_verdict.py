@@ -341,3 +341,18 @@ def test_are_we_ok_without_a_required_control_is_no_and_not_about_consent():
     patch = "The Insured shall apply security patches rated critical by the vendor within 14 days of their release."
     kind, sentence = verdict("r we ok if IT is a month behind on updates?", [_cite("requirement", patch)], [patch])
     assert kind == "no" and "requirement" in sentence and "consent" not in sentence and "p. 10" in sentence
+
+
+def test_a_figure_question_reads_the_next_cited_clauses_before_saying_there_is_no_figure():
+    # The leading clause is the cover; the amount, or the pointer to the Declarations, sits in the next cited clause.
+    cover = _cite("coverage", "We will pay Court Attendance Costs incurred by the Insured.")
+    cap = Citation("C2", "d#2", "p", "v1", "f.pdf", 12, 12, "IV. LIMITS > B", "limit",
+                   "Court Attendance Costs: we will pay an allowance of $500 for each day.")
+    kind, summary = verdict("how much do they give us for each day at court?", [cover, cap], [cover.quote, cap.quote])
+    assert (kind, summary) == ("figure", "$500 (IV. LIMITS §B, p. 12).")
+    sched = Citation("C2", "d#2", "p", "v1", "f.pdf", 12, 12, "IV. LIMITS > B", "limit",
+                     "The most we will pay for Court Attendance Costs is the amount shown in the Policy Schedule.")
+    kind, summary = verdict("how much do they give us for each day at court?", [cover, sched], [cover.quote, sched.quote])
+    assert kind == "depends" and summary.endswith("(IV. LIMITS §B, p. 12).")
+    kind, _ = verdict("how much do they give us for each day at court?", [cover], [cover.quote])
+    assert kind == "info"
