@@ -205,6 +205,17 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
     return any_fig.group(0) if any_fig else None
 
 
+def _figure_line(fig: str, c: Citation, text: str) -> str:
+    """'30 days (…).', or, where the deadline is first "as soon as practicable" ("… as soon as practicable, and in no
+    event later than 30 days"), 'As soon as practicable, and at the latest 30 days (…).': the days are an outer limit,
+    not the time a user may take."""
+    flat = " ".join(text.split())
+    at = flat.find(fig)
+    if _PERIOD.fullmatch(fig) and at >= 0 and _ASAP.search(flat[max(0, at - 200) : at]):
+        return f"As soon as practicable, and at the latest {fig} ({_where(c)})."
+    return f"{fig} ({_where(c)})."
+
+
 def section_short(c: Citation) -> str:
     """'VI. CONDITIONS §A' — the heading and the clause label of a citation."""
     return c.section.split(" > ")[0] + (f" §{c.section.split(' > ')[-1]}" if " > " in c.section else "") if c.section else "the policy"
@@ -282,11 +293,11 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
         for c, t in zip(cites[:3], texts[:3]):
             fig = pick_figure(question, c.quote, strict=True) or pick_figure(question, t, strict=True)
             if fig:
-                return "figure", f"{fig} ({_where(c)})."
+                return "figure", _figure_line(fig, c, t)
         # … else any figure of the best clause.
         fig = pick_figure(question, top.quote) or pick_figure(question, text)
         if fig:
-            return "figure", f"{fig} ({where})."
+            return "figure", _figure_line(fig, top, text)
         if _ASAP.search(text):
             return "figure", f"As soon as practicable — the wording sets no fixed number of days ({where})."
         if _DEFERS.search(text):

@@ -226,6 +226,12 @@ def test_verdict_answers_the_question_asked():
     asap = "The Insured shall give written notice of any Claim as soon as practicable."
     kind, line = verdict("How quickly must we tell the insurer?", [_cite("notice", asap)], [asap])
     assert kind == "figure" and "as soon as practicable" in line.lower() and "60 days" not in line
+    # "as soon as practicable, and in no event later than 30 days": the days are the outer limit, said so
+    both = "The Insured shall give written notice as soon as practicable, and in no event later than 30 days after discovery."
+    kind, line = verdict("How quickly must we tell the insurer?", [_cite("notice", both)], [both])
+    assert (kind, line) == ("figure", "As soon as practicable, and at the latest 30 days (VII. CONDITIONS §C, p. 10).")
+    fixed = "The Insured shall give written notice within 30 days after discovery."
+    assert verdict("How quickly must we tell the insurer?", [_cite("notice", fixed)], [fixed])[1] == "30 days (VII. CONDITIONS §C, p. 10)."
     decl = "The Retention stated in Item 5 of the Declarations applies to each Claim."
     kind, _ = verdict("what's our deductible?", [_cite("limit", decl)], [decl])
     assert kind == "depends"
