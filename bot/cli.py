@@ -162,12 +162,15 @@ def search(
     json_out: bool = typer.Option(False, "--json"),
     data_dir: Optional[Path] = DataDir,
 ):
-    """Search clauses (hybrid dense + BM25)."""
-    from .pipeline import DEFAULT_TUNING as t
+    """Search clauses with the answers' own hybrid search (MiniLM + BM25 with the lay-vocabulary words); a question
+    that names one policy searches that policy."""
+    from .pipeline import resolve_policy, retrieve
 
     ix = _index(_settings(data_dir), queries_only=True)
-    hits = ix.search(question, k=k, policy=policy, version=version, kind=kind, clause_types=clause_type, include_superseded=all_versions,
-                     fusion=t.fusion, dense_weight=t.dense_weight, lexical_weight=t.lexical_weight, candidates=max(t.pool, 4 * k))
+    if policy is None and kind != "guidance":
+        policy, _ = resolve_policy(question, ix)
+    hits = retrieve(question, index=ix, policy=policy, version=version, k=k, kind=kind, clause_types=clause_type,
+                    include_superseded=all_versions)
     if json_out:
         sys.stdout.write(json.dumps([hit_json(h) for h in hits], indent=2, ensure_ascii=False) + "\n")
         return

@@ -189,19 +189,22 @@ class Candidate:
 def retrieve(
     question: str, *, index: PolicyIndex, policy: str | None, qt: QueryTerms | None = None,
     tuning: Tuning = DEFAULT_TUNING, k: int | None = None, dense_weight: float | None = None, lexical_weight: float | None = None,
-    query_vector=None, version: str | None = None,
+    query_vector=None, version: str | None = None, kind: str | None = "policy", clause_types: Sequence[str] | None = None,
+    include_superseded: bool = False,
 ) -> list[Hit]:
-    """The hybrid search an answer is built on: MiniLM on the question, BM25 on the question plus the wording's words."""
+    """The hybrid search an answer is built on: MiniLM on the question, BM25 on the question plus the wording's words
+    for the lay words it uses, without the words that only name the policy. `policybot search` runs it too."""
     if qt is None:
         qt = question_terms(question, index, policy, index.term_stats(policy=policy, kind="policy")[0])
     lexical = qt.lexical_query(question)
     if query_vector is None:
         query_vector = index.embed_query(question)
     return index.search(
-        question, k=k or tuning.candidates, policy=policy, version=version, kind="policy", lexical_query=lexical, query_vector=query_vector,
+        question, k=k or tuning.candidates, policy=policy, version=version, kind=kind, lexical_query=lexical, query_vector=query_vector,
         dense_weight=tuning.dense_weight if dense_weight is None else dense_weight,
         lexical_weight=tuning.lexical_weight if lexical_weight is None else lexical_weight,
-        candidates=max(tuning.pool, 4 * (k or tuning.candidates)), fusion=tuning.fusion,
+        candidates=max(tuning.pool, 4 * (k or tuning.candidates)), fusion=tuning.fusion, clause_types=clause_types,
+        include_superseded=include_superseded,
     )
 
 

@@ -21,13 +21,27 @@ def data_dir(tmp_path_factory, sample_pdfs):
 
 
 def test_search_json_contract(data_dir):
-    r = runner.invoke(app, ["search", "ransomware sublimit", "--policy", "northwind", "-k", "3", "--json", "--data-dir", str(data_dir)])
+    r = runner.invoke(app, ["search", "ransomware sublimit", "--policy", "northwind", "-k", "5", "--json", "--data-dir", str(data_dir)])
     assert r.exit_code == 0, r.output
     hits = json.loads(r.stdout)
-    assert len(hits) == 3
+    assert len(hits) == 5
     assert set(hits[0]) == {"text", "file", "policy", "version", "page_start", "page_end", "section", "clause_type", "score",
                             "dense_rank", "lexical_rank"}
     assert any("$250,000" in h["text"] and h["page_start"] == 1 for h in hits)
+
+
+def test_search_runs_the_answers_search_on_lay_words(data_dir):
+    """`search` is the hybrid search answers are built on: the lay words of a question ("get it back") bring in the
+    wording's ("restore, recreate"), and a question naming the policy searches it without --policy."""
+    q = "reception clicked a dodgy link and the file server is toast, do they pay to get it back?"
+    r = runner.invoke(app, ["search", q, "--policy", "northwind", "-k", "3", "--json", "--data-dir", str(data_dir)])
+    assert r.exit_code == 0, r.output
+    hits = json.loads(r.stdout)
+    assert hits[0]["page_start"] == 3 and hits[0]["text"].startswith("E. Data Restoration.") and hits[0]["lexical_rank"] == 1
+    r = runner.invoke(app, ["search", "does northwind pay a ransom?", "-k", "3", "--json", "--data-dir", str(data_dir)])
+    assert r.exit_code == 0, r.output
+    hits = json.loads(r.stdout)
+    assert {h["policy"] for h in hits} == {"northwind"} and any("Extortion" in h["text"] and h["page_start"] == 3 for h in hits)
 
 
 def test_ask_json_contract(data_dir):

@@ -110,7 +110,7 @@ def _imported(stderr: str) -> set[str]:
 def test_cli_queries_on_torch_index_without_importing_torch(sample_index):
     """search and ask on an index built by the torch model are served by ONNX: no torch import, same hits."""
     data = sample_index.data_dir
-    query = ["search", "ransomware sublimit", "--policy", "northwind", "--json", "-k", "3"]
+    query = ["search", "ransomware sublimit", "--policy", "northwind", "--json", "-k", "5"]
     r = _cli(query, data)
     assert r.returncode == 0, r.stderr[-2000:]
     mods = _imported(r.stderr)
