@@ -88,7 +88,7 @@ _INSURER_MAY = re.compile(
 _NONPAYMENT = re.compile(r"non-?payment|failure to pay|unpaid premium", re.I)
 _Q_NONPAYMENT = re.compile(r"non-?payment|unpaid|overdue|\b(?:don'?t|do not|didn'?t|did not|can'?t|cannot|miss\w*|late|stop\w*|fail\w*)\s+"
                            r"(?:to\s+)?(?:pay|paying|a payment|the payment|an instal\w*)", re.I)
-_ASAP = re.compile(r"as soon as (?:reasonably )?(?:practicable|possible)", re.I)
+_ASAP = re.compile(r"as soon as (?:is )?(?:reasonably )?(?:practicable|possible)", re.I)
 _NEGATED = re.compile(r"\b(?:shall|will|does|do|can) not (?:apply|cover|pay|be liable|make any payment|indemnify|respond|"
                       r"(?:provide|afford) (?:any )?(?:cover|coverage|indemnity|benefit))|\bnot covered\b|\bexclud\w+|\bno (?:coverage|cover)\b", re.I)
 
@@ -150,8 +150,10 @@ _PERCENT = re.compile(r"\(\d+(?:\.\d+)?\)\s?(?:percent|per cent)\b|\b\d+(?:\.\d+
 # a number in words, as wordings write them before the digits: "seventy-two (72) hours", "one hundred and eighty (180) days"
 _NUMBER_WORD = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|"
                 r"eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)")
+_NUMBER = rf"(?:\d+|{_NUMBER_WORD}(?:(?:\s(?:and\s)?|-){_NUMBER_WORD})*(?:\s?\(\d+\))?)"
+# a period, or a list of them sharing one unit: "one (1), two (2), three (3), or six (6) years" (options to choose from)
 _PERIOD = re.compile(
-    rf"(?:\b\d+|\b{_NUMBER_WORD}(?:(?:\s(?:and\s)?|-){_NUMBER_WORD})*(?:\s?\(\d+\))?)[\s-](?:business\s|calendar\s|consecutive\s)?"
+    rf"\b(?:(?:{_NUMBER},\s+)*{_NUMBER},?\s+(?:or|to)\s+)?{_NUMBER}[\s-](?:business\s|calendar\s|consecutive\s)?"
     r"(?:hours?|days?|months?|years?)\b", re.I)
 STRICT_NEAR_CHARS = 60  # a figure further than this from its role's words is not taken for that role's figure
 _ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often)\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months)\b", re.I)

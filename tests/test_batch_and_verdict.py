@@ -80,6 +80,11 @@ def test_periods_written_hyphenated_or_in_words_and_a_not_to_exceed_cap_are_read
     assert pick_figure("how soon must we report it?", "Notice must be given within seventy-two (72) hours.") == "seventy-two (72) hours"
     assert pick_figure("by when is the proof of loss due?", "a proof of loss within one hundred and twenty (120) days") == \
         "one hundred and twenty (120) days"
+    # options sharing one unit are one figure: the answer lists them, not the take-up window 61 characters on
+    erp = ("the right to purchase an Optional Extended Reporting Period of one (1), two (2), three (3), or six (6) years. "
+           "Such right must be exercised within sixty (60) days of the date of termination.")
+    assert pick_figure("what's the longest run-off we can buy after we leave?", erp, strict=True) == \
+        "one (1), two (2), three (3), or six (6) years"
     # an amount the liability "shall not exceed" is the cap asked for, though the clause names another amount first
     assert pick_figure("what's the most they pay for court attendance?",
                        "The Retention is $10,000. The amount payable for court attendance shall not exceed $250 per day.",
@@ -223,6 +228,9 @@ def test_verdict_answers_the_question_asked():
     panel = "The Insured shall only use vendors on our breach response panel, with our prior written consent."
     kind, line = verdict("Can we use our own forensics company?", [_cite("requirement", panel)], [panel])
     assert kind == "no" and "p. 10" in line
+    kind, line = verdict("How quickly must we tell them?", [_cite("notice", "You must notify us as soon as is reasonably practicable.")],
+                         ["You must notify us as soon as is reasonably practicable."])
+    assert kind == "figure" and line.startswith("As soon as practicable")
     asap = "The Insured shall give written notice of any Claim as soon as practicable."
     kind, line = verdict("How quickly must we tell the insurer?", [_cite("notice", asap)], [asap])
     assert kind == "figure" and "as soon as practicable" in line.lower() and "60 days" not in line
