@@ -161,6 +161,9 @@ _PART_SPLIT = re.compile(
     r",\s+(?:and|plus)\s+(?=(?:what|what's|how|who|where|when|which|is|are|do|does|can|could|will|would|must|should|if)\b)", re.I)
 
 
+# A later part that asks "what if / what about …" and names no question of its own
+_FOLLOW_ON = re.compile(r"^\W*(?:\(?\d\)\s*)?(?:and\s+|but\s+)?(?:what|how)\s+(?:if|about)\b", re.I)
+
 # "(1) what's the cap…, and (2) for how long…": numbered parts, split before each number after the first
 _NUMBERED_FIRST = re.compile(r"(?:^|[\s:,])\(?1\)\s")
 _NUMBERED_NEXT = re.compile(r"[,;]?\s+(?:and\s+)?(?=\(?[2-9]\)\s)")
@@ -303,11 +306,16 @@ def answer(
         return replace(a, notes=tuple(notes) + a.notes)
     subs = []
     for i, p in enumerate(parts):
-        sub = _answer_one(p, p, index=index, policy=policy, posture=posture, chat_model=chat_model, k=k, tuning=tuning, version=version)
+        # "2) what if it's because we paid late?" asks what the part before it asked ("how much notice…"), about another
+        # case: the verdict reads both, the search only this part (its case may be another subject: "what if it had
+        # been a DDoS instead?")
+        reads = f"{parts[i - 1]} {p}" if i and _FOLLOW_ON.match(p) else p
+        sub = _answer_one(p, reads, index=index, policy=policy, posture=posture, chat_model=chat_model, k=k, tuning=tuning,
+                          version=version, about=p)
         if i and not sub.answered:
             # "…and do we need their OK before we send it?" leans on the part before it: search with both, while
             # the verdict still reads the part's own words
-            again = _answer_one(p, p, index=index, policy=policy, posture=posture, chat_model=chat_model, k=k, tuning=tuning,
+            again = _answer_one(p, reads, index=index, policy=policy, posture=posture, chat_model=chat_model, k=k, tuning=tuning,
                                 version=version, about=f"{parts[i - 1]} {p}")
             sub = again if again.answered else sub
         subs.append(sub)
@@ -328,7 +336,8 @@ def answer(
 def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | None, posture, chat_model, k: int, tuning: Tuning,
                 version: str | None = None, about: str | None = None) -> Answer:
     """Answer `focus` (the question, or one part of it); `about`, when given, is the text to search with (a part
-    together with the part before it), while the verdict reads only `focus`."""
+    together with the part before it, or a "what if …" part alone while the verdict reads it after the part before),
+    while the verdict reads only `focus`."""
     qt, cands = candidates(about or focus, index=index, policy=policy, tuning=tuning, version=version)
     df, n_docs = index.term_stats(policy=policy, kind="policy")
     searched = policy or ", ".join(index.policies())

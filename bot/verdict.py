@@ -87,7 +87,8 @@ _INSURER_MAY = re.compile(
     r"\b(?:shall|will) be (?:null and )?void\b|\bvoid ab initio\b", re.I)
 _NONPAYMENT = re.compile(r"non-?payment|failure to pay|unpaid premium", re.I)
 _Q_NONPAYMENT = re.compile(r"non-?payment|unpaid|overdue|\b(?:don'?t|do not|didn'?t|did not|can'?t|cannot|miss\w*|late|stop\w*|fail\w*)\s+"
-                           r"(?:to\s+)?(?:pay|paying|a payment|the payment|an instal\w*)", re.I)
+                           r"(?:to\s+)?(?:pay|paying|a payment|the payment|an instal\w*)|\b(?:paid|pay|paying)\b.{0,25}\blate\b|"
+                           r"\blate (?:premium|payment)", re.I)
 _ASAP = re.compile(r"as soon as (?:is )?(?:reasonably )?(?:practicable|possible)", re.I)
 _NEGATED = re.compile(r"\b(?:shall|will|does|do|can) not (?:apply|cover|pay|be liable|make any payment|indemnify|respond|"
                       r"(?:provide|afford) (?:any )?(?:cover|coverage|indemnity|benefit))|\bnot covered\b|\bexclud\w+|\bno (?:coverage|cover)\b", re.I)
@@ -136,6 +137,10 @@ _ROLES = [
                 r"\b(?:expir\w*|lapse\w*|ran out|runs? out|non-?renew\w*|don'?t renew|not renewing|leave|switch|move to another)\b.{0,60}\b(?:report|claims?|still)\b", re.I),
      re.compile(r"(?:extended reporting|discovery) period of|(?:after|following|commencing (?:at|on|from)|from) the "
                 r"(?:end|expir\w*|termination|cancellation|non-renewal)", re.I), "period"),
+    # "how much notice / warning do we get if they cancel?": the notice of cancellation, not the notice of a claim
+    (re.compile(r"\b(?:notice|warning|heads[- ]up)\b.{0,60}\b(?:cancel\w*|terminat\w*|non-?renew\w*|drop|dump|end)|"
+                r"\b(?:cancel\w*|terminat\w*|non-?renew\w*)\b.{0,60}\b(?:notice|warning|heads[- ]up)\b", re.I),
+     re.compile(r"cancel\w*|terminat\w*|non-?renew\w*", re.I), "period"),
     (re.compile(r"notif|notice|tell|report|inform|deadline|how (?:soon|quickly|fast)|when (?:do|must|should) we|by when", re.I), re.compile(r"notice|notif|report|within|later than", re.I), "period"),
     (re.compile(r"sub-?limit|limit|most|max|cap|how much", re.I),
      re.compile(r"sub-?limit|limit|aggregate|in the amount|up to|exceed|maximum|no more than|at most", re.I), "money"),
@@ -155,7 +160,7 @@ _NUMBER = rf"(?:\d+|{_NUMBER_WORD}(?:(?:\s(?:and\s)?|-){_NUMBER_WORD})*(?:\s?\(\
 _PERIOD = re.compile(
     rf"\b(?:(?:{_NUMBER},\s+)*{_NUMBER},?\s+(?:or|to)\s+)?{_NUMBER}[\s-](?:business\s|calendar\s|consecutive\s)?"
     r"(?:hours?|days?|months?|years?)\b", re.I)
-STRICT_NEAR_CHARS = 60  # a figure further than this from its role's words is not taken for that role's figure
+STRICT_NEAR_CHARS = 80  # a figure further than this from its role's words is not taken for that role's figure
 _ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often)\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months)\b", re.I)
 
 
@@ -187,6 +192,16 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
             continue
         rx = {"money": _MONEY, "percent": _PERCENT, "period": _PERIOD, "frequency": _FREQUENCY, "phone": _PHONE, "email": _EMAIL}[unit]
         found = [(m.start(), m.group(0)) for m in rx.finditer(flat)]
+        # "45 days, or 10 days in the case of non-payment of premium": the non-payment figure answers only a question
+        # about not paying, and the other one every other question
+        about_nonpayment = bool(_Q_NONPAYMENT.search(question))
+        ends = [f[0] for f in found[1:]] + [len(flat)]  # what follows a figure, up to the next one
+
+        def for_nonpayment(i: int) -> bool:
+            start, fig = found[i]
+            return bool(_NONPAYMENT.search(flat[start + len(fig) : min(start + len(fig) + 60, ends[i])]))
+
+        found = [f for i, f in enumerate(found) if for_nonpayment(i) == about_nonpayment] or found
         if not found:
             continue
         anchors = [m.start() for m in near_rx.finditer(flat)]

@@ -337,3 +337,12 @@ def test_a_figure_stated_only_in_a_definition_comes_from_the_definition(tmp_path
     assert a.verdict == "figure" and a.summary.startswith(f"180-day (DEFINITIONS §Period of Restoration, p. {top.page_start})")
     assert top.clause_type == "definition" and top.quote.startswith("Period of Restoration means the 180-day period")
     assert top.page_start == 12
+
+
+def test_a_what_if_part_is_asked_what_the_part_before_it_asked(sample_index):
+    """"…? what if it's because we didn't pay?" asks the previous part's question (how much notice) about another case."""
+    a = answer("how much notice do we get if northwind cancels us? what if it's because we didn't pay the premium?",
+               index=sample_index, policy="northwind")
+    second = a.parts[1]
+    assert second.verdict == "figure" and second.summary.startswith("10 days (VIII. GENERAL CONDITIONS §B, p. 11)")
+    assert second.citations[0].quote.endswith("by giving 10 days' written notice.")

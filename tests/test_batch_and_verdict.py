@@ -63,6 +63,15 @@ def test_run_off_figures_by_role(question, figure):
     assert pick_figure(question, _RUN_OFF) == figure
 
 
+def test_cancellation_notice_is_read_by_whether_the_question_is_about_not_paying():
+    clause = ("This Policy may be cancelled by the Underwriters by mailing written notice stating when such cancellation will "
+              "be effective. Such date of cancellation will not be less than 60 days (or 10 days for cancellation due to "
+              "non-payment of premium) after the date of notice. Notice of any Claim must be given within 30 days.")
+    assert pick_figure("if the underwriters cancel on us, how much notice do we get?", clause, strict=True) == "60 days"
+    assert pick_figure("how much warning if they cancel because we paid the premium late?", clause, strict=True) == "10 days"
+    assert pick_figure("how long do we have to report a claim?", clause, strict=True) == "30 days"
+
+
 def test_a_how_long_question_never_gets_an_amount():
     assert pick_figure("how long does it take?", "The premium is 225% and the fee $5,000, payable within 14 days.") == "14 days"
     assert pick_figure("how long does it take?", "The premium is 225% of the annual premium.") is None
