@@ -34,6 +34,9 @@ runner = CliRunner()
     ("are we still covered if we're late?", "coverage"),
     # "can we claim it back" asks whether the policy pays; "our own" is a permission only as "use our own …"
     ("we paid 40k for the key. can we claim that back?", "coverage"),
+    # "what share / percentage / amount …" asks for a figure however far the role word comes after it
+    ("What share of a ransomware loss do we bear ourselves (coinsurance)?", "figure"),
+    ("what percentage of a ransom do we carry?", "figure"),
     ("the UPS in our own server room died - does that count as a covered event?", "coverage"),
 ])
 def test_question_asks_what_kind_of_answer(question, kind):
