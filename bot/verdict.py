@@ -43,13 +43,14 @@ _ASKS = [
     ("coverage", re.compile(
         r"\b(?:can|could|may) (?:we|i) (?:still |also |just )?(?:claim|bill|recover|be reimbursed|get (?:it |that |this |the \w+ |our \w+ )?back)\b", re.I)),
     ("permission", re.compile(
-        r"\b(?:can|may|could) (?:we|i|us)\b|\b(?:are|r) we (?:still )?(?:allowed|ok|okay|free)\b|\bis it (?:ok|okay|fine)\b|\bok to\b|\bwithout (?:asking|telling|consent|permission|checking)\b|"
+        r"\b(?:can|may|could) (?:we|i|us)\b|\b(?:are|r) we (?:still )?(?:allowed|ok|okay|free)\b|^\W*we (?:still )?(?:good|ok|okay|fine)\b|\bis it (?:ok|okay|fine)\b|\bok to\b|\bwithout (?:asking|telling|consent|permission|checking)\b|"
         r"\b(?:use|pick|choose|hire|bring in|go with|keep|call in) our own\b|\bpick (?:our|the|a)\b|\bchoose (?:our|the|a)\b", re.I)),
     ("obligation", re.compile(
         r"\b(?:must|have to|has to|need to|needs to|got to|gotta|required?|requirement|obliged|mandatory|condition of)\b|\bdo (?:we|i) need\b|\bshould we\b", re.I)),
     ("coverage", re.compile(
         r"\b(?:covered|cover|covers|pay|pays|paid|payout|reimburse\w*|protected|claim (?:for|on)|insured for|help with|foot the bill|"
-        r"fund|funds|buy us|do we get|get anything|handles?|on the policy|in the policy|kind of thing|(?:bi|a) claim)\b|"
+        r"fund|funds|buy us|do we get|get anything|handles?|on the policy|in the policy|kind of thing|(?:bi|a) claim|"
+        r"anything for|in scope|where do we stand)\b|"
         # the insurer paying, said other ways: "will they step in / stand behind us / keep paying / buy replacements"
         r"\b(?:step in|stand behind|back us|keep paying|get compensated|compensate us|put up (?:the )?(?:money|cash|funds)|buy (?:replacements?|new))\b|"
         r"\bis (?:that|it|this) (?:something|on|in|part)\b|\bis there (?:any(?:one|thing)?|some(?:one|body)|a|free)\b|\bwho (?:do|can|could|should|will|would) (?:we\b|\w+ (?:for|with) us\b)|\bwho (?:can|could|will) (?:help|handle|deal|dig|investigate|negotiate|talk|answer|print|mail|send)\b|\bany (?:vendors?|firms?|one)\b", re.I)),
@@ -110,7 +111,9 @@ _NON_MALICIOUS = re.compile(r"system failure|unintentional|unplanned|accidental|
 _POLAR = re.compile(
     r"(?:^|[.?!,;:\n]\s*|\b(?:so|and|but|also|then|ok|okay|hi|hey|quick q(?:uestion)?)\s+)"
     r"(?:do|does|did|is|are|r|was|were|will|would|can|could|should|shall|may|might|must|has|have|had|isn'?t|aren'?t|doesn'?t|don'?t|won'?t|wouldn'?t|can'?t)\s+"
-    r"(?:we|i|you|they|it|this|that|there|our|the|their|a|an|these|those|any|[A-Za-z][\w&-]*)\b|\b(?:right|correct|yes or no)\s*\?+\s*$", re.I)
+    r"(?:we|i|you|they|it|this|that|there|our|the|their|a|an|these|those|any|[A-Za-z][\w&-]*)\b|\b(?:right|correct|yes or no)\s*\?+\s*$|"
+    # "what happens if we miss the deadline?": whether the cover still holds, asked as a consequence
+    r"\bwhat happens (?:if|when)\b", re.I)
 
 # Which figure a "how much / how long" question wants: the words around the figure in the clause.
 _ASKS_OFTEN = re.compile(r"how often|frequen", re.I)

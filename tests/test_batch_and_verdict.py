@@ -37,6 +37,10 @@ runner = CliRunner()
     # "what share / percentage / amount …" asks for a figure however far the role word comes after it
     ("What share of a ransomware loss do we bear ourselves (coinsurance)?", "figure"),
     ("what percentage of a ransom do we carry?", "figure"),
+    # Slack shorthand for "is it covered / are we allowed"
+    ("anything for a rogue employee stealing data?", "coverage"),
+    ("where do we stand if the MSP caused it?", "coverage"),
+    ("we good if backups were a week old?", "permission"),
     ("the UPS in our own server room died - does that count as a covered event?", "coverage"),
 ])
 def test_question_asks_what_kind_of_answer(question, kind):
@@ -64,6 +68,13 @@ _RUN_OFF = ("If you would like to purchase the optional extended reporting perio
 ])
 def test_run_off_figures_by_role(question, figure):
     assert pick_figure(question, _RUN_OFF) == figure
+
+
+def test_what_happens_if_is_answered_from_the_leading_clause_kind():
+    # "what happens if we miss it?" asks whether cover still holds: a notice condition makes it depend on meeting it
+    notice = "The Insured shall give written notice of any Claim within 72 hours of discovery."
+    kind, line = verdict("what happens if we miss the 72 hour notice?", [_cite("notice", notice)], [notice])
+    assert (kind, line) == ("depends", "It depends on meeting a condition (VII. CONDITIONS §C, p. 10).")
 
 
 def test_cancellation_notice_is_read_by_whether_the_question_is_about_not_paying():
