@@ -60,6 +60,9 @@ class Tuning:
     exclusion_depth: int = 6  # an exclusion this far down the citable clauses (fused order) that names the question's
     # subject decides "is it covered?" (dev: such an exclusion among the first 6 meant "no" for 22 of 27 questions)
     subject_rare: float = 0.1  # a one-word wording phrase names a subject only if at most this share of clauses use it
+    unplaced_yes_threshold: float = 0.8  # a yes-or-no question no ask pattern places is answered "yes" (from the leading
+    # clause's kind) only when its best clause's relevance reaches this; below, the wording is taken not to address it
+    # (dev: the three such answers below 0.8 were to questions the wording does not address, the four above were not)
     bias: float = -6.0
     weights: tuple[tuple[str, float], ...] = (
         ("absent_key", 0.0), ("cosine", 8.0), ("coverage", 2.0), ("literal", 1.0), ("concepts", 0.3), ("control", 1.5),
@@ -351,10 +354,13 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
         # A question about a security control (MFA, EDR, backups…) is addressed only by a clause that names it,
         # by any of the catalogue's names for it: a nearby clause about something else does not answer it.
         good = [c for c in good if c.evidence.control_match]
-    if not qt.terms or not good:
+    def not_addressed() -> Answer:
         near = [cite(c.evidence, f"R{i}") for i, c in enumerate(cands[:2], 1)]
         return Answer(question, False, f"{NO_ANSWER} (Searched: {searched}.)", related=tuple(near), policy=policy,
                       verdict="not_addressed", confidence=best)
+
+    if not qt.terms or not good:
+        return not_addressed()
     wants = wanted_types(focus)
 
     asks = question_asks(focus)
@@ -428,6 +434,10 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
                 naming = cite(named.evidence, f"C{len(cites) + 1}")
                 cites.append(naming)
     kind, summary = verdict(focus, cites, [chunks[c.chunk_id].text for c in cites], controls=qt.controls, naming_exclusion=naming)
+    if kind == "yes" and asks == "info" and best < tuning.unplaced_yes_threshold:
+        # "Yes" read only from the leading clause's kind, for a yes-or-no question of no kind we can place, needs a
+        # clearer match than answering at all: a nearby clause about something else says yes to anything.
+        return not_addressed()
     if asks in ("coverage", "exclusion"):
         # Whether something is covered is decided as often by an exclusion as by the insuring clause, and the
         # exclusion rarely shares the question's words (dev: the right exclusion was the best-fused exclusion

@@ -346,3 +346,16 @@ def test_a_what_if_part_is_asked_what_the_part_before_it_asked(sample_index):
     second = a.parts[1]
     assert second.verdict == "figure" and second.summary.startswith("10 days (VIII. GENERAL CONDITIONS §B, p. 11)")
     assert second.citations[0].quote.endswith("by giving 10 days' written notice.")
+
+
+def test_an_unplaced_yes_needs_a_clear_match(sample_index):
+    """A yes-or-no question no ask pattern places gets "yes" from the leading clause's kind only on a clear match
+    (`Tuning.unplaced_yes_threshold`): Northwind has no media or securities cover, and the nearest clauses (a data
+    breach, network security liability) used to answer "Yes, as far as the wording says"."""
+    for q in ("Does it help if a journalist writes that we leaked data?", "Would the policy respond to a lawsuit from a shareholder?"):
+        a = answer(q, index=sample_index, policy="northwind")
+        assert not a.answered and a.verdict == "not_addressed" and a.summary.startswith(NO_ANSWER), q
+        assert 0.5 <= a.confidence < 0.8, (q, a.confidence)  # relevant enough to answer, not to say yes on
+    # a clear match still gets its reading
+    b = answer("Does northwind have a breach hotline we can ring?", index=sample_index, policy="northwind")
+    assert b.answered and b.confidence >= 0.8 and b.citations[0].page_start == 10
