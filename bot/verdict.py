@@ -231,9 +231,10 @@ def _figure_line(fig: str, c: Citation, text: str) -> str:
     not the time a user may take."""
     flat = " ".join(text.split())
     at = flat.find(fig)
+    said = re.sub(r"^(\d+)-(hour|day|month|year)$", r"\1 \2s", fig)  # "the 180-day period": 180 days
     if _PERIOD.fullmatch(fig) and at >= 0 and _ASAP.search(flat[max(0, at - 200) : at]):
-        return f"As soon as practicable, and at the latest {fig} ({_where(c)})."
-    return f"{fig} ({_where(c)})."
+        return f"As soon as practicable, and at the latest {said} ({_where(c)})."
+    return f"{said} ({_where(c)})."
 
 
 def section_short(c: Citation) -> str:

@@ -334,7 +334,7 @@ def test_a_figure_stated_only_in_a_definition_comes_from_the_definition(tmp_path
     ix.ingest_file(specimen("beazley_mediatech_F00731_022019.pdf"), policy="beazley")
     a = answer("After a hack takes us offline, for how long afterwards are our lost profits looked after?", index=ix)
     top = a.citations[0]
-    assert a.verdict == "figure" and a.summary.startswith(f"180-day (DEFINITIONS §Period of Restoration, p. {top.page_start})")
+    assert a.verdict == "figure" and a.summary.startswith(f"180 days (DEFINITIONS §Period of Restoration, p. {top.page_start})")
     assert top.clause_type == "definition" and top.quote.startswith("Period of Restoration means the 180-day period")
     assert top.page_start == 12
 
