@@ -356,7 +356,10 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
         other = next((c for c, t in zip(cites[1:3], texts[1:3]) if _CONSENT.search(c.quote) or _CONSENT.search(t)), None)
         if other is not None:
             return "no", f"Not on your own — the policy requires the insurer's consent or its panel ({_where(other)})."
-        return "yes", f"Yes, as far as the policy says ({where}); read the clause below."
+        # The wording neither asks for consent nor grants the right: claims handling is the insurer's to control
+        # (cooperation, consent, panels), so a right the wording does not give is not assumed.
+        return "no", (f"Not on your own, as far as the wording says: it gives no right to do this without the insurer "
+                      f"({where}); ask the insurer first.")
     if asks == "obligation":
         if ctype in ("requirement", "notice") or consent:
             return "yes", f"Yes — the policy requires it ({where})."

@@ -227,7 +227,10 @@ def test_can_we_is_no_when_a_cited_clause_beside_the_leader_wants_consent():
     c2 = Citation("C2", "d#2", "p", "v1", "f.pdf", 12, 12, "VII. CONDITIONS > D", "other", cond)
     got, sentence = verdict("can we tell staff that we have ransom cover?", [_cite("coverage", cover), c2], [cover, cond])
     assert got == "no" and sentence == "Not on your own — the policy requires the insurer's consent or its panel (VII. CONDITIONS §D, p. 12)."
-    assert verdict("can we tell staff that we have ransom cover?", [_cite("coverage", cover)], [cover])[0] == "yes"
+    # a wording that neither asks for consent nor grants the right does not make it yours
+    assert verdict("can we tell staff that we have ransom cover?", [_cite("coverage", cover)], [cover]) == (
+        "no", "Not on your own, as far as the wording says: it gives no right to do this without the insurer "
+              "(VII. CONDITIONS §C, p. 10); ask the insurer first.")
 
 
 def test_a_price_question_gets_the_premium_charged_not_a_period():
