@@ -328,7 +328,7 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
         for c, t in zip(cites[1:3], texts[1:3]):
             fig = pick_figure(question, c.quote) or pick_figure(question, t)
             if fig:
-                return "figure", f"{fig} ({_where(c)})."
+                return "figure", _figure_line(fig, c, t)
         for c, t in zip(cites[1:3], texts[1:3]):
             if _DEFERS.search(t):
                 return "depends", f"It depends on your Declarations: the wording refers the amount to them ({_where(c)})."
