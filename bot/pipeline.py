@@ -400,8 +400,9 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
         def elsewhere() -> Iterator[Evidence | None]:
             for c in chosen:
                 yield _declarations_item(index, c.evidence, qt)
+            cited = {x.chunk_id for x in cites}
             for c in chosen:
-                yield from _definitions_used(index, c.evidence.chunk, {x.chunk_id for x in cites}, qt, c.evidence.chunk.text)
+                yield from _definitions_used(index, c.evidence.chunk, cited, qt, c.evidence.chunk.text)
         source = next((d for d in (quote_where(e, figure_stated) for e in elsewhere() if e is not None) if figure_stated(d.quote)), None)
     if source is not None:
         rest = [c for c in cites if c.chunk_id != source.chunk.id]

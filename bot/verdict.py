@@ -190,6 +190,7 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
     # a price is never answered with a period or another role's amount (a question asking both "how long" and "what does
     # it cost" in one part gets the period, as a "how long" question never gets an amount)
     asks_price = bool(_PRICE_RX.search(question)) and not asks_time
+    about_nonpayment = bool(_Q_NONPAYMENT.search(question))
     for q_rx, near_rx, unit in _ROLES:
         if not q_rx.search(question) or (asks_time and unit in ("money", "percent")) or (asks_price and q_rx is not _PRICE_RX):
             continue
@@ -197,7 +198,6 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
         found = [(m.start(), m.group(0)) for m in rx.finditer(flat)]
         # "45 days, or 10 days in the case of non-payment of premium": the non-payment figure answers only a question
         # about not paying, and the other one every other question
-        about_nonpayment = bool(_Q_NONPAYMENT.search(question))
         ends = [f[0] for f in found[1:]] + [len(flat)]  # what follows a figure, up to the next one
 
         def for_nonpayment(i: int) -> bool:
