@@ -150,7 +150,9 @@ def assess(chunk: Chunk, qt: QueryTerms, df: dict[str, int], n_docs: int) -> Evi
 
 
 _AMOUNT = re.compile(
-    r"(?:[$£€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|m|k))?|\b\d+\s?(?:%|percent)|(?:\(\d+\)|\b\d+)\s(?:business\s)?(?:hours|days|months)|\b(?:one|two|three|six|twelve)\s(?:hours|days|months))",
+    r"(?:[$£€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|m|k))?|\b\d+\s?(?:%|percent)|(?:\(\d+\)|\b\d+)\s(?:business\s)?(?:hours|days|weeks|months|years)|\b(?:one|two|three|six|twelve)\s(?:hours|days|weeks|months|years)"
+    # how often (a test "every six months" that becomes "every quarter" is a change of figure)
+    r"|\bevery\s(?:quarter|year|month|week|day)\b|\b(?:quarterly|annually|monthly|weekly|daily)\b)",
     re.I,
 )
 

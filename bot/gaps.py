@@ -246,8 +246,11 @@ def answer_gaps(terms: Sequence[Term], posture: Posture | None, asked_controls: 
     """Findings worth showing under an answer: requirements not met, exclusion warnings, and the
     notice, consent and money terms of the cited clauses (asked-about controls first)."""
     fs = findings_for_terms(terms, posture, today=today)
+    # "Coinsurance: in the Declarations" says nothing once the Declarations' own figure is among them.
+    stated = {(t.subject, t.qualifier) for t in terms if t.kind == "money_time" and t.value and t.value != IN_DECLARATIONS}
     keep = [f for f in fs if not (f.kind == "requirement" and f.status == "met") and f.kind != "panel"
-            and not (f.kind == "exclusion" and f.status == "noted" and not f.term.controls and f.term.subject == "")]
+            and not (f.kind == "exclusion" and f.status == "noted" and not f.term.controls and f.term.subject == "")
+            and not (f.kind == "money_time" and f.term.value == IN_DECLARATIONS and (f.term.subject, f.term.qualifier) in stated)]
     keep.sort(key=lambda f: (f.control not in asked_controls, f.kind != "requirement"))
     return keep
 

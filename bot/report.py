@@ -308,10 +308,10 @@ def term_changes(old_terms: Sequence[Term], new_terms: Sequence[Term]) -> list[T
     out: list[TermChange] = []
     for o, n in pairs:
         t = n or o
-        label = t.key.replace("_", " ").replace(":", " ")
+        label = re.sub(r":(.+)$", r" (\1)", t.key).replace("_", " ")
         if o is None or n is None:
             ch = "added" if o is None else "removed"
-            out.append(TermChange(ch, t.kind, t.key, f"{t.kind.replace('_', ' ')} {ch}: {label} ({t.pages})", o, n))
+            out.append(TermChange(ch, t.kind, t.key, f"{t.kind.replace('_', ' ')}: {label}", o, n))
             continue
         if t.kind == "money_time" and o.value != n.value:
             a, b = _number(o.value), _number(n.value)
@@ -319,17 +319,17 @@ def term_changes(old_terms: Sequence[Term], new_terms: Sequence[Term]) -> list[T
                 ch = (_SHORTER_IS.get(t.subject, ("lowered", "raised")))[0 if b < a else 1]
             else:
                 ch = "changed"
-            out.append(TermChange(ch, t.kind, t.key, f"{label} {ch}: {o.value} → {n.value}", o, n))
+            out.append(TermChange(ch, t.kind, t.key, f"{label}: {o.value} → {n.value}", o, n))
         elif t.kind in ("notice", "requirement") and o.deadline_hours and n.deadline_hours and o.deadline_hours != n.deadline_hours:
             ch = "shortened" if n.deadline_hours < o.deadline_hours else "lengthened"
-            out.append(TermChange(ch, t.kind, t.key, f"{label} deadline {ch}: {o.deadline} → {n.deadline}", o, n))
+            out.append(TermChange(ch, t.kind, t.key, f"{label} deadline: {o.deadline} → {n.deadline}", o, n))
         elif t.kind == "requirement" and o.frequency_days and n.frequency_days and o.frequency_days != n.frequency_days:
             ch = "more_frequent" if n.frequency_days < o.frequency_days else "less_frequent"
             out.append(TermChange(ch, t.kind, t.key, f"{label} frequency: {o.frequency} → {n.frequency}", o, n))
         elif t.kind == "exclusion" and o.value != n.value:
             a, b = _number(o.value), _number(n.value)
             ch = ("shortened" if b < a else "lengthened") if a is not None and b is not None else "changed"
-            out.append(TermChange(ch, t.kind, t.key, f"{label} exclusion period {ch}: {o.value or '—'} → {n.value or '—'}", o, n))
+            out.append(TermChange(ch, t.kind, t.key, f"{label} exclusion period: {o.value or '—'} → {n.value or '—'}", o, n))
     return out
 
 

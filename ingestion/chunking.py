@@ -80,9 +80,13 @@ def _caps_share(s: str) -> float:
     return sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
 
 
+# "INSURANCE.   ANY CLAIM EXPENSES PAID …": a sentence ends inside the line, so it is a notice in capitals, not a title
+_CAPS_SENTENCE_BREAK = re.compile(r"\b(?![IVXLC]+\.)[A-Z]{3,}\.\s+[A-Z]")  # not "III. EXCLUSIONS"
+
+
 def _is_caps_heading(s: str) -> bool:
     """A short line in capitals: "EXCLUSIONS", "WHEN THERE IS A CLAIM OR"."""
-    if len(s) > 90 or len(s) < 3 or _LEADER.search(s) or ";" in s or s.endswith((",", ".")):
+    if len(s) > 90 or len(s) < 3 or _LEADER.search(s) or ";" in s or s.endswith((",", ".")) or _CAPS_SENTENCE_BREAK.search(s):
         return False
     letters = sum(c.isalpha() for c in s)
     if letters < 4 or letters < sum(c.isdigit() for c in s):  # "AFSL 355088 – ABN 38 138 873 211"
@@ -93,7 +97,7 @@ def _is_caps_heading(s: str) -> bool:
 def _is_caps_line(s: str) -> bool:
     """A line of a capitalised heading or title that wraps: "BUSINESS INTERRUPTION," / "AND SYSTEMS FAILURE"."""
     return (
-        len(s) <= 90 and ";" not in s and not s.endswith(".") and not _LEADER.search(s)
+        len(s) <= 90 and ";" not in s and not s.endswith(".") and not _LEADER.search(s) and not _CAPS_SENTENCE_BREAK.search(s)
         and sum(c.isalpha() for c in s) >= 2 and _caps_share(s) > 0.85 and len(s.split()) <= 10
     )
 
@@ -186,7 +190,9 @@ def _label(s: str) -> tuple[str, str, int] | None:
     for style, rx in _LABEL_RES:
         m = rx.match(s)
         if m:
-            return style, re.sub(r"\s+", "", m.group(1)), m.end()
+            # "( a )" -> "(a)", but "Item  5" -> "Item 5": a word label keeps its space
+            value = " ".join(m.group(1).split())
+            return style, (value if re.match(r"[A-Za-z]{2,}\s", value) else value.replace(" ", "")), m.end()
     return None
 
 
@@ -304,8 +310,14 @@ def _units(text: str) -> list[_Unit]:
         lab = _label(s)
         if lab and mid_sentence and s[lab[2]:][:1].islower() and not re.search(r"(?:\band|\bor|,)$", prev_text_before):
             lab = None  # "... the persons named in" / "Item 9. of the Declarations": a wrapped reference, not a clause
+        following = next((x.text for x in lines[idx + 1 :] if x.text), "")
+        # "CLAIM EXPENSES ARE INCLUDED WITHIN THE AVAILABLE LIMIT OF" / "INSURANCE.   ANY CLAIM …": a line whose capitalised
+        # sentence ends on the next line is a notice in capitals, not a heading; nor does a heading wrap onto a line
+        # that continues into a capitalised sentence ("COVERAGES A.1., … ARE CLAIMS MADE" / "AND REPORTED COVERAGES.")
+        shouted = _caps_share(following) > 0.85
+        banner = shouted and bool(_CAPS_SENTENCE_BREAK.search(following) or re.match(r"(?:AND|OR|OF|TO|BY|WITH)\b.*\.$", following))
         # a heading or clause title wrapped onto this line: "SECTION III" / "EXCLUSIONS – WHAT IS NOT" / "COVERED"
-        if joining and not lab and (_is_caps_line(s) or (joining == "major" and _is_bare_major(major) and _is_title(s))):
+        if joining and not lab and not banner and not (shouted and following.endswith(".")) and (_is_caps_line(s) or (joining == "major" and _is_bare_major(major) and _is_title(s))):
             if joining == "major":
                 major = _clean_heading(f"{major} {s}")
             elif joining == "heading":
@@ -329,14 +341,14 @@ def _units(text: str) -> list[_Unit]:
                 last_roman = _roman_value(roman.group(1))
             prev_body = False
             continue
-        if not lab and not mid_sentence and _is_caps_heading(s):
+        if not lab and not mid_sentence and not banner and _is_caps_heading(s):
             start_heading(ln)
             set_heading(s)
             joining, prev_body, enclosing = "heading", False, None
             continue
         # "Computer System includes ..." inside a lettered definition is its text, not a new definition
         defn = _DEFINITION_RE.match(s) if prev_blank and not lab and (defn_open or not styles) else None
-        if not lab and not defn and prev_blank and not after_colon and _is_subheading(s):
+        if not lab and not defn and prev_blank and not after_colon and not banner and _is_subheading(s):
             enclosing = (styles, stack, labels) if styles else enclosing
             start_heading(ln)
             sub, prev_body = s, False

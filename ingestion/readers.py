@@ -225,8 +225,26 @@ _TRAILING_WS = re.compile(r"[ \t]+\n")
 _MANY_BLANKS = re.compile(r"\n{3,}")
 
 
+# Some PDFs draw a line's first letters as a separate text run, and pypdf breaks the line after them:
+# "Var\nious provisions", "In c\nonsideration", "CLAI\nM EXPENSES". A fragment line is short and ends
+# mid-word; the next line carries on the same word in the same case.
+_SPLIT_LOWER = re.compile(
+    r"^((?:[A-Za-z]+ )?(?!(?:and|or|the|of|to|an?|in|on|for|by|as|at|is|be|if|any|all|not|nor)\n)[A-Za-z]?[a-z]?[a-z])\n(?=[a-z])", re.M
+)
+_SPLIT_UPPER = re.compile(r"^((?!(?:[IVXLC]+)\n)[A-Z]{2,4})\n(?=[A-Z]+\b)", re.M)
+SPLIT_MIN_PER_PAGE = 2  # a lone short line is often a real one ("and", "NSW"); the fault repeats down the page
+
+
+def _join_split_words(text: str) -> str:
+    """Rejoin words pypdf split after their first letters, on a page where that happens repeatedly."""
+    if len(_SPLIT_LOWER.findall(text)) < SPLIT_MIN_PER_PAGE:
+        return text
+    return _SPLIT_UPPER.sub(r"\1", _SPLIT_LOWER.sub(r"\1", text))
+
+
 def _clean_page(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\x00", "")
+    text = _join_split_words(text)
     text = _HYPHEN_BREAK.sub(r"\1\2", text)
     text = _TRAILING_WS.sub("\n", text)
     text = _MANY_BLANKS.sub("\n\n", text)

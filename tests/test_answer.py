@@ -317,7 +317,7 @@ def test_a_figure_is_quoted_from_the_sentence_stating_it(sample_index):
     q = "If the tills and booking site are dead for half a day, from what point do we start getting compensated for lost takings?"
     a = answer(q, index=sample_index, policy="northwind")
     top = a.citations[0]
-    assert a.verdict == "figure" and a.summary.startswith(f"12 hours (DECLARATIONS §Item7, p. {top.page_start})")
+    assert a.verdict == "figure" and a.summary.startswith(f"12 hours (DECLARATIONS §Item 7, p. {top.page_start})")
     assert top.quote.startswith("Item 7. Waiting Period: 12 hours") and "Period of Restoration" not in top.quote
     text = " ".join(sample_index.chunk(top.chunk_id).text.split())
     assert top.quote in text

@@ -104,7 +104,9 @@ def test_renewal_diff_lists_term_changes(northwind):
     v1, v2, sentences = diff_versions(northwind, "northwind")
     md = render_diff("northwind", v1, v2, sentences, terms=list(changes.values()))
     assert md.index("## Term changes") < md.index("## Changed sentences")
-    assert "sublimit ransomware lowered: $500,000 → $250,000" in md
+    assert "- **lowered** sublimit (ransomware): $500,000 → $250,000 (2026 p. 1)" in md
+    assert "- **added** exclusion: eol software (2026 p. 6)" in md
+    assert "figures: weekly, six months → weekly, every quarter" in md  # how often is a figure too
 
 
 def test_every_requirement_warning_names_its_control_on_all_specimens(specimens):
@@ -163,3 +165,13 @@ def test_answer_gaps_come_from_cited_terms_only(northwind):
     gaps = _gaps([cite], chunks, None, [], index=northwind)
     assert not [g for g in gaps if g.kind == "requirement"]
     assert [g.kind for g in gaps] == ["notice"] and "within 30 days" in gaps[0].message and "p. 8" in gaps[0].clause
+
+
+def test_answer_gaps_drop_a_pointer_to_the_declarations_when_the_declarations_figure_is_cited(northwind):
+    from bot.pipeline import answer
+
+    a = answer("What is the ransomware sublimit?", index=northwind, policy="northwind")
+    money = [g.message for g in a.gaps if g.kind == "limit"]
+    assert any(m.startswith("Coinsurance: 30%") for m in money), money
+    assert not [m for m in money if m.startswith("Coinsurance: in the Declarations")], money
+    assert any(m.startswith("Sublimit (ransomware): $250,000") for m in money), money

@@ -92,6 +92,10 @@ KNOWN_CLAUSES = [
     (PHLY, "I. ERISA or Similar Act", "exclusion", "III. EXCLUSIONS > I. ERISA or Similar Act", 16),
     (PHLY, "N. Infrastructure Outage", "exclusion", "III. EXCLUSIONS > N. Infrastructure Outage", 17),
     (PHLY, "D. Your Duties in the Event of a Claim or Incident", "notice", "VI. POLICY TERMS AND CONDITIONS > D. Your Duties", 23),
+    # PHLY page 1: pypdf splits lines after their first letters ("Var" / "ious provisions"); a notice in capitals
+    # ("CLAIM EXPENSES ARE INCLUDED WITHIN THE AVAILABLE LIMIT OF" / "INSURANCE.   ANY …") is not a heading
+    (PHLY, "Various provisions in this policy restrict coverage", None, "COVERAGE FORM", 1),
+    (PHLY, "In consideration of the payment of the premium", None, "COVERAGE FORM", 1),
     # Swiss Re: dotted clause numbers under "Section N:" headings
     (SWISSRE, "4.10 War and Terrorism a) war", "exclusion", "Section 4: Exclusions applicable to all sections > 4.10 War and Terrorism", 21),
     (SWISSRE, "5.2 Reporting and Notice As soon as reasonably practicable", "notice", "Section 5: Claims conditions applicable to all sections > 5.2 Reporting and Notice", 21),
@@ -179,3 +183,12 @@ def test_specimen_folder_holds_the_eleven_wordings():
     if not SPECIMENS.exists():
         pytest.skip("shared corpus not available")
     assert {p.name for p in SPECIMENS.glob("*.pdf")} == set(ALL)
+
+
+def test_no_specimen_section_is_a_notice_in_capitals():
+    """A capitalised sentence ("… LIMIT OF INSURANCE. ANY CLAIM EXPENSES …") never names a section."""
+    for name in ALL:
+        _, chunks = _read(name)
+        assert not [c.section for c in chunks if re.search(r"\b(?![IVXLC]+\.)[A-Z]{3,}\.\s+[A-Z]{3,}", c.section)], name
+    _, chunks = _read(PHLY)
+    assert not [c.section for c in chunks if "CLAIM EXPENSES ARE INCLUDED" in c.section or "CLAI M" in c.section]

@@ -75,3 +75,14 @@ def test_snowball_stems_meet(a, b):
 def test_tokens_drop_stop_words_and_split_hyphens():
     assert tokens("The insurer's multi-factor authentication") == [stem("insurer"), stem("multi-factor"), "multi", "factor", stem("authentication")]
     assert tokens("the and of", keep_stopwords=True) == ["the", "and", "of"]
+
+
+def test_words_split_after_their_first_letters_are_joined_where_the_fault_repeats():
+    from ingestion.readers import _clean_page
+
+    page = "CLAI\nM EXPENSES ARE INCLUDED.\nVar\nious provisions restrict coverage.\nIn c\nonsideration of the premium"
+    assert _clean_page(page) == "CLAIM EXPENSES ARE INCLUDED.\nVarious provisions restrict coverage.\nIn consideration of the premium"
+    # a lone short line is a real one: an address, or "and" closing a list
+    assert _clean_page("Level 3\nNSW\nDLA Piper\nand\nthe other") == "Level 3\nNSW\nDLA Piper\nand\nthe other"
+    # roman numerals stay on their own line even where words were split
+    assert _clean_page("Var\nious\nOt\nher\nIV\nEXCLUSIONS").endswith("IV\nEXCLUSIONS")
