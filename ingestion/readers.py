@@ -138,6 +138,7 @@ def read_pdf_bytes(data: bytes, file_name: str) -> DocumentText:
 
     texts = [_clean_page(t) for t in raw_pages]
     texts = _strip_running_lines(texts)
+    texts = _join_spaced_words(texts)
     blank = tuple(i + 1 for i, t in enumerate(texts) if len(t.strip()) < 20)
     pages = tuple(Page(i + 1, t) for i, t in enumerate(texts) if (i + 1) not in blank)
     if not pages:
@@ -240,6 +241,53 @@ def _join_split_words(text: str) -> str:
     if len(_SPLIT_LOWER.findall(text)) < SPLIT_MIN_PER_PAGE:
         return text
     return _SPLIT_UPPER.sub(r"\1", _SPLIT_LOWER.sub(r"\1", text))
+
+
+_WORD = re.compile(r"[A-Za-z]+")
+SPACED_MIN_WHOLE = 3  # the joined word must occur whole at least this often in the document
+
+
+def _join_spaced_words(pages: list[str]) -> list[str]:
+    """Join words some PDFs print with a space inside ("Priv acy", "Insure d", "LI ABILITY", "s ubrogation").
+
+    The document itself is the dictionary: two neighbours are joined when the joined word occurs whole in it at
+    least `SPACED_MIN_WHOLE` times and more often than split, and the second half is no word of the document on
+    its own (which keeps "any one", "a part", "can not", "net profit" apart)."""
+    words = [[(m.group(0), m.start(), m.end()) for m in _WORD.finditer(t)] for t in pages]
+    counts: dict[str, int] = {}
+    labels: dict[str, int] = {}  # "(d)", "d.": a letter used as a label is not a word
+    for t, ws in zip(pages, words):
+        for w, a, b in ws:
+            lw = w.lower()
+            counts[lw] = counts.get(lw, 0) + 1
+            if len(w) == 1 and (t[a - 1 : a] == "(" or t[b : b + 1] in (".", ")")):
+                labels[lw] = labels.get(lw, 0) + 1
+
+    def neighbours(t: str, ws):
+        return ((x, y) for x, y in zip(ws, ws[1:]) if t[x[2] : y[1]] == " ")
+
+    split: dict[str, int] = {}
+    for t, ws in zip(pages, words):
+        for x, y in neighbours(t, ws):
+            whole = (x[0] + y[0]).lower()
+            if counts.get(whole, 0) >= SPACED_MIN_WHOLE:
+                split[whole] = split.get(whole, 0) + 1
+    if not split:
+        return pages
+    out = []
+    for t, ws in zip(pages, words):
+        cuts = []
+        for x, y in neighbours(t, ws):
+            whole, tail = x[0] + y[0], y[0].lower()
+            n_split = split.get(whole.lower(), 0)
+            alone = counts.get(tail, 0) - labels.get(tail, 0) - n_split
+            same_case = whole[1:].islower() or whole[1:].isupper()
+            if same_case and alone <= 0 and counts.get(whole.lower(), 0) >= max(SPACED_MIN_WHOLE, n_split + 1):
+                cuts.append(x[2])  # the space after x goes
+        for at in reversed(cuts):
+            t = t[:at] + t[at + 1 :]
+        out.append(t)
+    return out
 
 
 def _clean_page(text: str) -> str:

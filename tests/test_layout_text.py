@@ -86,3 +86,26 @@ def test_words_split_after_their_first_letters_are_joined_where_the_fault_repeat
     assert _clean_page("Level 3\nNSW\nDLA Piper\nand\nthe other") == "Level 3\nNSW\nDLA Piper\nand\nthe other"
     # roman numerals stay on their own line even where words were split
     assert _clean_page("Var\nious\nOt\nher\nIV\nEXCLUSIONS").endswith("IV\nEXCLUSIONS")
+
+
+def test_words_printed_with_a_space_inside_are_joined_when_the_document_spells_them_whole():
+    from ingestion.readers import _join_spaced_words
+
+    pages = ["The Insured and the Insured's Privacy. Privacy of any one Claim is a part of it.",
+             "The Insure d shall notify. Priv acy Notification; any one claim. Privacy matters. Insured; a part of the net profit.",
+             "(d) Insured persons. Network and net profit."]
+    out = _join_spaced_words(pages)
+    assert out[1] == "The Insured shall notify. Privacy Notification; any one claim. Privacy matters. Insured; a part of the net profit."
+    assert out[0] == pages[0] and out[2] == pages[2]  # "any one", "a part", "net profit" are phrases the document uses
+
+
+def test_beazley_quotes_read_whole_words():
+    """Beazley's PDF prints "Insure d", "Priv acy", "Serv ices" with a space inside; the text read has whole words."""
+    from tests.conftest import specimen
+
+    from ingestion.readers import read_document
+
+    text = read_document(specimen("beazley_mediatech_F00731_022019.pdf")).text
+    for broken in ("Insure d ", "Priv acy", "Serv ices", "Syste ms", "Cla im"):
+        assert broken not in text, broken
+    assert text.count("Privacy") >= 5 and "Named Insured" in text
