@@ -408,6 +408,14 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
         rest = [c for c in cites if c.chunk_id != source.chunk.id]
         cites = [cite(source, "C1")] + [replace(c, key=f"C{i}") for i, c in enumerate(rest, 2)]
         chunks[source.chunk.id] = source.chunk
+    if asks == "coverage" and source is None and chosen[0].evidence.chunk.clause_type == "definition" and not any(
+            c.evidence.chunk.clause_type == "coverage" for c in chosen):
+        # A definition says what a word means, not that it is insured: the insuring clause that uses the defined term
+        # ("Funds Transfer Fraud means …" -> "We will pay … Funds Transfer Fraud") is the answer, the definition beside it.
+        insuring = _clause_using(index, chosen[0].evidence.chunk, cands, qt)
+        if insuring is not None:
+            cites = [cite(insuring, "C1")] + [replace(c, key=f"C{i}") for i, c in enumerate(cites, 2)]
+            chunks[insuring.chunk.id] = insuring.chunk
     defn = _definition_used(index, chosen[0].evidence, {c.chunk_id for c in cites}, qt)
     if defn is not None:
         cites.append(cite(defn, f"C{len(cites) + 1}"))
@@ -515,17 +523,56 @@ def _written_notice_clause(index: PolicyIndex, top: Chunk, qt: QueryTerms) -> Ev
         and (wants_written_notice(c.text) or says_a_call_is_notice(c.text))))
 
 
+def _clause_using(index: PolicyIndex, defn: Chunk, cands: Sequence[Candidate], qt: QueryTerms, clause_type: str = "coverage") -> Evidence | None:
+    """The clause of `clause_type` that uses the term `defn` defines: the best retrieved one, else the first in the wording."""
+    term = defined_term(defn)
+    if not term:
+        return None
+    uses = _term_re(term)
+    hit = next((c.evidence for c in cands if c.hit.chunk.clause_type == clause_type and uses.search(c.hit.chunk.text)), None)
+    return hit or _first_clause(index, defn, qt, lambda c: c.clause_type == clause_type and bool(uses.search(c.text)))
+
+
 def _definition_used(index: PolicyIndex, top: Evidence, cited: set, qt: QueryTerms) -> Evidence | None:
     """The definition of a defined term the answering sentence uses ("Extortion Threat", "Waiting Period"):
     policies answer in defined terms, and the definition says what the user's words mean in the wording."""
     return next(_definitions_used(index, top.chunk, cited, qt, top.quote), None)
 
 
+_LETTERED_TERM = re.compile(r"^(?:[A-Z]{1,3}\.|\d{1,3}\.|\d{1,2}(?:\.\d{1,3})+\.?)\s+[\"“]?([A-Z][\w’'\-]*(?:\s+[\w’'\-]+){0,6})[\"”]?$")
+
+
+def _term_re(term: str) -> re.Pattern:
+    """A defined term as the wording writes it, plural too, its words wrapped over lines or not."""
+    return re.compile(r"\b" + r"\s+".join(map(re.escape, term.split())) + r"s?\b")
+
+
+def defined_term(c: Chunk) -> str | None:
+    """The term a definition clause defines: its label ("Extortion Threat" means …), or the title of a lettered or
+    numbered definition ("Definitions > EE. Outsourced Provider"). Only capitalised terms: a wording that writes its
+    defined terms in lower case ("security breach") would match ordinary words."""
+    if c.clause_type != "definition":
+        return None
+    if len(c.clause_label) > 3 and c.clause_label[:1].isupper():
+        return c.clause_label
+    for part in reversed(c.section.split(" > ")):
+        m = _LETTERED_TERM.match(part.strip())
+        if m:
+            term = m.group(1)
+            words = [w for w in term.split() if w[:1].isalpha() and w.lower() not in ("of", "and", "or", "the", "a", "an", "to", "by", "for", "in", "on")]
+            shouted = term.isupper() or term.lower() in ("definitions", "definition")  # "IV. DEFINITIONS" is the part
+            return term if words and all(w[:1].isupper() for w in words) and len(term) > 3 and not shouted else None
+    return None
+
+
 def _definitions_used(index: PolicyIndex, top: Chunk, cited: set, qt: QueryTerms, text: str) -> Iterator[Evidence]:
     """The definitions, in `top`'s document and not in `cited`, of the defined terms `text` uses, longest term first."""
-    defs = {c.clause_label: c for c in index.chunks_of(top.doc_id)
-            if c.clause_type == "definition" and len(c.clause_label) > 3 and c.clause_label[:1].isupper() and c.id not in cited}
-    used = sorted((t for t in defs if re.search(rf"\b{re.escape(t)}s?\b", text)), key=len, reverse=True)
+    defs: dict[str, Chunk] = {}
+    for c in index.chunks_of(top.doc_id):
+        term = defined_term(c)
+        if term and c.id not in cited:
+            defs.setdefault(term, c)
+    used = sorted((t for t in defs if _term_re(t).search(text)), key=len, reverse=True)
     if not used:
         return
     df, n = index.term_stats(policy=top.policy, kind="policy")

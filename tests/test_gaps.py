@@ -175,3 +175,26 @@ def test_answer_gaps_drop_a_pointer_to_the_declarations_when_the_declarations_fi
     assert any(m.startswith("Coinsurance: 30%") for m in money), money
     assert not [m for m in money if m.startswith("Coinsurance: in the Declarations")], money
     assert any(m.startswith("Sublimit (ransomware): $250,000") for m in money), money
+
+
+def test_lettered_and_numbered_definitions_name_their_term_and_lead_to_the_clause_using_it(specimens):
+    """A definition says what a word means, not that it is insured: answers find the insuring clause using the term."""
+    from bot.pipeline import _clause_using, defined_term, question_terms
+
+    ix, names, _ = specimens
+
+    def defs(pdf):
+        d = ix.select_docs(policy=names[pdf], kind="policy")[-1]
+        return {defined_term(c): c for c in ix.chunks_of(d.doc_id) if c.clause_type == "definition"}
+
+    axa = defs("axaxl_cyberriskconnect_TRD-050-0619.pdf")
+    assert {"Outsourced Provider", "Cyber-extortion Threat", "Claim Expenses"} <= set(axa)
+    swiss = defs("swissre_technology_liability_wording_2024_AU.pdf")
+    assert "Loss" in swiss and "Computer System" in swiss  # "7.22 Loss", dotted numbers
+    embroker = defs("embroker_everspan_tech_eo_cyber_coverage_part.pdf")
+    assert not {t for t in embroker if t and t.lower() == "definitions"}  # "IV. Definitions" is the part, not a term
+    pol = names["embroker_everspan_tech_eo_cyber_coverage_part.pdf"]
+    qt = question_terms("a supplier outage stopped our orders", ix, pol, ix.term_stats(policy=pol, kind="policy")[0])
+    used = _clause_using(ix, embroker["Dependent Business Disruption"], [], qt)
+    assert used is not None and used.chunk.clause_type == "coverage"
+    assert "Dependent Business Disruption" in " ".join(used.chunk.text.split()) and used.chunk.page_start == 4, (used.chunk.section, used.chunk.page_start)
