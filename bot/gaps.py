@@ -165,13 +165,23 @@ def _notice_message(t: Term) -> str:
     return f"Notify {who}{how} of {_PRETTY.get(t.subject, t.subject.replace('_', ' '))}: {t.deadline}."
 
 
+_CONSENT_WHAT = {"ransom": "paying a ransom or extortion demand", "settlement": "settling a claim", "admission": "admitting liability",
+                 "expenses": "incurring costs or expenses", "vendors": "choosing vendors", "payment": "making any payment",
+                 "notification": "notifying affected individuals", "public_relations": "public relations spend",
+                 "shutdown": "shutting systems down"}
+
+
+def consent_message(terms: Sequence[Term]) -> str:
+    """One line for the consent terms of one sentence: "Insurer's consent needed before settling a claim, admitting
+    liability or making any payment. Exception: “except at your own cost”"."""
+    whats = list(dict.fromkeys(_CONSENT_WHAT.get(t.subject, t.subject) for t in terms))
+    what = whats[0] if len(whats) == 1 else f"{', '.join(whats[:-1])}, or {whats[-1]}"
+    cb = next((t.carve_back for t in terms if t.carve_back), "")
+    return f"Insurer's consent needed before {what}." + (f" Exception: “{cb}”" if cb else "")
+
+
 def _consent_message(t: Term) -> str:
-    what = {"ransom": "paying a ransom or extortion demand", "settlement": "settling a claim", "admission": "admitting liability",
-            "expenses": "incurring costs or expenses", "vendors": "choosing vendors", "payment": "making any payment",
-            "notification": "notifying affected individuals", "public_relations": "public relations spend",
-            "shutdown": "shutting systems down"}.get(t.subject, t.subject)
-    cb = f" Exception: “{t.carve_back}”" if t.carve_back else ""
-    return f"Insurer's consent needed before {what}.{cb}"
+    return consent_message([t])
 
 
 def _money_message(t: Term) -> str:

@@ -16,7 +16,7 @@ from ingestion.types import Chunk
 from vectorstore.index import PolicyIndex
 
 from .extract import amounts
-from .gaps import ACTIONS, incident_deadlines, policy_terms, requirement_counts, top_risks
+from .gaps import ACTIONS, consent_message, incident_deadlines, policy_terms, requirement_counts, top_risks
 from .gaps import Finding as GapFinding
 from .gaps import findings_for_terms
 from .posture import Posture
@@ -156,9 +156,16 @@ def render_gaps(report: GapReport, fmt: str = "md") -> str:
     out += ["## Renewal checklist and incident actions", ""]
     for g in report.checklist:
         out.append(f"### {g['action_title']} — owner: {g['owner']}")
+        # the consent terms of one sentence ("without our consent, admit liability, make any payment, settle…") are one item
+        merged: dict[tuple, list] = {}
         for fid in g["items"]:
             f = by_id[fid]
-            out.append(f"- [ ] [{f.status.replace('_', ' ')}] {f.message} ({f.where()})")
+            key = (f.term.chunk_id, f.term.quote) if f.kind == "consent" else (fid,)
+            merged.setdefault(key, []).append(f)
+        for fs in merged.values():
+            f = fs[0]
+            message = consent_message([x.term for x in fs]) if f.kind == "consent" else f.message
+            out.append(f"- [ ] [{f.status.replace('_', ' ')}] {message} ({f.where()})")
         out.append("")
     titles = {"requirement": "Requirements", "exclusion": "Exclusions", "money_time": "Limits, sublimits, retentions and periods",
               "notice": "Notice", "consent": "Consent", "panel": "Panel vendors"}

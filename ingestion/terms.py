@@ -22,7 +22,7 @@ from .types import Chunk
 VOCAB_PATH = Path(__file__).parent / "data" / "terms.yaml"
 TERM_KINDS = ("requirement", "notice", "consent", "panel", "money_time", "exclusion")
 # Bump when extraction changes, so terms cached with an index are recomputed.
-EXTRACTOR_VERSION = "terms-24"
+EXTRACTOR_VERSION = "terms-25"
 IN_DECLARATIONS = "in the Declarations"
 
 
@@ -334,7 +334,8 @@ def _consent(c: Chunk, a: int, b: int, s: str, v: _Vocab) -> list[Term]:
     # "pay any ransom … without our consent", not what follows it; a leading "With our prior
     # consent, …" governs the whole sentence.
     scope = s if cue.start() < 30 else s[: cue.end() + 40]
-    cb = re.search(r"\bexcept\b[^.]*", s)
+    # "except at your own cost, admit liability, …": the exception is its own phrase, not the rest of the sentence
+    cb = re.search(r"\bexcept\b(?:[^.,;]|[.,](?=\d))*", s)  # "$25,000" is one figure
     return [Term("consent", name, carve_back=_flat(cb.group(0)) if cb else "", **_cite(c, a, b))
             for name, rx in v.consent_subjects if rx.search(scope)]
 

@@ -198,3 +198,13 @@ def test_lettered_and_numbered_definitions_name_their_term_and_lead_to_the_claus
     used = _clause_using(ix, embroker["Dependent Business Disruption"], [], qt)
     assert used is not None and used.chunk.clause_type == "coverage"
     assert "Dependent Business Disruption" in " ".join(used.chunk.text.split()) and used.chunk.page_start == 4, (used.chunk.section, used.chunk.page_start)
+
+
+def test_consent_terms_of_one_sentence_are_one_checklist_item_with_the_exception_alone(northwind):
+    rep = gap_report(northwind, "northwind", None, today=TODAY)
+    md = render_gaps(rep, "md")
+    checklist = md[md.index("## Renewal checklist"): md.index("## Clauses")]
+    lines = [ln for ln in checklist.splitlines() if "Insurer's consent needed" in ln and "§C, p. 10" in ln]
+    assert len(lines) == 1, lines
+    assert ("paying a ransom or extortion demand, settling a claim, admitting liability, or incurring costs or expenses. "
+            "Exception: “except costs incurred in the first 48 hours after discovery of up to $25,000”") in lines[0]
