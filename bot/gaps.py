@@ -162,7 +162,8 @@ def _notice_message(t: Term) -> str:
         return f"Where notice goes: {t.value}."
     who = (t.recipient or "the insurer").replace("; ", " and ")
     how = f" ({t.channel})" if t.channel else ""
-    return f"Notify {who}{how} of {_PRETTY.get(t.subject, t.subject.replace('_', ' '))}: {t.deadline}."
+    scope = f" (for {t.scope})" if t.scope else ""
+    return f"Notify {who}{how} of {_PRETTY.get(t.subject, t.subject.replace('_', ' '))}{scope}: {t.deadline}."
 
 
 _CONSENT_WHAT = {"ransom": "paying a ransom or extortion demand", "settlement": "settling a claim", "admission": "admitting liability",

@@ -22,7 +22,7 @@ from .types import Chunk
 VOCAB_PATH = Path(__file__).parent / "data" / "terms.yaml"
 TERM_KINDS = ("requirement", "notice", "consent", "panel", "money_time", "exclusion")
 # Bump when extraction changes, so terms cached with an index are recomputed.
-EXTRACTOR_VERSION = "terms-25"
+EXTRACTOR_VERSION = "terms-27"
 IN_DECLARATIONS = "in the Declarations"
 
 
@@ -319,10 +319,15 @@ def _notice(c: Chunk, a: int, b: int, s: str, v: _Vocab, prev: str = "", nxt: st
         channel.append("as named in the Declarations")
     recipients = [r for r, rx in (("the insurer", r"\bto us\b|\bnotify us\b|\bgive us\b|\bprovide us\b|\bto the (?:Insurer|Company|Underwriters)\b|\bnotify (?:the )?(?:Insurer|Company|Underwriters)\b"),
                                   ("the claims managers", r"\bclaims managers?\b"), ("law enforcement", r"\blaw enforcement\b")) if re.search(rx, s, re.I)]
+    # "With respect to Breach Response Costs, the Insured must notify …": a wording may set one notice duty per cover
+    scope = _NOTICE_SCOPE.match(s)
     return [Term("notice", subject, value=deadline, deadline=deadline, deadline_hours=hours, recipient="; ".join(recipients),
-                 channel="; ".join(channel), **_cite(c, a, b))]
+                 channel="; ".join(channel), scope=_flat(scope.group(1)) if scope else "", **_cite(c, a, b))]
 
 
+_NOTICE_SCOPE = re.compile(
+    r"\W*(?:With respect to|In respect of|As respects|As regards|In relation to)\s+([^;:]{3,100}?),?\s+"
+    r"(?=(?:the\s+(?:Named\s+)?Insured|the\s+Policyholder|you|we)\b)", re.I)
 _SHORT_LINE = 80  # a following line this short (an email or phone line) still belongs to the notice address
 _CHANNEL = re.compile(r"\bnotices?\b[^.;]{0,80}\b(?:must|shall|should|will) be (?:provided|given|sent|reported|directed)\b[^.;]{0,50}\b(?:to|through|via)\b", re.I)
 

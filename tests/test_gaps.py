@@ -208,3 +208,14 @@ def test_consent_terms_of_one_sentence_are_one_checklist_item_with_the_exception
     assert len(lines) == 1, lines
     assert ("paying a ransom or extortion demand, settling a claim, admitting liability, or incurring costs or expenses. "
             "Exception: “except costs incurred in the first 48 hours after discovery of up to $25,000”") in lines[0]
+
+
+def test_a_notice_duty_set_per_cover_says_which_cover(specimens):
+    """Beazley sets one notice duty per cover ("With respect to Breach Response Costs, the Insured must notify …")."""
+    ix, names, _ = specimens
+    doc = ix.select_docs(policy=names["beazley_mediatech_F00731_022019.pdf"], kind="policy")[-1]
+    fs = [f for f in findings_for_terms(policy_terms(ix, doc.doc_id), None) if f.kind == "notice" and f.page_start == 21]
+    messages = [f.message for f in fs]
+    assert any(m.startswith("Notify the insurer of a claim or incident (for Breach Response Costs): as soon as practicable") for m in messages), messages
+    assert any("(for Data Recovery Costs, Business Interruption Loss and Dependent Business Loss)" in m for m in messages), messages
+    assert any(m.startswith("Notify the insurer of a claim or incident: as soon as practicable") for m in messages), messages  # no scope
