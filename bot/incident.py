@@ -96,7 +96,8 @@ def build_steps(terms: Sequence[Term], chunks) -> list[Step]:
         who = (t.recipient or "the insurer").replace("; ", " and ")
         how = f" ({t.channel})" if t.channel else ""
         what = "an extortion threat or ransomware" if t.subject == "extortion" else "the claim or incident"
-        steps.append(_cited("notify", f"Notify {who}", f"Notify {who}{how} of {what}: {t.deadline}.", t))
+        scope = f" (for {t.scope})" if t.scope else ""
+        steps.append(_cited("notify", f"Notify {who}", f"Notify {who}{how} of {what}{scope}: {t.deadline}.", t))
     if main and not any(t.channel for t in main) and not any(t.subject in ("hotline", "channel") for t in notices):
         steps.append(_silent("notify", "How to give notice", "The policy is silent on where or how to send notice "
                              "(no address, email, hotline or form is given in this wording)."))
@@ -108,7 +109,8 @@ def build_steps(terms: Sequence[Term], chunks) -> list[Step]:
     for f in incident_deadlines(fs):
         what = {"extortion": "extortion or ransomware", "claim_or_incident": "claim or incident", "proof_of_loss": "proof of loss",
                 "circumstance": "circumstances that may lead to a claim"}[f.term.subject]
-        steps.append(_cited("deadline", f"Deadline: {what}", f"{f.term.deadline}.", f.term))
+        scope = f" (for {f.term.scope})" if f.term.scope else ""
+        steps.append(_cited("deadline", f"Deadline: {what}{scope}", f"{f.term.deadline}.", f.term))
     if not any(s.part == "deadline" for s in steps):
         steps.append(_silent("deadline", "Deadline", "The policy states no notice deadline."))
     # 3. Consent before spending or paying.
@@ -187,6 +189,7 @@ def render_playbook(pb: Playbook, fmt: str = "md") -> str:
               "panel": "Vendors", "evidence": "Evidence to preserve", "dont": "What not to do"}
     out = [f"# We've been hit: incident playbook for {pb.policy} {pb.version} ({pb.file})", ""]
     n = 0
+    shown: dict[str, int] = {}  # a sentence quoted once is referred to after (a notice sets the deadline too)
     for part, title in titles.items():
         ss = [s for s in pb.steps if s.part == part]
         if not ss:
@@ -197,6 +200,9 @@ def render_playbook(pb: Playbook, fmt: str = "md") -> str:
             if s.silent:
                 out.append(f"{n}. **{s.title}** — {s.text}")
             else:
-                out.append(f"{n}. **{s.title}** — {s.text} ({s.section or '—'}, {s.pages})\n   > {' '.join(s.quote.split())}")
+                quote = " ".join(s.quote.split())
+                said = f"   (quoted at step {shown[quote]})" if quote in shown else f"   > {quote}"
+                shown.setdefault(quote, n)
+                out.append(f"{n}. **{s.title}** — {s.text} ({s.section or '—'}, {s.pages})\n{said}")
         out.append("")
     return "\n".join(out)

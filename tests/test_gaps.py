@@ -219,3 +219,15 @@ def test_a_notice_duty_set_per_cover_says_which_cover(specimens):
     assert any(m.startswith("Notify the insurer of a claim or incident (for Breach Response Costs): as soon as practicable") for m in messages), messages
     assert any("(for Data Recovery Costs, Business Interruption Loss and Dependent Business Loss)" in m for m in messages), messages
     assert any(m.startswith("Notify the insurer of a claim or incident: as soon as practicable") for m in messages), messages  # no scope
+
+
+def test_playbook_quotes_a_sentence_once_and_says_which_cover_a_notice_is_for(specimens):
+    ix, names, _ = specimens
+    pb = incident_playbook(ix, names["beazley_mediatech_F00731_022019.pdf"])
+    md = render_playbook(pb, "md")
+    quotes = [ln for ln in md.splitlines() if ln.startswith("   > ")]
+    assert len(quotes) == len(set(quotes)), [q for q in quotes if quotes.count(q) > 1][:2]
+    assert "(quoted at step" in md
+    notify = [s.text for s in pb.steps if s.part == "notify"]
+    assert any("of the claim or incident (for Breach Response Costs): as soon as practicable" in t for t in notify), notify
+    assert any(s.title == "Deadline: extortion or ransomware (for Cyber Extortion Loss)" for s in pb.steps)
