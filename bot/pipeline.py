@@ -403,6 +403,9 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
             cited = {x.chunk_id for x in cites}
             for c in chosen:
                 yield from _definitions_used(index, c.evidence.chunk, cited, qt, c.evidence.chunk.text)
+            # … else the first clause of the wording (the Declarations come first) stating the asked role's figure by
+            # its name: "what's our excess?" retrieves "This Policy is excess of any other insurance", not "Retention: $25,000"
+            yield _first_clause(index, chosen[0].evidence.chunk, qt, lambda ch: figure_stated(ch.text))
         source = next((d for d in (quote_where(e, figure_stated) for e in elsewhere() if e is not None) if figure_stated(d.quote)), None)
     if source is not None:
         rest = [c for c in cites if c.chunk_id != source.chunk.id]

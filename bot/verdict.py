@@ -56,6 +56,8 @@ _ASKS = [
         r"\bis (?:that|it|this) (?:something|on|in|part)\b|\bis there (?:any(?:one|thing)?|some(?:one|body)|a|free)\b|\bwho (?:do|can|could|should|will|would) (?:we\b|\w+ (?:for|with) us\b)|\bwho (?:can|could|will) (?:help|handle|deal|dig|investigate|negotiate|talk|answer|print|mail|send)\b|\bany (?:vendors?|firms?|one)\b", re.I)),
 ]
 
+# a question about whether the insurer must agree first: "do we need to ask / get their OK / sign-off before …?"
+_ASKS_LEAVE = re.compile(r"\b(?:ask(?:ing)?|permission|ok|okay|consent|approv\w*|sign[- ]?off|check(?:ing)? with|green[- ]light|blessing|agree(?:ment)?)\b", re.I)
 _CONSENT = re.compile(
     r"prior (?:written )?(?:consent|approval)|without (?:our|the insurer'?s?|the underwriters'?|the company'?s?|its) (?:prior )?(?:written )?(?:consent|approval|agreement)|"
     r"with (?:our|the insurer'?s?) (?:prior )?(?:written )?consent|consent of the (?:insurer|company|underwriters)|"
@@ -191,10 +193,14 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
     # it cost" in one part gets the period, as a "how long" question never gets an amount)
     asks_price = bool(_PRICE_RX.search(question)) and not asks_time
     about_nonpayment = bool(_Q_NONPAYMENT.search(question))
+    unit_rx = {"money": _MONEY, "percent": _PERCENT, "period": _PERIOD, "frequency": _FREQUENCY, "phone": _PHONE, "email": _EMAIL}
+    named_units: list[str] = []  # the units of the roles the question names: "what's our excess?" wants money, never a %
     for q_rx, near_rx, unit in _ROLES:
         if not q_rx.search(question) or (asks_time and unit in ("money", "percent")) or (asks_price and q_rx is not _PRICE_RX):
             continue
-        rx = {"money": _MONEY, "percent": _PERCENT, "period": _PERIOD, "frequency": _FREQUENCY, "phone": _PHONE, "email": _EMAIL}[unit]
+        if q_rx.search(question).group(0).lower() != "how much":  # "how much of the costs?" may be a share
+            named_units.append(unit)
+        rx = unit_rx[unit]
         found = [(m.start(), m.group(0)) for m in rx.finditer(flat)]
         # "45 days, or 10 days in the case of non-payment of premium": the non-payment figure answers only a question
         # about not paying, and the other one every other question
@@ -220,7 +226,7 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
         return None
     # "How long / how soon / how often" is never answered with an amount or a percentage.
     units = ((_FREQUENCY, _PERIOD) if _ASKS_OFTEN.search(question) else (_PERIOD,) if asks_time else (_PERCENT, _MONEY) if asks_price
-             else (_MONEY, _PERCENT, _PERIOD))
+             else tuple(unit_rx[u] for u in dict.fromkeys(named_units)) or (_MONEY, _PERCENT, _PERIOD))
     any_fig = next((m for m in (rx.search(flat) for rx in units) if m), None)
     return any_fig.group(0) if any_fig else None
 
@@ -278,6 +284,12 @@ def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, c
         if written is not None:
             return "no", f"No — a call is not notice: the wording wants notice in writing, or says a call is not notice ({_where(written)})."
     kind, sentence = _verdict_top(question, asks, cites, texts)
+    if asks == "obligation" and kind != "yes" and _ASKS_LEAVE.search(question):
+        # "do we need to ask before paying?" is answered by any cited clause that wants the insurer's consent (a
+        # definition "ransom payment made with our prior written consent" included), not only the leading one
+        leave = next((c for c, t in zip(cites, texts) if _CONSENT.search(c.quote) or _CONSENT.search(t)), None)
+        if leave is not None:
+            return "yes", f"Yes — the insurer's consent is needed first ({_where(leave)})."
     if asks == "coverage" and kind in ("yes", "info"):
         # "We never turned on MFA and got hacked — covered?": the wording makes the control a condition, so a
         # loss where it was missing can be refused, whatever the insuring clause says.

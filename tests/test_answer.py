@@ -359,3 +359,11 @@ def test_an_unplaced_yes_needs_a_clear_match(sample_index):
     # a clear match still gets its reading
     b = answer("Does northwind have a breach hotline we can ring?", index=sample_index, policy="northwind")
     assert b.answered and b.confidence >= 0.8 and b.citations[0].page_start == 10
+
+
+def test_a_figure_no_cited_clause_states_is_read_from_the_clause_naming_its_role(sample_index):
+    # "excess" retrieves "This Policy is excess of any other insurance" and the coinsurance clauses; the Retention item
+    # states the figure asked for
+    a = answer("whats our excess", index=sample_index, policy="northwind")
+    assert a.verdict == "figure" and a.summary.startswith("$25,000 (DECLARATIONS §Item 6, p. 1)"), a.summary
+    assert a.citations[0].quote.startswith("Retention: $25,000")

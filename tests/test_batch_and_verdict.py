@@ -396,3 +396,22 @@ def test_a_figure_question_reads_the_next_cited_clauses_before_saying_there_is_n
     assert kind == "depends" and summary.endswith("(IV. LIMITS §B, p. 12).")
     kind, _ = verdict("how much do they give us for each day at court?", [cover], [cover.quote])
     assert kind == "info"
+
+
+def test_a_question_naming_the_excess_is_never_answered_with_a_percentage():
+    coins = "Ransomware Coinsurance: the Insured shall bear 30% of all Cyber Extortion Loss in excess of the Retention."
+    assert pick_figure("whats our excess", coins) is None
+    assert pick_figure("what's our deductible?", "Retention: $25,000 each Claim or Cyber Event.") == "$25,000"
+    # a generic "how much" may be a share
+    assert pick_figure("how much of the later costs do they still pick up?", "we will pay 70% of the costs incurred after that") == "70%"
+
+
+def test_do_we_need_to_ask_first_is_answered_by_any_cited_clause_wanting_consent():
+    cover = _cite("coverage", "We will pay Cyber Extortion Loss that the Insured incurs as a direct result of an Extortion Threat.")
+    defn = Citation("C2", "d#2", "p", "v1", "f.pdf", 4, 4, "II. DEFINITIONS > Cyber Extortion Loss", "definition",
+                    "Cyber Extortion Loss means any ransom payment made with our prior written consent.")
+    kind, sentence = verdict("if we get hit by ransomware do we need to ask before paying?", [cover, defn], [cover.quote, defn.quote])
+    assert kind == "yes" and sentence == "Yes — the insurer's consent is needed first (II. DEFINITIONS §Cyber Extortion Loss, p. 4)."
+    # without a clause wanting consent, the answer is the one the leading clause gives
+    kind, _ = verdict("if we get hit by ransomware do we need to ask before paying?", [cover], [cover.quote])
+    assert kind == "depends"
