@@ -21,6 +21,7 @@ from .posture import Posture
 from .types import Answer, Citation, Gap
 from .verdict import section_short as _section_short
 from .verdict import asks_if_a_call_is_notice, pick_figure, question_asks, says_a_call_is_notice, verdict, wants_written_notice
+from .vocabulary import expand_shorthand
 
 RISK_TYPES = ("exclusion", "limit", "notice")
 
@@ -300,6 +301,7 @@ def answer(
         policy, focus = resolve_policy(question, index)
         if policy:
             notes.append(f"Answered from the policy '{policy}', which your question names.")
+    focus = expand_shorthand(focus)  # "hw long do we have b4 …" is read as "how long do we have before …"
     if len(tokens(focus)) < 3 and history:
         # A follow-up such as "and the waiting period?" leans on the thread's last question.
         focus = f"{history[-1]} {focus}"

@@ -80,3 +80,28 @@ def concepts_in(text: str, vocabulary: tuple[Concept, ...] | None = None) -> lis
         if hit:
             out.append((c, hit))
     return out
+
+
+@lru_cache(maxsize=4)
+def load_shorthand(path: str | Path = VOCABULARY_PATH) -> tuple[tuple["re.Pattern", str], ...]:
+    """The chat shorthand of the vocabulary file ("hw" -> "how", "b4" -> "before"), each as (pattern, meaning);
+    an entry without a reason is refused."""
+    import re
+
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    out = []
+    for i, e in enumerate(raw.get("shorthand") or ()):
+        if not str(e.get("why", "")).strip():
+            raise ValueError(f"{path}: shorthand entry {i} has no 'why'")
+        says = "|".join(re.escape(str(w)) for w in e["says"])
+        after = rf"(?=\s+{e['when_followed_by']})" if e.get("when_followed_by") else ""
+        # a whole word: not inside another ("our"), an abbreviation ("U.S.") or a compound ("R&D", "w/o" kept whole)
+        out.append((re.compile(rf"(?<![\w'’/&.])(?:{says})(?![\w'’/&]|\.\w)" + after, re.I), str(e["means"])))
+    return tuple(out)
+
+
+def expand_shorthand(text: str) -> str:
+    """`text` with chat shorthand written out: "hw long do we have b4 we tell them" -> "how long do we have before we tell them"."""
+    for rx, means in load_shorthand():
+        text = rx.sub(means, text)
+    return text

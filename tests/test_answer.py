@@ -367,3 +367,9 @@ def test_a_figure_no_cited_clause_states_is_read_from_the_clause_naming_its_role
     a = answer("whats our excess", index=sample_index, policy="northwind")
     assert a.verdict == "figure" and a.summary.startswith("$25,000 (DECLARATIONS §Item 6, p. 1)"), a.summary
     assert a.citations[0].quote.startswith("Retention: $25,000")
+
+
+def test_chat_shorthand_does_not_change_the_answer(sample_index):
+    typed = answer("hw long do we have to tell them about a ransom demand", index=sample_index, policy="northwind")
+    assert typed.verdict == "figure" and typed.summary.startswith("72 hours (VII. CONDITIONS: NOTICE, CLAIMS AND CONSENT §B, p. 10)")
+    assert typed.question == "hw long do we have to tell them about a ransom demand"  # the user's words are kept

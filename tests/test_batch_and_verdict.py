@@ -415,3 +415,25 @@ def test_do_we_need_to_ask_first_is_answered_by_any_cited_clause_wanting_consent
     # without a clause wanting consent, the answer is the one the leading clause gives
     kind, _ = verdict("if we get hit by ransomware do we need to ask before paying?", [cover], [cover.quote])
     assert kind == "depends"
+
+
+@pytest.mark.parametrize("typed, read", [
+    ("hw long do we have b4 we tell them", "how long do we have before we tell them"),
+    ("r we covered if u pay w/o asking", "are we covered if you pay without asking"),
+    ("whats our excess, 72 hrs?", "what's our excess, 72 hours?"),
+    ("cant we use our own lawyers", "can't we use our own lawyers"),
+    ("the U.S. office, R&D costs, our IT", "the U.S. office, R&D costs, our IT"),  # abbreviations and words that contain one stay
+])
+def test_chat_shorthand_is_read_as_the_words_it_stands_for(typed, read):
+    from bot.vocabulary import expand_shorthand
+
+    assert expand_shorthand(typed) == read
+
+
+def test_every_shorthand_entry_has_a_reason(tmp_path):
+    from bot.vocabulary import load_shorthand
+
+    p = tmp_path / "v.yaml"
+    p.write_text("entries: []\nshorthand:\n  - {says: [hw], means: how}\n")
+    with pytest.raises(ValueError, match="no 'why'"):
+        load_shorthand(p)
