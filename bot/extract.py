@@ -92,12 +92,13 @@ def quote_where(ev: Evidence, states: Callable[[str], bool]) -> Evidence:
     text = ev.chunk.text
     sents = split_sentences(text)
     for i, (a, b) in enumerate(sents):
-        if states(text[a:b]):
-            # a label before it ("Item 7." "Waiting Period:") is quoted with it, as a bare figure says little
-            while i and sents[i - 1][1] - sents[i - 1][0] < 60:
-                i -= 1
-                a = sents[i][0]
-            return replace(ev, quote=" ".join(text[a:b].split()))
+        # a label before it ("Item 7." "Waiting Period:") is read and quoted with it: it names the figure's role,
+        # and a bare figure says little
+        j = i
+        while j and sents[j - 1][1] - sents[j - 1][0] < 60:
+            j -= 1
+        if states(text[a:b]) or (j < i and states(text[sents[j][0] : b])):
+            return replace(ev, quote=" ".join(text[sents[j][0] : b].split()))
     return ev
 
 

@@ -129,7 +129,7 @@ _ROLES = [
     (re.compile(r"coinsurance|co-insurance|percent|%|share", re.I), re.compile(r"coinsurance|co-insurance|percent|%", re.I), "percent"),
     (re.compile(r"waiting|before (?:it|they|cover|the cover|anything) (?:kicks?|starts?|pays?)|hours? (?:of )?(?:downtime|outage)|kicks? in|"
                 r"\b(?:start|begin)s? (?:getting |to get )?(?:paid|paying|compensated|covering|covered)|from what point|"
-                r"how long (?:do|must|would) (?:we|i) (?:have to )?be (?:down|offline|out)", re.I), re.compile(r"waiting period|hours", re.I), "period"),
+                r"how long (?:do|must|would) (?:we|i) (?:have to )?be (?:down|offline|out)", re.I), re.compile(r"waiting period|waiting|time retention|hours? of (?:downtime|interruption|outage)|first \d+ hours", re.I), "period"),
     (re.compile(r"restoration|how long (?:will|do) they pay|how long\b.{0,40}\b(?:downtime|interruption|income|profits?|revenue|turnover|offline|outage)", re.I), re.compile(r"restoration|period of indemnity|days|months", re.I), "period"),
     (_ASKS_OFTEN, re.compile(r"every|at least|once|annual|each", re.I), "frequency"),
     # Run-off cover (an extended reporting period) has two periods: the window for taking it up and how long it

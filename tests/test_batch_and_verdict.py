@@ -437,3 +437,10 @@ def test_every_shorthand_entry_has_a_reason(tmp_path):
     p.write_text("entries: []\nshorthand:\n  - {says: [hw], means: how}\n")
     with pytest.raises(ValueError, match="no 'why'"):
         load_shorthand(p)
+
+
+def test_a_waiting_period_is_not_any_number_of_hours():
+    q = "whats the waiting period before BI kicks in"
+    assert pick_figure(q, "Breach response services will be provided for a maximum of 72 hours.", strict=True) is None
+    assert pick_figure(q, "Waiting Period: 12 hours for Business Interruption Loss.", strict=True) == "12 hours"
+    assert pick_figure("from what point do we start getting paid?", "We pay after the first 8 hours of any interruption.", strict=True) == "8 hours"
