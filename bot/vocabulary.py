@@ -62,6 +62,10 @@ def load_vocabulary(path: str | Path = VOCABULARY_PATH) -> tuple[Concept, ...]:
             raise ValueError(f"{path}: entry {i} has no 'why'")
         # Phrases keep their small words: "how much" and "pay them" mean something only as a whole.
         phrases = tuple(t for t in (tuple(tokens(str(p), keep_stopwords=True)) for p in e["users_say"]) if t)
+        # a user who says the wording's own name for it ("social engineering", "funds transfer fraud") names it too;
+        # one word of the wording ("breach", "limit") is too general to say which concept is meant
+        own = tuple(t for t in (tuple(tokens(str(p), keep_stopwords=True)) for p in e["policies_say"]) if len(t) > 1)
+        phrases += tuple(t for t in own if t not in phrases)
         out.append(Concept(phrases, tuple(str(p) for p in e["policies_say"]), str(e["why"]).strip(), bool(e.get("by_name", False))))
     return tuple(out)
 

@@ -373,3 +373,15 @@ def test_chat_shorthand_does_not_change_the_answer(sample_index):
     typed = answer("hw long do we have to tell them about a ransom demand", index=sample_index, policy="northwind")
     assert typed.verdict == "figure" and typed.summary.startswith("72 hours (VII. CONDITIONS: NOTICE, CLAIMS AND CONSENT §B, p. 10)")
     assert typed.question == "hw long do we have to tell them about a ransom demand"  # the user's words are kept
+
+
+def test_a_question_in_the_wordings_own_terms_names_the_concept_too(sample_index):
+    from bot.vocabulary import concepts_in
+
+    assert any("telephone fraud" in c.policies_say for c, _ in concepts_in("does the policy cover telephone fraud?"))
+    # the sample wording never names telephone fraud: a cover dealt with by name is not addressed
+    a = answer("does the policy cover telephone fraud?", index=sample_index, policy="northwind")
+    assert not a.answered and a.verdict == "not_addressed"
+    # and it names social engineering, so the same kind of question about that is answered from its clause
+    b = answer("is there cover for funds transfer fraud?", index=sample_index, policy="northwind")
+    assert b.answered and b.citations[0].section.startswith("I. INSURING AGREEMENTS > F"), b.citations[0].section
