@@ -119,13 +119,18 @@ _POLAR = re.compile(
 
 # Which figure a "how much / how long" question wants: the words around the figure in the clause.
 _ASKS_OFTEN = re.compile(r"how often|frequen", re.I)
+# The retention (deductible, excess) is named next to its amount; "in excess of the Deductible and up to a maximum sum of
+# $250,000" states a cap, and "in excess of" is no excess.
+_ROLES_RETENTION_Q = re.compile(r"deductible|retention|excess|pay ourselves|out of pocket|first \$", re.I)
+_RETENTION_NEAR = re.compile(r"retention|deductible|\bexcess\b(?! of)", re.I)
+_CAP_BEFORE = re.compile(r"\b(?:up to|maximum|not (?:to )?exceed|limit(?:ed)? (?:of|to)|at most)\b[^$£€\d]{0,25}$", re.I)
 _ROLES = [
     (_PRICE_RX, re.compile(r"premium", re.I), "percent"),
     (_PRICE_RX, re.compile(r"premium", re.I), "money"),
     (re.compile(r"\bwhere (?:do|should|must) (?:we|i) (?:send|email|submit)\b|\bemail address\b", re.I),
      re.compile(r"notice|claims?|report|e-?mail|send|address", re.I), "email"),
     (re.compile(_CONTACT_Q, re.I), re.compile(r"call|telephone|phone|hotline|contact|tel\b|24/7|notify", re.I), "phone"),
-    (re.compile(r"deductible|retention|excess|pay ourselves|out of pocket|first \$", re.I), re.compile(r"retention|deductible|excess", re.I), "money"),
+    (_ROLES_RETENTION_Q, _RETENTION_NEAR, "money"),
     (re.compile(r"coinsurance|co-insurance|percent|%|share", re.I), re.compile(r"coinsurance|co-insurance|percent|%", re.I), "percent"),
     (re.compile(r"waiting|before (?:it|they|cover|the cover|anything) (?:kicks?|starts?|pays?)|hours? (?:of )?(?:downtime|outage)|kicks? in|"
                 r"\b(?:start|begin)s? (?:getting |to get )?(?:paid|paying|compensated|covering|covered)|from what point|"
@@ -211,6 +216,8 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
             return bool(_NONPAYMENT.search(flat[start + len(fig) : min(start + len(fig) + 60, ends[i])]))
 
         found = [f for i, f in enumerate(found) if for_nonpayment(i) == about_nonpayment] or found
+        if near_rx is _RETENTION_NEAR:
+            found = [f for f in found if not _is_cap(flat, f[0])]
         if not found:
             continue
         anchors = [m.start() for m in near_rx.finditer(flat)]
@@ -227,8 +234,13 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
     # "How long / how soon / how often" is never answered with an amount or a percentage.
     units = ((_FREQUENCY, _PERIOD) if _ASKS_OFTEN.search(question) else (_PERIOD,) if asks_time else (_PERCENT, _MONEY) if asks_price
              else tuple(unit_rx[u] for u in dict.fromkeys(named_units)) or (_MONEY, _PERCENT, _PERIOD))
-    any_fig = next((m for m in (rx.search(flat) for rx in units) if m), None)
+    caps_out = "money" in named_units and bool(_ROLES_RETENTION_Q.search(question))  # a deductible is never a cap
+    any_fig = next((m for rx in units for m in rx.finditer(flat) if not (caps_out and _is_cap(flat, m.start()))), None)
     return any_fig.group(0) if any_fig else None
+
+
+def _is_cap(flat: str, at: int) -> bool:
+    return bool(_CAP_BEFORE.search(flat[max(0, at - 40) : at]))
 
 
 def _figure_line(fig: str, c: Citation, text: str) -> str:

@@ -444,3 +444,12 @@ def test_a_waiting_period_is_not_any_number_of_hours():
     assert pick_figure(q, "Breach response services will be provided for a maximum of 72 hours.", strict=True) is None
     assert pick_figure(q, "Waiting Period: 12 hours for Business Interruption Loss.", strict=True) == "12 hours"
     assert pick_figure("from what point do we start getting paid?", "We pay after the first 8 hours of any interruption.", strict=True) == "8 hours"
+
+
+def test_a_deductible_question_never_gets_a_cap():
+    capped = ("We will pay an award of punitive or exemplary damages in excess of the Deductible and up to a maximum sum of "
+              "$250,000.")
+    assert pick_figure("whats our deductible", capped, strict=True) is None
+    assert pick_figure("whats our deductible", capped) is None
+    assert pick_figure("whats our deductible", "Supplemental Payments shall not exceed $250 per day. No Deductible applies.") is None
+    assert pick_figure("whats our deductible", "Deductible: $10,000 each Claim; the most we pay is $1,000,000.") == "$10,000"
