@@ -56,6 +56,7 @@ _ASKS = [
         r"\bis (?:that|it|this) (?:something|on|in|part)\b|\bis there (?:any(?:one|thing)?|some(?:one|body)|a|free)\b|\bwho (?:do|can|could|should|will|would) (?:we\b|\w+ (?:for|with) us\b)|\bwho (?:can|could|will) (?:help|handle|deal|dig|investigate|negotiate|talk|answer|print|mail|send)\b|\bany (?:vendors?|firms?|one)\b", re.I)),
 ]
 
+_UNLESS_INSURABLE = re.compile(r"\b(?:unless|except (?:to the extent|where)|where|to the extent)\b[^.;]{0,30}\binsurable\b", re.I)
 # a question about whether the insurer must agree first: "do we need to ask / get their OK / sign-off before …?"
 _ASKS_LEAVE = re.compile(r"\b(?:ask(?:ing)?|permission|ok|okay|consent|approv\w*|sign[- ]?off|check(?:ing)? with|green[- ]light|blessing|agree(?:ment)?)\b", re.I)
 _CONSENT = re.compile(
@@ -317,6 +318,10 @@ def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, c
                       "cited name no cover for a failure without one (system failure).")
     if kind == "yes" and asks == "coverage":
         excl = next((c for c in cites[1:] if c.clause_type == "exclusion"), None) or naming_exclusion
+        if excl is not None and _UNLESS_INSURABLE.search(" ".join(texts[cites.index(excl)].split()) if excl in cites else excl.quote):
+            # "fines … unless insurable by law": the usual fines exclusion leaves them covered where the law allows
+            return "depends", (f"It depends on the law that applies: {_where(cites[0])} provides cover, and the exclusion "
+                               f"({_where(excl)}) leaves it in place only where the law allows it to be insured.")
         if excl is not None:
             return "no", (f"Probably not — an exclusion applies ({_where(excl)}), although {_where(cites[0])} "
                           "provides related cover; check any carve-back in the exclusion.")

@@ -71,13 +71,21 @@ _CUES: dict[str, list[tuple[re.Pattern, float]]] = {
 
 def clause_scores(text: str, heading: str = "") -> dict[str, float]:
     """Cue scores per clause type (before the section prior)."""
+    return _cue_scores(text)[0]
+
+
+def _cue_scores(text: str) -> tuple[dict[str, float], dict[str, int]]:
+    """Cue scores per clause type, and where each type's first cue stands in the clause."""
     scores = {k: 0.0 for k in _CUES}
+    first: dict[str, int] = {}
     head = " ".join(text[:1500].split())  # PDF line breaks fall mid-phrase
     for ctype, cues in _CUES.items():
         for rx, w in cues:
-            if rx.search(head):
+            m = rx.search(head)
+            if m:
                 scores[ctype] += w
-    return scores
+                first[ctype] = min(first.get(ctype, m.start()), m.start())
+    return scores, first
 
 
 def section_prior(heading: str) -> str | None:
@@ -127,7 +135,7 @@ def classify_clause(
     """
     if kind == "guidance" or _is_contents(text):
         return "other"
-    scores = clause_scores(text, heading)
+    scores, first = _cue_scores(text)
     prior, title = path_prior(path) if path else (section_prior(heading), heading)
     if prior:
         weak = prior == "requirement" and _WEAK_REQUIREMENT.match(title or "")
@@ -138,4 +146,9 @@ def classify_clause(
     if parent_type in ("exclusion", "definition") and parent_type != prior:
         scores[parent_type] += SECTION_PRIOR_WEIGHT
     best = max(scores, key=lambda k: scores[k])
+    if best == "exclusion" and scores["coverage"] == scores["exclusion"] and first.get("coverage", len(text)) < first["exclusion"] \
+            and prior != "exclusion" and parent_type != "exclusion":
+        # "We agree to pay … However, we will not pay …" is a cover with a carve-out, where "We will not pay … unless …"
+        # is an exclusion with a carve-back: on a tie, outside an exclusions section, the clause's opening decides
+        best = "coverage"
     return best if scores[best] >= 2.0 else "other"

@@ -453,3 +453,13 @@ def test_a_deductible_question_never_gets_a_cap():
     assert pick_figure("whats our deductible", capped) is None
     assert pick_figure("whats our deductible", "Supplemental Payments shall not exceed $250 per day. No Deductible applies.") is None
     assert pick_figure("whats our deductible", "Deductible: $10,000 each Claim; the most we pay is $1,000,000.") == "$10,000"
+
+
+def test_fines_excluded_unless_insurable_by_law_depend_on_the_law():
+    cover = _cite("coverage", "We agree to pay any fines or penalties as a result of any regulatory investigation.")
+    excl = Citation("C2", "d#2", "p", "v1", "f.pdf", 31, 31, "EXCLUSIONS > 63", "exclusion",
+                    "63. Uninsurable fines for fines, penalties, civil or criminal sanctions, unless insurable by law.")
+    kind, sentence = verdict("are fines from regulators covered?", [cover, excl], [cover.quote, excl.quote])
+    assert kind == "depends" and sentence.startswith("It depends on the law that applies") and "EXCLUSIONS §63, p. 31" in sentence
+    plain = Citation("C2", "d#2", "p", "v1", "f.pdf", 31, 31, "EXCLUSIONS > 63", "exclusion", "63. Any fines or penalties.")
+    assert verdict("are fines from regulators covered?", [cover, plain], [cover.quote, plain.quote])[0] == "no"

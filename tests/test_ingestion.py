@@ -157,3 +157,13 @@ def test_everyday_control_names_are_matched_in_questions_never_in_clauses():
     assert all(c.get("users_why") for c in raw if c.get("users_say"))  # every everyday name says why it is general
     assert all(c.get("not_why") for c in raw if c.get("not_when"))  # … and every exception too
     assert all(c.get("subject_why") for c in raw if c.get("subject_words"))
+
+
+def test_a_tie_between_cover_and_exclusion_goes_to_how_the_clause_opens():
+    from ingestion.classify import classify_clause
+
+    cover = "We agree to pay fines resulting from a regulatory investigation. However, we will not pay fines in respect of any investigation of your industry."
+    excl = "We will not pay any fines or penalties. However, we agree to pay fines where Section E applies."
+    assert classify_clause(cover) == "coverage"
+    assert classify_clause(excl) == "exclusion"
+    assert classify_clause(cover, path=("EXCLUSIONS",)) == "exclusion"  # in an exclusions section it stays one

@@ -73,6 +73,8 @@ KNOWN_CLAUSES = [
     (CFC, "60. Terrorism arising directly or indirectly", "exclusion", "EXCLUSIONS RELATING TO ALL INSURING CLAUSES > 60. Terrorism", 31),
     (CFC, '17. "Cyber war" means', "definition", "DEFINITIONS > 17. Cyber war", 17),
     (CFC, "We will only be liable for that part of each and every claim which exceeds", "limit", "YOUR DEDUCTIBLE", 14),
+    # a cover that carves something out ("We agree to pay … However, we will not pay …") is a cover
+    (CFC, "SECTION E: REGULATORY COSTS AND FINES We agree to pay", "coverage", "SECTION E: REGULATORY COSTS AND FINES", 4),
     # Corvus: an endorsement that replaces and adds exclusions
     (CORVUS, "Breach of Contract Any breach of any express", "exclusion", "Breach of Contract", 2),
     (CORVUS, "b. Delay in delivery", "exclusion", "7 > b", 2),
