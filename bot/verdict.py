@@ -188,6 +188,9 @@ def question_asks(question: str) -> str:
     return "info"
 
 
+_UNIT_RX = {"money": _MONEY, "percent": _PERCENT, "period": _PERIOD, "frequency": _FREQUENCY, "phone": _PHONE, "email": _EMAIL}
+
+
 def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
     """The figure of the clause that answers a "how much / how long" question, chosen by its role.
 
@@ -199,14 +202,14 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
     # it cost" in one part gets the period, as a "how long" question never gets an amount)
     asks_price = bool(_PRICE_RX.search(question)) and not asks_time
     about_nonpayment = bool(_Q_NONPAYMENT.search(question))
-    unit_rx = {"money": _MONEY, "percent": _PERCENT, "period": _PERIOD, "frequency": _FREQUENCY, "phone": _PHONE, "email": _EMAIL}
     named_units: list[str] = []  # the units of the roles the question names: "what's our excess?" wants money, never a %
     for q_rx, near_rx, unit in _ROLES:
-        if not q_rx.search(question) or (asks_time and unit in ("money", "percent")) or (asks_price and q_rx is not _PRICE_RX):
+        named = q_rx.search(question)
+        if not named or (asks_time and unit in ("money", "percent")) or (asks_price and q_rx is not _PRICE_RX):
             continue
-        if q_rx.search(question).group(0).lower() != "how much":  # "how much of the costs?" may be a share
+        if named.group(0).lower() != "how much":  # "how much of the costs?" may be a share
             named_units.append(unit)
-        rx = unit_rx[unit]
+        rx = _UNIT_RX[unit]
         found = [(m.start(), m.group(0)) for m in rx.finditer(flat)]
         # "45 days, or 10 days in the case of non-payment of premium": the non-payment figure answers only a question
         # about not paying, and the other one every other question
@@ -234,7 +237,7 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
         return None
     # "How long / how soon / how often" is never answered with an amount or a percentage.
     units = ((_FREQUENCY, _PERIOD) if _ASKS_OFTEN.search(question) else (_PERIOD,) if asks_time else (_PERCENT, _MONEY) if asks_price
-             else tuple(unit_rx[u] for u in dict.fromkeys(named_units)) or (_MONEY, _PERCENT, _PERIOD))
+             else tuple(_UNIT_RX[u] for u in dict.fromkeys(named_units)) or (_MONEY, _PERCENT, _PERIOD))
     caps_out = "money" in named_units and bool(_ROLES_RETENTION_Q.search(question))  # a deductible is never a cap
     any_fig = next((m for rx in units for m in rx.finditer(flat) if not (caps_out and _is_cap(flat, m.start()))), None)
     return any_fig.group(0) if any_fig else None
