@@ -463,3 +463,11 @@ def test_fines_excluded_unless_insurable_by_law_depend_on_the_law():
     assert kind == "depends" and sentence.startswith("It depends on the law that applies") and "EXCLUSIONS §63, p. 31" in sentence
     plain = Citation("C2", "d#2", "p", "v1", "f.pdf", 31, 31, "EXCLUSIONS > 63", "exclusion", "63. Any fines or penalties.")
     assert verdict("are fines from regulators covered?", [cover, plain], [cover.quote, plain.quote])[0] == "no"
+
+
+def test_naming_staff_does_not_reach_the_dishonest_act_clauses():
+    def says(q):
+        return {w for c, _ in concepts_in(q) for w in c.policies_say}
+
+    assert "employee" in says("an employee clicked a dodgy link") and "dishonest" not in says("an employee clicked a dodgy link")
+    assert "dishonest" in says("a disgruntled ex-employee wiped the file server on purpose")
