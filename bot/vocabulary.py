@@ -1,6 +1,7 @@
 """The lay-vocabulary map: how people talk about incidents and cover, mapped to the words wordings use."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -87,11 +88,9 @@ def concepts_in(text: str, vocabulary: tuple[Concept, ...] | None = None) -> lis
 
 
 @lru_cache(maxsize=4)
-def load_shorthand(path: str | Path = VOCABULARY_PATH) -> tuple[tuple["re.Pattern", str], ...]:
+def load_shorthand(path: str | Path = VOCABULARY_PATH) -> tuple[tuple[re.Pattern, str], ...]:
     """The chat shorthand of the vocabulary file ("hw" -> "how", "b4" -> "before"), each as (pattern, meaning);
     an entry without a reason is refused."""
-    import re
-
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     out = []
     for i, e in enumerate(raw.get("shorthand") or ()):

@@ -381,7 +381,6 @@ def _units(text: str) -> list[_Unit]:
             label = fmt.format(value)
             rest = s[at:].strip()
             term = _DEFINITION_RE.match(rest)
-            following = next((x.text for x in lines[idx + 1 :] if x.text), "")
             if term:
                 title = term.group(1).strip()
             elif _is_title(rest, TITLE_MAX_WORDS) or _is_sentence_title(rest, following):

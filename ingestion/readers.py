@@ -248,7 +248,7 @@ SPACED_MIN_WHOLE = 3  # the joined word must occur whole at least this often in 
 
 
 def _join_spaced_words(pages: list[str]) -> list[str]:
-    """Join words some PDFs print with a space inside ("Priv acy", "Insure d", "LI ABILITY", "s ubrogation").
+    """Join words some PDFs print with a space inside ("Priv acy", "Insure d", "s ubrogation").
 
     The document itself is the dictionary: two neighbours are joined when the joined word occurs whole in it at
     least `SPACED_MIN_WHOLE` times and more often than split, and the second half is no word of the document on

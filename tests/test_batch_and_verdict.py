@@ -190,6 +190,11 @@ def _cite(ctype: str, quote: str) -> Citation:
     return Citation("C1", "d#1", "p", "v1", "f.pdf", 10, 10, "VII. CONDITIONS > C", ctype, quote)
 
 
+def _next_cite(section: str, page: int, ctype: str, quote: str) -> Citation:
+    """A second cited clause, after the leading one `_cite` makes."""
+    return Citation("C2", "d#2", "p", "v1", "f.pdf", page, page, section, ctype, quote)
+
+
 @pytest.mark.parametrize("question,ctype,text,kind,start", [
     ("Our hosting company went down and the client says we owe them. Does the tech policy respond?", "exclusion",
      "This Policy does not apply to any Claim arising out of the failure of any utility or hosting provider.", "no", "Probably not"),
@@ -224,7 +229,7 @@ def test_a_failure_nobody_caused_is_not_covered_by_cover_that_needs_an_attack():
 def test_can_we_is_no_when_a_cited_clause_beside_the_leader_wants_consent():
     cover = "J. RANSOMWARE AND CYBER EXTORTION We will pay extortion costs you incur as a result of an extortion threat."
     cond = "You must not disclose the existence of this insurance to any third party without our prior written consent."
-    c2 = Citation("C2", "d#2", "p", "v1", "f.pdf", 12, 12, "VII. CONDITIONS > D", "other", cond)
+    c2 = _next_cite("VII. CONDITIONS > D", 12, "other", cond)
     got, sentence = verdict("can we tell staff that we have ransom cover?", [_cite("coverage", cover), c2], [cover, cond])
     assert got == "no" and sentence == "Not on your own — the policy requires the insurer's consent or its panel (VII. CONDITIONS §D, p. 12)."
     # a wording that neither asks for consent nor grants the right does not make it yours
@@ -358,8 +363,8 @@ def test_how_often_is_answered_with_the_frequency_the_clause_sets():
 
 def test_an_exclusion_cited_beside_the_insuring_clause_decides_is_it_covered():
     cover = _cite("coverage", "We will pay Business Interruption Loss sustained during the Period of Restoration.")
-    excl = Citation("C2", "d#2", "p", "v1", "f.pdf", 12, 12, "III. EXCLUSIONS > N", "exclusion",
-                    "Any failure of power, utility or telecommunications infrastructure not under the Insured's control.")
+    excl = _next_cite("III. EXCLUSIONS > N", 12, "exclusion",
+                      "Any failure of power, utility or telecommunications infrastructure not under the Insured's control.")
     q = "the power went out for the whole business park for two days - are we covered for the lost income?"
     kind, sentence = verdict(q, [cover, excl], [cover.quote, excl.quote])
     assert kind == "no" and "III. EXCLUSIONS §N, p. 12" in sentence
@@ -386,12 +391,11 @@ def test_are_we_ok_without_a_required_control_is_no_and_not_about_consent():
 def test_a_figure_question_reads_the_next_cited_clauses_before_saying_there_is_no_figure():
     # The leading clause is the cover; the amount, or the pointer to the Declarations, sits in the next cited clause.
     cover = _cite("coverage", "We will pay Court Attendance Costs incurred by the Insured.")
-    cap = Citation("C2", "d#2", "p", "v1", "f.pdf", 12, 12, "IV. LIMITS > B", "limit",
-                   "Court Attendance Costs: we will pay an allowance of $500 for each day.")
+    cap = _next_cite("IV. LIMITS > B", 12, "limit", "Court Attendance Costs: we will pay an allowance of $500 for each day.")
     kind, summary = verdict("how much do they give us for each day at court?", [cover, cap], [cover.quote, cap.quote])
     assert (kind, summary) == ("figure", "$500 (IV. LIMITS §B, p. 12).")
-    sched = Citation("C2", "d#2", "p", "v1", "f.pdf", 12, 12, "IV. LIMITS > B", "limit",
-                     "The most we will pay for Court Attendance Costs is the amount shown in the Policy Schedule.")
+    sched = _next_cite("IV. LIMITS > B", 12, "limit",
+                       "The most we will pay for Court Attendance Costs is the amount shown in the Policy Schedule.")
     kind, summary = verdict("how much do they give us for each day at court?", [cover, sched], [cover.quote, sched.quote])
     assert kind == "depends" and summary.endswith("(IV. LIMITS §B, p. 12).")
     kind, _ = verdict("how much do they give us for each day at court?", [cover], [cover.quote])
@@ -408,8 +412,8 @@ def test_a_question_naming_the_excess_is_never_answered_with_a_percentage():
 
 def test_do_we_need_to_ask_first_is_answered_by_any_cited_clause_wanting_consent():
     cover = _cite("coverage", "We will pay Cyber Extortion Loss that the Insured incurs as a direct result of an Extortion Threat.")
-    defn = Citation("C2", "d#2", "p", "v1", "f.pdf", 4, 4, "II. DEFINITIONS > Cyber Extortion Loss", "definition",
-                    "Cyber Extortion Loss means any ransom payment made with our prior written consent.")
+    defn = _next_cite("II. DEFINITIONS > Cyber Extortion Loss", 4, "definition",
+                      "Cyber Extortion Loss means any ransom payment made with our prior written consent.")
     kind, sentence = verdict("if we get hit by ransomware do we need to ask before paying?", [cover, defn], [cover.quote, defn.quote])
     assert kind == "yes" and sentence == "Yes — the insurer's consent is needed first (II. DEFINITIONS §Cyber Extortion Loss, p. 4)."
     # without a clause wanting consent, the answer is the one the leading clause gives
@@ -457,11 +461,11 @@ def test_a_deductible_question_never_gets_a_cap():
 
 def test_fines_excluded_unless_insurable_by_law_depend_on_the_law():
     cover = _cite("coverage", "We agree to pay any fines or penalties as a result of any regulatory investigation.")
-    excl = Citation("C2", "d#2", "p", "v1", "f.pdf", 31, 31, "EXCLUSIONS > 63", "exclusion",
-                    "63. Uninsurable fines for fines, penalties, civil or criminal sanctions, unless insurable by law.")
+    excl = _next_cite("EXCLUSIONS > 63", 31, "exclusion",
+                      "63. Uninsurable fines for fines, penalties, civil or criminal sanctions, unless insurable by law.")
     kind, sentence = verdict("are fines from regulators covered?", [cover, excl], [cover.quote, excl.quote])
     assert kind == "depends" and sentence.startswith("It depends on the law that applies") and "EXCLUSIONS §63, p. 31" in sentence
-    plain = Citation("C2", "d#2", "p", "v1", "f.pdf", 31, 31, "EXCLUSIONS > 63", "exclusion", "63. Any fines or penalties.")
+    plain = _next_cite("EXCLUSIONS > 63", 31, "exclusion", "63. Any fines or penalties.")
     assert verdict("are fines from regulators covered?", [cover, plain], [cover.quote, plain.quote])[0] == "no"
 
 
