@@ -20,7 +20,8 @@ from .extract import Evidence, QueryTerms, amounts, assess, cite, query_terms, q
 from .posture import Posture
 from .types import Answer, Citation, Gap
 from .verdict import section_short as _section_short
-from .verdict import asks_if_a_call_is_notice, pick_figure, question_asks, says_a_call_is_notice, verdict, wants_written_notice
+from .verdict import (asks_if_a_call_is_notice, pick_figure, question_asks, refers_figure_to_declarations, says_a_call_is_notice,
+                      verdict, wants_written_notice)
 from .vocabulary import expand_shorthand
 
 RISK_TYPES = ("exclusion", "limit", "notice")
@@ -409,6 +410,12 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
             # its name: "what's our excess?" retrieves "This Policy is excess of any other insurance", not "Retention: $25,000"
             yield _first_clause(index, chosen[0].evidence.chunk, qt, lambda ch: figure_stated(ch.text))
         source = next((d for d in (quote_where(e, figure_stated) for e in elsewhere() if e is not None) if figure_stated(d.quote)), None)
+        if source is None and not any(refers_figure_to_declarations(focus, chunks[c.chunk_id].text) for c in cites):
+            # … else, as no clause states it, the definition or clause naming the figure that refers it to the
+            # Declarations ("Waiting period means the number of hours set forth in Item 5.K"): the answer is theirs
+            source = next((e for e in elsewhere() if e is not None and refers_figure_to_declarations(focus, e.chunk.text)), None)
+            if source is None:
+                source = _first_clause(index, chosen[0].evidence.chunk, qt, lambda ch: refers_figure_to_declarations(focus, ch.text))
     if source is not None:
         rest = [c for c in cites if c.chunk_id != source.chunk.id]
         cites = [cite(source, "C1")] + [replace(c, key=f"C{i}") for i, c in enumerate(rest, 2)]
@@ -448,6 +455,11 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
                 naming = cite(named.evidence, f"C{len(cites) + 1}")
                 cites.append(naming)
     kind, summary = verdict(focus, cites, [chunks[c.chunk_id].text for c in cites], controls=qt.controls, naming_exclusion=naming)
+    if kind == "info" and asks_figure and source is None:
+        # A figure question whose figure no cited clause states, that no cited clause refers to the Declarations for,
+        # and that no clause of the wording states by its role's words: the wording does not address it ("how much
+        # notice must they give to cancel?" of a wording with no cancellation notice period).
+        return not_addressed()
     if kind == "yes" and asks == "info" and best < tuning.unplaced_yes_threshold:
         # "Yes" read only from the leading clause's kind, for a yes-or-no question of no kind we can place, needs a
         # clearer match than answering at all: a nearby clause about something else says yes to anything.

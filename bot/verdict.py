@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from ingestion.guidance import Control, controls_asked
 
@@ -125,36 +125,59 @@ _ASKS_OFTEN = re.compile(r"how often|frequen", re.I)
 _ROLES_RETENTION_Q = re.compile(r"deductible|retention|excess|pay ourselves|out of pocket|first \$", re.I)
 _RETENTION_NEAR = re.compile(r"retention|deductible|\bexcess\b(?! of)", re.I)
 _CAP_BEFORE = re.compile(r"\b(?:up to|maximum|not (?:to )?exceed|limit(?:ed)? (?:of|to)|at most)\b[^$£€\d]{0,25}$", re.I)
+class _Role(NamedTuple):
+    """A figure a question may ask for: `asks` finds the role in the question, `near` the words a clause states next to
+    its figure, `unit` the kind of figure. `topic`: what a clause must name for a figure of it that is not next to `near`
+    to count as the role's (default `near`). `generic`: any figure of the unit answers when the clause names no role
+    words. `not_followed`: a figure followed by this is another of the same unit (the window for acting after a
+    cancellation is not the notice given before it)."""
+
+    asks: re.Pattern[str]
+    near: re.Pattern[str]
+    unit: str
+    topic: re.Pattern[str] | None = None
+    generic: bool = False
+    not_followed: re.Pattern[str] | None = None
+
+
+_RUN_OFF_TOPIC = re.compile(r"extended reporting|discovery period|run-?off|\btail\b", re.I)
+# "within 30 days after the effective date of cancellation", "no later than ninety (90) days following the cancellation"
+_AFTER_ENDING = re.compile(r"^\W*(?:\w+\W+){0,4}?(?:after|following|of|from|beyond)\s+(?:the\s+)?(?:effective\s+)?(?:date\s+of\s+)?"
+                           r"(?:the\s+)?(?:termination|cancell?ation|non-?renewal|expir\w*|inception)", re.I)
 _ROLES = [
-    (_PRICE_RX, re.compile(r"premium", re.I), "percent"),
-    (_PRICE_RX, re.compile(r"premium", re.I), "money"),
-    (re.compile(r"\bwhere (?:do|should|must) (?:we|i) (?:send|email|submit)\b|\bemail address\b", re.I),
-     re.compile(r"notice|claims?|report|e-?mail|send|address", re.I), "email"),
-    (re.compile(_CONTACT_Q, re.I), re.compile(r"call|telephone|phone|hotline|contact|tel\b|24/7|notify", re.I), "phone"),
-    (_ROLES_RETENTION_Q, _RETENTION_NEAR, "money"),
-    (re.compile(r"coinsurance|co-insurance|percent|%|share", re.I), re.compile(r"coinsurance|co-insurance|percent|%", re.I), "percent"),
-    (re.compile(r"waiting|before (?:it|they|cover|the cover|anything) (?:kicks?|starts?|pays?)|hours? (?:of )?(?:downtime|outage)|kicks? in|"
-                r"\b(?:start|begin)s? (?:getting |to get )?(?:paid|paying|compensated|covering|covered)|from what point|"
-                r"how long (?:do|must|would) (?:we|i) (?:have to )?be (?:down|offline|out)", re.I), re.compile(r"waiting period|waiting|time retention|hours? of (?:downtime|interruption|outage)|first \d+ hours", re.I), "period"),
-    (re.compile(r"restoration|how long (?:will|do) they pay|how long\b.{0,40}\b(?:downtime|interruption|income|profits?|revenue|turnover|offline|outage)", re.I), re.compile(r"restoration|period of indemnity|days|months", re.I), "period"),
-    (_ASKS_OFTEN, re.compile(r"every|at least|once|annual|each", re.I), "frequency"),
+    _Role(_PRICE_RX, re.compile(r"premium", re.I), "percent"),
+    _Role(_PRICE_RX, re.compile(r"premium", re.I), "money"),
+    _Role(re.compile(r"\bwhere (?:do|should|must) (?:we|i) (?:send|email|submit)\b|\bemail address\b", re.I),
+          re.compile(r"notice|claims?|report|e-?mail|send|address", re.I), "email"),
+    _Role(re.compile(_CONTACT_Q, re.I), re.compile(r"call|telephone|phone|hotline|contact|tel\b|24/7|notify", re.I), "phone"),
+    _Role(_ROLES_RETENTION_Q, _RETENTION_NEAR, "money"),
+    _Role(re.compile(r"coinsurance|co-insurance|percent|%|share", re.I), re.compile(r"coinsurance|co-insurance|percent|%", re.I), "percent"),
+    _Role(re.compile(r"waiting|before (?:it|they|cover|the cover|anything) (?:kicks?|starts?|pays?)|hours? (?:of )?(?:downtime|outage)|kicks? in|"
+                     r"\b(?:start|begin)s? (?:getting |to get )(?:paid|compensated|covered)|"
+                     r"\b(?:they|it|cover|insurer|policy|insurance) (?:start|begin)s? (?:paying|covering|to pay)|from what point|"
+                     r"how long (?:do|must|would) (?:we|i) (?:have to )?be (?:down|offline|out)", re.I),
+          re.compile(r"waiting period|waiting|time retention|hours? of (?:downtime|interruption|outage)|first \d+ hours of\b", re.I), "period"),
+    _Role(re.compile(r"restoration|how long (?:will|do) they pay|how long\b.{0,40}\b(?:downtime|interruption|income|profits?|revenue|turnover|offline|outage)", re.I),
+          re.compile(r"restoration|period of indemnity|days|months", re.I), "period"),
+    _Role(_ASKS_OFTEN, re.compile(r"every|at least|once|annual|each", re.I), "frequency"),
     # Run-off cover (an extended reporting period) has two periods: the window for taking it up and how long it
     # lasts. "How long do we have to decide / buy it" wants the first, "how long after expiry can we report" the second.
-    (re.compile(r"\b(?:decide|elect|opt|take (?:it |that )?up|sign up|request|(?:have|got|time|deadline) to (?:buy|purchase))\b.{0,60}\b(?:run-?off|tail|extended reporting|ERP)\b|"
-                r"\b(?:run-?off|tail|extended reporting|ERP)\b.{0,60}\b(?:decide|elect|take (?:it |that )?up|to (?:buy|purchase|request))\b", re.I),
-     re.compile(r"exercis|elect|request|must be received|written notice|no later than|within", re.I), "period"),
-    (re.compile(r"\b(?:run-?off|tail|extended reporting|ERP|discovery period)\b|"
-                r"\b(?:after|afterwards|following)\b.{0,30}\b(?:expir\w*|end date|ends?|lapse\w*|non-?renew\w*|cancel\w*|ran out|runs? out)\b|"
-                r"\b(?:expir\w*|lapse\w*|ran out|runs? out|non-?renew\w*|don'?t renew|not renewing|leave|switch|move to another)\b.{0,60}\b(?:report|claims?|still)\b", re.I),
-     re.compile(r"(?:extended reporting|discovery) period of|(?:after|following|commencing (?:at|on|from)|from) the "
-                r"(?:end|expir\w*|termination|cancellation|non-renewal)", re.I), "period"),
+    _Role(re.compile(r"\b(?:decide|elect|opt|take (?:it |that )?up|sign up|request|(?:have|got|time|deadline) to (?:buy|purchase))\b.{0,60}\b(?:run-?off|tail|extended reporting|ERP)\b|"
+                     r"\b(?:run-?off|tail|extended reporting|ERP)\b.{0,60}\b(?:decide|elect|take (?:it |that )?up|to (?:buy|purchase|request))\b", re.I),
+          re.compile(r"exercis|elect|request|must be received|written notice|no later than|within", re.I), "period", topic=_RUN_OFF_TOPIC),
+    _Role(re.compile(r"\b(?:run-?off|tail|extended reporting|ERP|discovery period)\b|"
+                     r"\b(?:after|afterwards|following)\b.{0,30}\b(?:expir\w*|end date|ends?|lapse\w*|non-?renew\w*|cancel\w*|ran out|runs? out)\b|"
+                     r"\b(?:expir\w*|lapse\w*|ran out|runs? out|non-?renew\w*|don'?t renew|not renewing|leave|switch|move to another)\b.{0,60}\b(?:report|claims?|still)\b", re.I),
+          re.compile(r"(?:extended reporting|discovery) period of|(?:after|following|commencing (?:at|on|from)|from) the "
+                     r"(?:end|expir\w*|termination|cancellation|non-renewal)", re.I), "period", topic=_RUN_OFF_TOPIC),
     # "how much notice / warning do we get if they cancel?": the notice of cancellation, not the notice of a claim
-    (re.compile(r"\b(?:notice|warning|heads[- ]up)\b.{0,60}\b(?:cancel\w*|terminat\w*|non-?renew\w*|drop|dump|end)|"
-                r"\b(?:cancel\w*|terminat\w*|non-?renew\w*)\b.{0,60}\b(?:notice|warning|heads[- ]up)\b", re.I),
-     re.compile(r"cancel\w*|terminat\w*|non-?renew\w*", re.I), "period"),
-    (re.compile(r"notif|notice|tell|report|inform|deadline|how (?:soon|quickly|fast)|when (?:do|must|should) we|by when", re.I), re.compile(r"notice|notif|report|within|later than", re.I), "period"),
-    (re.compile(r"sub-?limit|limit|most|max|cap|how much", re.I),
-     re.compile(r"sub-?limit|limit|aggregate|in the amount|up to|exceed|maximum|no more than|at most", re.I), "money"),
+    _Role(re.compile(r"\b(?:notice|warning|heads[- ]up)\b.{0,60}\b(?:cancel\w*|terminat\w*|non-?renew\w*|drop|dump|end)|"
+                     r"\b(?:cancel\w*|terminat\w*|non-?renew\w*)\b.{0,60}\b(?:notice|warning|heads[- ]up)\b", re.I),
+          re.compile(r"cancel\w*|terminat\w*|non-?renew\w*", re.I), "period", not_followed=_AFTER_ENDING),
+    _Role(re.compile(r"notif|notice|tell|report|inform|deadline|how (?:soon|quickly|fast)|when (?:do|must|should) we|by when", re.I),
+          re.compile(r"notice|notif|report|within|later than", re.I), "period"),
+    _Role(re.compile(r"sub-?limit|limit|most|max|cap|how much", re.I),
+          re.compile(r"sub-?limit|limit|aggregate|in the amount|up to|exceed|maximum|no more than|at most", re.I), "money", generic=True),
 ]
 _FREQUENCY = re.compile(
     r"\b(?:at least )?(?:once |twice )?(?:in )?(?:every|each|per|a) (?:(?:\d+|two|three|four|six|twelve|calendar|business) )?"
@@ -203,7 +226,8 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
     asks_price = bool(_PRICE_RX.search(question)) and not asks_time
     about_nonpayment = bool(_Q_NONPAYMENT.search(question))
     named_units: list[str] = []  # the units of the roles the question names: "what's our excess?" wants money, never a %
-    for q_rx, near_rx, unit in _ROLES:
+    for role in _ROLES:
+        q_rx, near_rx, unit = role.asks, role.near, role.unit
         named = q_rx.search(question)
         if not named or (asks_time and unit in ("money", "percent")) or (asks_price and q_rx is not _PRICE_RX):
             continue
@@ -222,13 +246,25 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
         found = [f for i, f in enumerate(found) if for_nonpayment(i) == about_nonpayment] or found
         if near_rx is _RETENTION_NEAR:
             found = [f for f in found if not _is_cap(flat, f[0])]
+        if role.not_followed is not None:
+            kept = [f for i, f in enumerate(found) if not role.not_followed.search(flat[f[0] + len(f[1]) : ends[i]])]
+            if found and not kept:
+                return None  # the clause's figures of this unit are all other figures than the one asked for
+            found = kept
         if not found:
             continue
         anchors = [m.start() for m in near_rx.finditer(flat)]
         if not anchors:
             if strict:
                 return None  # the clause states a figure of this unit, but not as the role the question asks about
-            return found[0][1]
+            if role.generic:
+                return found[0][1]
+            # a clause that never names the role (a waiting period, a cancellation, run-off) does not state its figure:
+            # the 180-day Period of Restoration is no waiting period, nor 30 days of reputational harm a notice period
+            topic = [m.start() for m in (role.topic or near_rx).finditer(flat)]
+            if not topic:
+                return None
+            return min((min(abs(f[0] - a) for a in topic), f[0], f[1]) for f in found)[2]
         dist, _, fig = min((min(abs(f[0] - a) for a in anchors), f[0], f[1]) for f in found)  # ties: the first
         if strict and dist > STRICT_NEAR_CHARS:
             return None
@@ -241,6 +277,20 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
     caps_out = "money" in named_units and bool(_ROLES_RETENTION_Q.search(question))  # a deductible is never a cap
     any_fig = next((m for rx in units for m in rx.finditer(flat) if not (caps_out and _is_cap(flat, m.start()))), None)
     return any_fig.group(0) if any_fig else None
+
+
+def refers_figure_to_declarations(question: str, text: str) -> bool:
+    """Whether `text` names the specific figure the question asks for (a waiting period, a retention, a cancellation
+    notice) and refers it to the Declarations or Schedule: "Waiting period means the number of hours set forth in Item
+    5.K. of the Declarations"."""
+    flat = " ".join(text.split())
+    asks_time = bool(_ASKS_TIME.search(question))
+    role = next((r for r in _ROLES if not r.generic and r.asks.search(question)
+                 and not (asks_time and r.unit in ("money", "percent"))), None)
+    if role is None or role.unit not in ("money", "percent", "period"):
+        return False
+    # the role's words and the reference in one stretch of text, not a clause naming the Declarations for another figure
+    return any(_DEFERS.search(flat[max(0, m.start() - 150) : m.end() + 150]) for m in (role.topic or role.near).finditer(flat))
 
 
 def _is_cap(flat: str, at: int) -> bool:

@@ -1,4 +1,6 @@
 """The answer pipeline over the sample policy and real specimens, posture, gaps report, diff and LLM mode."""
+import re
+
 import pytest
 
 from bot.pipeline import EmptyIndexError, answer
@@ -385,3 +387,21 @@ def test_a_question_in_the_wordings_own_terms_names_the_concept_too(sample_index
     # and it names social engineering, so the same kind of question about that is answered from its clause
     b = answer("is there cover for funds transfer fraud?", index=sample_index, policy="northwind")
     assert b.answered and b.citations[0].section.startswith("I. INSURING AGREEMENTS > F"), b.citations[0].section
+
+
+def test_a_figure_the_wording_never_states_is_not_addressed_or_referred_to_the_declarations(tmp_path, minilm):
+    """A figure question is answered from the clause stating the figure by its name. Where none does, the clause
+    naming it that refers it to the Declarations answers "it depends on your Declarations" (Coalition's waiting
+    period is "the number of hours set forth in Item 5.K"); where nothing names it, the wording does not address it
+    (Embroker's coverage part sets no notice period for cancelling, and its 30 days of reputational harm is no answer)."""
+    from tests.conftest import specimen
+    from vectorstore.index import PolicyIndex
+
+    ix = PolicyIndex(tmp_path / "d", minilm)
+    ix.ingest_file(specimen("coalition_uk_cyber_technology_policy_3.0.pdf"), policy="coalition")
+    ix.ingest_file(specimen("embroker_everspan_tech_eo_cyber_coverage_part.pdf"), policy="embroker")
+    a = answer("how long do we have to be offline before the income cover starts paying?", index=ix, policy="coalition")
+    assert a.verdict == "depends" and a.summary.startswith("It depends on your Declarations"), a.summary
+    assert re.search(r"waiting period", a.citations[0].quote, re.I) and "Item 5" in a.citations[0].quote, a.citations[0].quote
+    b = answer("how much notice must the insurer give before cancelling mid-term?", index=ix, policy="embroker")
+    assert not b.answered and b.verdict == "not_addressed" and b.summary.startswith(NO_ANSWER), b.summary

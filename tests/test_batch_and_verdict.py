@@ -475,3 +475,35 @@ def test_naming_staff_does_not_reach_the_dishonest_act_clauses():
 
     assert "employee" in says("an employee clicked a dodgy link") and "dishonest" not in says("an employee clicked a dodgy link")
     assert "dishonest" in says("a disgruntled ex-employee wiped the file server on purpose")
+
+
+def test_a_cancellation_notice_is_not_the_window_after_cancelling():
+    q = "how many days warning do we get before they cancel us?"
+    window = ("Notice of election and full payment of the additional premium for the Optional Extended Reporting Period must "
+              "be received within 30 days after the effective date of cancellation or non-renewal.")
+    assert pick_figure(q, window, strict=True) is None
+    assert pick_figure(q, window) is None
+    assert pick_figure(q, "This Policy may be canceled with 30 days written notice by either you or us.", strict=True) == "30 days"
+    assert pick_figure(q, "Such cancellation will not be less than ten (10) days after such notice is mailed.", strict=True) == "ten (10) days"
+
+
+def test_a_clause_that_never_names_the_role_does_not_state_its_figure():
+    # a question for the waiting period never gets a period of another name from the leading clause
+    q = "how long do we have to be offline before the income cover starts paying?"
+    restoration = "Dependent Disruption Period means the one hundred and eighty (180) days after the interruption begins."
+    assert pick_figure(q, restoration) is None
+    # a run-off clause states its period apart from the words "period of"
+    assert pick_figure("how long after the policy ends can we still report claims?",
+                       "If the Policy is not renewed, the Insured may purchase an extended reporting period; it lasts twelve (12) months.") == "twelve (12) months"
+    # "can we start paying a firm …?" names no waiting period: the window in the clause answers "for how long?"
+    spend = "you may only incur costs without our prior written consent within the first 72 hours following the discovery"
+    assert pick_figure("can we start paying an IR firm right away, and for how long?", spend) == "72 hours"
+
+
+def test_a_figure_referred_to_the_declarations_is_found_by_its_name():
+    from bot.verdict import refers_figure_to_declarations
+
+    q = "how long do we have to be down before cover kicks in?"
+    assert refers_figure_to_declarations(q, "Waiting period means the number of hours set forth in Item 5.K. of the Declarations.")
+    assert not refers_figure_to_declarations(q, "Policy period means the period stated in the Declarations.")
+    assert not refers_figure_to_declarations("who do we ring at 2am?", "You may notify us by telephone as shown in the Declarations.")
