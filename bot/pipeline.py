@@ -20,7 +20,7 @@ from .extract import Evidence, QueryTerms, amounts, assess, cite, query_terms, q
 from .posture import Posture
 from .types import Answer, Citation, Gap
 from .verdict import section_short as _section_short
-from .verdict import (asks_if_a_call_is_notice, pick_figure, question_asks, refers_figure_to_declarations, says_a_call_is_notice,
+from .verdict import (asks_a_specific_figure, asks_if_a_call_is_notice, limit_words, pick_figure, question_asks, refers_figure_to_declarations, says_a_call_is_notice,
                       verdict, wants_written_notice)
 from .vocabulary import expand_shorthand
 
@@ -376,7 +376,18 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
 
     if asks_figure:
         good = [replace(c, evidence=quote_where(c.evidence, figure_stated)) for c in good]
-    stating = {c.hit.chunk.id for c in good if asks_figure and figure_stated(c.evidence.quote)}
+    limits = limit_words(focus) if asks_figure else None
+    # "what's the most they pay for ransomware?": many clauses state a cap ("not to exceed USD 50,000" for preparing a
+    # proof of loss); one stating the limit asked for names what the question is about, when it names anything
+    subjects = [k for k in qt.concepts if limits is None or not any(limits.search(p) for p in k.policies_say)]
+
+    def about_subject(ch: Chunk) -> bool:
+        if limits is None or not subjects:
+            return True
+        seq = tokens(ch.text)
+        return any(k.named_specifically(seq, df, n_docs, tuning.subject_rare) for k in subjects)
+
+    stating = {c.hit.chunk.id for c in good if asks_figure and figure_stated(c.evidence.quote) and about_subject(c.hit.chunk)}
 
     def states(c: Candidate) -> bool:
         return c.hit.chunk.id in stating
@@ -408,7 +419,7 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
                 yield from _definitions_used(index, c.evidence.chunk, cited, qt, c.evidence.chunk.text)
             # … else the first clause of the wording (the Declarations come first) stating the asked role's figure by
             # its name: "what's our excess?" retrieves "This Policy is excess of any other insurance", not "Retention: $25,000"
-            yield _first_clause(index, chosen[0].evidence.chunk, qt, lambda ch: figure_stated(ch.text))
+            yield _first_clause(index, chosen[0].evidence.chunk, qt, lambda ch: figure_stated(ch.text) and about_subject(ch))
         source = next((d for d in (quote_where(e, figure_stated) for e in elsewhere() if e is not None) if figure_stated(d.quote)), None)
         if source is None and not any(refers_figure_to_declarations(focus, chunks[c.chunk_id].text) for c in cites):
             # … else, as no clause states it, the definition or clause naming the figure that refers it to the
@@ -455,7 +466,7 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
                 naming = cite(named.evidence, f"C{len(cites) + 1}")
                 cites.append(naming)
     kind, summary = verdict(focus, cites, [chunks[c.chunk_id].text for c in cites], controls=qt.controls, naming_exclusion=naming)
-    if kind == "info" and asks_figure and source is None:
+    if kind == "info" and asks_figure and source is None and asks_a_specific_figure(focus):
         # A figure question whose figure no cited clause states, that no cited clause refers to the Declarations for,
         # and that no clause of the wording states by its role's words: the wording does not address it ("how much
         # notice must they give to cancel?" of a wording with no cancellation notice period).

@@ -155,6 +155,7 @@ _ROLES = [
     _Role(re.compile(r"waiting|before (?:it|they|cover|the cover|anything) (?:kicks?|starts?|pays?)|hours? (?:of )?(?:downtime|outage)|kicks? in|"
                      r"\b(?:start|begin)s? (?:getting |to get )(?:paid|compensated|covered)|"
                      r"\b(?:they|it|cover|insurer|policy|insurance) (?:start|begin)s? (?:paying|covering|to pay)|from what point|"
+                     r"\bbefore\b.{0,40}\b(?:gets?|is|are) (?:paid|covered|reimbursed)\b|"
                      r"how long (?:do|must|would) (?:we|i) (?:have to )?be (?:down|offline|out)", re.I),
           re.compile(r"waiting period|waiting|time retention|hours? of (?:downtime|interruption|outage)|first \d+ hours of\b", re.I), "period"),
     _Role(re.compile(r"restoration|how long (?:will|do) they pay|how long\b.{0,40}\b(?:downtime|interruption|income|profits?|revenue|turnover|offline|outage)", re.I),
@@ -184,7 +185,7 @@ _FREQUENCY = re.compile(
     r"(?:day|week|month|quarter|year|months|years|days|weeks)\b|\b(?:annually|quarterly|monthly|weekly|daily)\b", re.I)
 _PHONE = re.compile(r"(?<![\d$£€.,])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{3}\)\s?|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b|\b1-8\d\d-[\dA-Z]{3}-[\dA-Z]{4}\b")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-_MONEY = re.compile(r"[$£€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|m|k))?|\b(?:USD|GBP|EUR|AUD)\s?\d[\d,]*", re.I)
+_MONEY = re.compile(r"[$£€]\s?\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s?(?:million|m|k)\b)?|\b(?:USD|GBP|EUR|AUD)\s?\d(?:[\d,]*\d)?", re.I)
 _PERCENT = re.compile(r"\(\d+(?:\.\d+)?\)\s?(?:percent|per cent)\b|\b\d+(?:\.\d+)?\s?(?:%|percent\b|per cent\b)", re.I)
 # a number in words, as wordings write them before the digits: "seventy-two (72) hours", "one hundred and eighty (180) days"
 _NUMBER_WORD = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|"
@@ -279,15 +280,32 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
     return any_fig.group(0) if any_fig else None
 
 
+def _role_asked(question: str) -> _Role | None:
+    asks_time = bool(_ASKS_TIME.search(question))
+    return next((r for r in _ROLES if r.asks.search(question) and not (asks_time and r.unit in ("money", "percent"))), None)
+
+
+def limit_words(question: str) -> re.Pattern[str] | None:
+    """The words a clause states a limit with, when the question asks for a limit ("how much / the most / the
+    limit"), not a figure of its own."""
+    role = _role_asked(question)
+    return role.near if role is not None and role.generic else None
+
+
+def asks_a_specific_figure(question: str) -> bool:
+    """Whether the question names a figure of its own (a waiting period, a retention, a notice period), not just "how
+    much" or "the limit"."""
+    role = _role_asked(question)
+    return role is not None and not role.generic
+
+
 def refers_figure_to_declarations(question: str, text: str) -> bool:
     """Whether `text` names the specific figure the question asks for (a waiting period, a retention, a cancellation
     notice) and refers it to the Declarations or Schedule: "Waiting period means the number of hours set forth in Item
     5.K. of the Declarations"."""
     flat = " ".join(text.split())
-    asks_time = bool(_ASKS_TIME.search(question))
-    role = next((r for r in _ROLES if not r.generic and r.asks.search(question)
-                 and not (asks_time and r.unit in ("money", "percent"))), None)
-    if role is None or role.unit not in ("money", "percent", "period"):
+    role = _role_asked(question)
+    if role is None or role.generic or role.unit not in ("money", "percent", "period"):
         return False
     # the role's words and the reference in one stretch of text, not a clause naming the Declarations for another figure
     return any(_DEFERS.search(flat[max(0, m.start() - 150) : m.end() + 150]) for m in (role.topic or role.near).finditer(flat))
@@ -414,6 +432,12 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
         for c, t in zip(cites[1:3], texts[1:3]):
             if _DEFERS.search(t):
                 return "depends", f"It depends on your Declarations: the wording refers the amount to them ({_where(c)})."
+        role = _role_asked(question)
+        if role is not None and role.generic and ctype in ("coverage", "limit"):
+            # "what's the most they pay for ransomware?" of a wording that names the cover but no amount: its limit is
+            # the one the Declarations give it
+            return "depends", (f"It depends on your Declarations: the wording states no amount for this cover ({where}); "
+                               "its limit is the one your Declarations give.")
         return "info", f"The wording addresses this without a figure ({where})."
     if asks == "insurer_right":
         flat = " ".join(text.split())

@@ -405,3 +405,21 @@ def test_a_figure_the_wording_never_states_is_not_addressed_or_referred_to_the_d
     assert re.search(r"waiting period", a.citations[0].quote, re.I) and "Item 5" in a.citations[0].quote, a.citations[0].quote
     b = answer("how much notice must the insurer give before cancelling mid-term?", index=ix, policy="embroker")
     assert not b.answered and b.verdict == "not_addressed" and b.summary.startswith(NO_ANSWER), b.summary
+
+
+def test_a_limit_question_is_answered_from_the_cover_it_names(tmp_path, minilm):
+    """"What's the most they pay for ransomware?" wants the limit of the extortion cover. A wording that states none
+    (the specimens leave limits to the Declarations) is answered "it depends on your Declarations" from the cover
+    itself, and a cap stated for something else (Beazley's "not to exceed USD 50,000" for preparing a proof of loss)
+    is not its limit."""
+    from tests.conftest import specimen
+    from vectorstore.index import PolicyIndex
+
+    ix = PolicyIndex(tmp_path / "d", minilm)
+    ix.ingest_file(specimen("coalition_uk_cyber_technology_policy_3.0.pdf"), policy="coalition")
+    ix.ingest_file(specimen("beazley_mediatech_F00731_022019.pdf"), policy="beazley")
+    for policy, cover in (("coalition", "RANSOMWARE AND CYBER EXTORTION"), ("beazley", "Cyber Extortion Loss")):
+        a = answer("whats the most they pay for a ransomware attack", index=ix, policy=policy)
+        assert a.verdict == "depends" and a.summary.startswith("It depends on your Declarations: the wording states no amount"), a.summary
+        assert cover in a.citations[0].section and a.citations[0].clause_type == "coverage", a.citations[0].section
+        assert "50,000" not in a.summary

@@ -398,8 +398,11 @@ def test_a_figure_question_reads_the_next_cited_clauses_before_saying_there_is_n
                        "The most we will pay for Court Attendance Costs is the amount shown in the Policy Schedule.")
     kind, summary = verdict("how much do they give us for each day at court?", [cover, sched], [cover.quote, sched.quote])
     assert kind == "depends" and summary.endswith("(IV. LIMITS §B, p. 12).")
-    kind, _ = verdict("how much do they give us for each day at court?", [cover], [cover.quote])
-    assert kind == "info"
+    # no clause states an amount or points anywhere: a cover's limit is the one the Declarations give it
+    kind, summary = verdict("how much do they give us for each day at court?", [cover], [cover.quote])
+    assert kind == "depends" and "the wording states no amount for this cover" in summary
+    # … while a figure of its own (a waiting period) that no clause states is not read into the cover
+    assert verdict("how long is the waiting period for court attendance?", [cover], [cover.quote])[0] == "info"
 
 
 def test_a_question_naming_the_excess_is_never_answered_with_a_percentage():
@@ -507,3 +510,9 @@ def test_a_figure_referred_to_the_declarations_is_found_by_its_name():
     assert refers_figure_to_declarations(q, "Waiting period means the number of hours set forth in Item 5.K. of the Declarations.")
     assert not refers_figure_to_declarations(q, "Policy period means the period stated in the Declarations.")
     assert not refers_figure_to_declarations("who do we ring at 2am?", "You may notify us by telephone as shown in the Declarations.")
+
+
+def test_an_amount_ends_at_its_last_digit_and_the_wait_before_payment_is_a_waiting_period():
+    assert pick_figure("how much for a proof of loss?", "costs, not to exceed USD 50,000, that the Named Insured incurs") == "USD 50,000"
+    assert pick_figure("how many hrs do we have to be down before lost revenue gets paid?",
+                       "Waiting Period: 8 hours. Period of Restoration: 120 days.", strict=True) == "8 hours"
