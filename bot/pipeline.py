@@ -37,9 +37,17 @@ _INTENTS = [
 ]
 
 
+# "the cost of notifying customers", "letters to affected people": notifying others is a cost the policy may pay, not
+# the notice owed to the insurer
+_NOTIFYING_OTHERS = re.compile(
+    r"\b(?:costs?|expenses?|fees?|bills?|pay(?:s|ing)? for) (?:of |for )?(?:notif\w*|telling|informing|letters?|writing)\b|"
+    r"\b(?:notif\w*|tell\w*|inform\w*|write to|writing to|letters? to|contact\w*) (?:the |our |all |every |affected |impacted |those )*"
+    r"(?:customers?|clients?|people|persons|individuals|data subjects|users|patients|members|victims|public|everyone|employees|staff)\b", re.I)
+
+
 def wanted_types(question: str) -> tuple[str, ...]:
     """Clause types the question asks about, most specific first."""
-    return tuple(t for t, rx in _INTENTS if rx.search(question))
+    return tuple(t for t, rx in _INTENTS if rx.search(_NOTIFYING_OTHERS.sub(" ", question) if t == "notice" else question))
 
 
 @dataclass(frozen=True)
@@ -431,11 +439,18 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
         rest = [c for c in cites if c.chunk_id != source.chunk.id]
         cites = [cite(source, "C1")] + [replace(c, key=f"C{i}") for i, c in enumerate(rest, 2)]
         chunks[source.chunk.id] = source.chunk
-    if asks == "coverage" and source is None and chosen[0].evidence.chunk.clause_type == "definition" and not any(
-            c.evidence.chunk.clause_type == "coverage" for c in chosen):
+    if asks == "coverage" and source is None and not any(c.evidence.chunk.clause_type == "coverage" for c in chosen):
         # A definition says what a word means, not that it is insured: the insuring clause that uses the defined term
-        # ("Funds Transfer Fraud means …" -> "We will pay … Funds Transfer Fraud") is the answer, the definition beside it.
-        insuring = _clause_using(index, chosen[0].evidence.chunk, cands, qt)
+        # ("Funds Transfer Fraud means …" -> "We will pay … Funds Transfer Fraud") is the answer, the definition beside it,
+        # also when a notice condition about the same costs ranks above a definition of what the question names
+        # ("notifying customers" -> "Breach Response Costs means … notification").
+        named = {p.lower() for k in qt.concepts for p in k.policies_say}
+
+        def leads_to_cover(i: int, ch: Chunk) -> bool:
+            return ch.clause_type == "definition" and (i == 0 or (defined_term(ch) or "").lower() in named)
+
+        insuring = next((e for e in (_clause_using(index, c.evidence.chunk, cands, qt) for i, c in enumerate(chosen)
+                                     if leads_to_cover(i, c.evidence.chunk)) if e is not None), None)
         if insuring is not None:
             cites = [cite(insuring, "C1")] + [replace(c, key=f"C{i}") for i, c in enumerate(cites, 2)]
             chunks[insuring.chunk.id] = insuring.chunk
@@ -556,9 +571,13 @@ def _clause_using(index: PolicyIndex, defn: Chunk, cands: Sequence[Candidate], q
     term = defined_term(defn)
     if not term:
         return None
-    uses = _term_re(term)
-    hit = next((c.evidence for c in cands if c.hit.chunk.clause_type == clause_type and uses.search(c.hit.chunk.text)), None)
-    return hit or _first_clause(index, defn, qt, lambda c: c.clause_type == clause_type and bool(uses.search(c.text)))
+    # as the wording writes the term, else in any case: some wordings print defined terms in bold lower case
+    for uses in (_term_re(term), re.compile(_term_re(term).pattern, re.I)):
+        hit = next((c.evidence for c in cands if c.hit.chunk.clause_type == clause_type and uses.search(c.hit.chunk.text)), None)
+        hit = hit or _first_clause(index, defn, qt, lambda c: c.clause_type == clause_type and bool(uses.search(c.text)))
+        if hit is not None:
+            return hit
+    return None
 
 
 def _definition_used(index: PolicyIndex, top: Evidence, cited: set, qt: QueryTerms) -> Evidence | None:
