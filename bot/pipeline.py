@@ -11,6 +11,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from ingestion.injection import is_flagged
+from ingestion.terms import without_carve_backs
 from ingestion.types import Chunk
 from prompts import NO_ANSWER
 from vectorstore.index import Hit, PolicyIndex, UnknownPolicyError
@@ -20,7 +21,8 @@ from .extract import Evidence, QueryTerms, amounts, assess, cite, query_terms, q
 from .posture import Posture
 from .types import Answer, Citation, Gap
 from .verdict import section_short as _section_short
-from .verdict import (asks_a_specific_figure, asks_if_a_call_is_notice, limit_words, pick_figure, question_asks, refers_figure_to_declarations, says_a_call_is_notice,
+from .verdict import (asks_a_specific_figure, asks_if_a_call_is_notice, limit_words, pick_figure, question_asks,
+                      refers_figure_to_declarations, says_a_call_is_notice,
                       verdict, wants_written_notice)
 from .vocabulary import expand_shorthand
 
@@ -470,7 +472,7 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
         # An exclusion that names what the question is about ("war", "betterment", "infrastructure") decides whether it
         # is covered, even when the insuring clause ranks above it and it is not among the three best clauses.
         def names_subject(ch: Chunk) -> bool:
-            seq = tokens(ch.text)
+            seq = tokens(without_carve_backs(ch.text))  # what a carve-back names is not excluded
             return any(k.named_specifically(seq, df, n_docs, tuning.subject_rare) for k in qt.concepts)
 
         named = next((c for c in good[: tuning.exclusion_depth]

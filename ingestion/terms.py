@@ -179,6 +179,15 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_EXCLUSION_LIFTED = re.compile(r"\b(?:but |however,? |provided,? however,? )?this exclusion (?:shall|will|does) not apply\b[^.]*", re.I)
+
+
+def without_carve_backs(text: str) -> str:
+    """An exclusion's text without the words that lift it ("but this exclusion will not apply to coverage under the
+    eCrime insuring agreement"): what those name is not excluded."""
+    return _EXCLUSION_LIFTED.sub(" ", text)
+
+
 def _flat(s: str) -> str:
     return " ".join(s.split())
 

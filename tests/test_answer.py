@@ -446,3 +446,13 @@ def test_the_cost_of_notifying_customers_is_a_cover_not_a_notice_duty(coalition_
         assert a.verdict == "yes" and a.summary.startswith("Yes — covered under"), a.summary
         assert a.citations[0].clause_type == "coverage" and a.citations[0].section.endswith(cover), a.citations[0].section
         assert re.search(r"breach response costs", a.citations[0].quote, re.I), a.citations[0].quote
+
+
+def test_money_stolen_from_the_bank_account_is_funds_transfer_fraud(coalition_beazley):
+    """Money a hacker takes from the bank account is insured as funds transfer fraud (eCrime), not breach response or
+    hardware replacement; Beazley's trading-loss exclusion names eCrime only to lift itself ("but this exclusion will
+    not apply to coverage under the eCrime insuring agreement"), so it does not decide the answer."""
+    for policy in ("coalition", "beazley"):
+        a = answer("a hacker stole money from our bank account, do they pay it back?", index=coalition_beazley, policy=policy)
+        assert a.verdict == "yes" and a.summary.startswith("Yes — covered under"), (policy, a.summary)
+        assert re.search(r"funds transfer fraud", a.citations[0].quote, re.I), (policy, a.citations[0].quote)

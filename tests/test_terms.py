@@ -83,3 +83,13 @@ def test_extraction_from_a_subset_of_chunks_is_stable(northwind):
     chunks = [c for c in index.chunks_of(doc_id) if c.page_start == 10]
     terms = extract_terms(chunks)
     assert {t.key for t in terms if t.kind == "consent"} >= {"ransom", "admission", "settlement", "expenses"}
+
+
+def test_the_words_lifting_an_exclusion_are_not_what_it_excludes():
+    from ingestion.terms import without_carve_backs
+
+    text = ("3. the monetary value of any electronic fund transfers which is lost during transfer; but this exclusion will "
+            "not apply to coverage under the eCrime insuring agreement; 4. any trading losses.")
+    kept = without_carve_backs(text)
+    assert "eCrime" not in kept and "electronic fund transfers" in kept
+    assert without_carve_backs("Any war, except for cyber terrorism.") == "Any war, except for cyber terrorism."
