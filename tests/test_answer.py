@@ -456,3 +456,18 @@ def test_money_stolen_from_the_bank_account_is_funds_transfer_fraud(coalition_be
         a = answer("a hacker stole money from our bank account, do they pay it back?", index=coalition_beazley, policy=policy)
         assert a.verdict == "yes" and a.summary.startswith("Yes — covered under"), (policy, a.summary)
         assert re.search(r"funds transfer fraud", a.citations[0].quote, re.I), (policy, a.citations[0].quote)
+
+
+def test_a_ddos_is_read_as_a_denial_of_service_attack(tmp_path, minilm):
+    """"We got hit by a DDoS" names the attack by its acronym; AXA XL insures it through a Cyber Security Breach
+    ("denial of network resources by cyber-attacks"), so the question is answered from its first party cover."""
+    from bot.vocabulary import concepts_in
+    from tests.conftest import specimen
+    from vectorstore.index import PolicyIndex
+
+    assert any("denial of service" in c.policies_say for c, _ in concepts_in("we got hit by a DDoS"))
+    ix = PolicyIndex(tmp_path / "d", minilm)
+    ix.ingest_file(specimen("axaxl_cyberriskconnect_TRD-050-0619.pdf"), policy="axaxl")
+    a = answer("we got hit by a DDoS and the website was down 2 days, covered?", index=ix)
+    assert a.answered and a.verdict == "yes" and a.citations[0].clause_type == "coverage", a.summary
+    assert "First Party Coverages" in a.citations[0].section, a.citations[0].section
