@@ -471,3 +471,10 @@ def test_a_ddos_is_read_as_a_denial_of_service_attack(tmp_path, minilm):
     a = answer("we got hit by a DDoS and the website was down 2 days, covered?", index=ix)
     assert a.answered and a.verdict == "yes" and a.citations[0].clause_type == "coverage", a.summary
     assert "First Party Coverages" in a.citations[0].section, a.citations[0].section
+
+
+def test_an_old_windows_version_is_end_of_life_software(sample_index):
+    # people name the version they run, not "end-of-life software"
+    a = answer("we still run windows server 2012, does that affect our cover", index=sample_index, policy="northwind")
+    assert a.answered and a.citations[0].section.startswith("III. EXCLUSIONS > J"), a.citations[0].section
+    assert "End-of-Life Software" in a.citations[0].quote
