@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from ingestion.chunking import split_sentences
+from ingestion.chunking import section_at, split_sentences
 from ingestion.guidance import Control, controls_asked
 from ingestion.types import Chunk
 from vectorstore.text import stem, tokens
@@ -105,7 +105,10 @@ def quote_where(ev: Evidence, states: Callable[[str], bool]) -> Evidence:
 def cite(ev: Evidence, key: str) -> Citation:
     """A citation of the evidence's chunk, quoting the sentences that answer."""
     c = ev.chunk
-    return Citation(key, c.id, c.policy, c.version, c.file_name, c.page_start, c.page_end, c.section, c.clause_type, ev.quote,
+    words = ev.quote.split()[:8]
+    found = re.search(r"\s+".join(map(re.escape, words)), c.text) if words else None
+    section = section_at(c, found.start()) if found else c.section  # the clause the quote is from, when packed with others
+    return Citation(key, c.id, c.policy, c.version, c.file_name, c.page_start, c.page_end, section, c.clause_type, ev.quote,
                     flagged=bool(c.flags))
 
 

@@ -407,6 +407,45 @@ def _units(text: str) -> list[_Unit]:
     return units
 
 
+def section_at(chunk: Chunk, at: int) -> str:
+    """The section path of the chunk's text at offset `at`. A short clause is packed with the next ones of its list
+    ("L. Proof of Loss Preparation Expenses" with "M. Digital Asset Restoration", a one-line definition with the next
+    definition), so text from a later one is cited by that one's label and title, not the chunk's first."""
+    parts = chunk.section.split(" > ") if chunk.section else []
+    label = chunk.clause_label
+    if not parts or not label or not parts[-1].startswith(label):
+        return chunk.section
+    own = _label(f"{label}. x") or _label(f"{label} x")  # labels are stored without their stop: "L", "(a)", "7"
+    defined = own is None  # '"Waiting Period" means …' definitions are labelled by their term
+    last, prev = parts[-1], label
+    pos = chunk.text.find("\n") + 1  # the chunk's own first line opens its first clause
+    while 0 < pos <= min(at, len(chunk.text) - 1):
+        end = chunk.text.find("\n", pos)
+        end = len(chunk.text) if end < 0 else end
+        line = chunk.text[pos:end].strip()
+        if defined:
+            term = _DEFINITION_RE.match(line)
+            if term and prev and last == prev:
+                prev = last = term.group(1).strip()
+        else:
+            lab = _label(line)
+            if lab and own is not None and lab[0] == own[0] and (lab[1] == _next_letter(prev.strip("()")) if own[0] == "upper" else _follows(prev, lab[1])):
+                prev = lab[1]
+                rest = line[lab[2]:].strip()
+                term = _DEFINITION_RE.match(rest)
+                title = term.group(1).strip() if term else rest if _is_title(rest, TITLE_MAX_WORDS) else _caps_prefix(rest)
+                nxt_end = chunk.text.find("\n", end + 1)
+                nxt = chunk.text[end + 1 : len(chunk.text) if nxt_end < 0 else nxt_end].strip()
+                if title and title == rest and _caps_share(title) > 0.85 and _is_caps_line(nxt) and not _label(nxt):
+                    title = f"{title} {nxt}"  # "C. PCI FINES AND" / "ASSESSMENTS": a title wrapped over two lines
+                fmt = "({})" if own[0].startswith("paren") else "{}"
+                sep = ". " if own[0] in ("upper", "num", "lower") else " "
+                shown = fmt.format(lab[1])
+                last = _clean_heading(f"{shown}{sep}{title}") if title else shown
+        pos = end + 1
+    return " > ".join(parts[:-1] + [last])
+
+
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(start + a, start + b) for a, b in split_sentences(text[start:end])]
 

@@ -17,12 +17,13 @@ from typing import Iterable, Sequence
 
 import yaml
 
+from .chunking import section_at
 from .types import Chunk
 
 VOCAB_PATH = Path(__file__).parent / "data" / "terms.yaml"
 TERM_KINDS = ("requirement", "notice", "consent", "panel", "money_time", "exclusion")
 # Bump when extraction changes, so terms cached with an index are recomputed.
-EXTRACTOR_VERSION = "terms-27"
+EXTRACTOR_VERSION = "terms-28"
 IN_DECLARATIONS = "in the Declarations"
 
 
@@ -201,7 +202,7 @@ def _top_section(section: str) -> str:
 
 
 def _cite(c: Chunk, a: int, b: int) -> dict:
-    return dict(chunk_id=c.id, page_start=c.page_start, page_end=c.page_end, section=c.section,
+    return dict(chunk_id=c.id, page_start=c.page_start, page_end=c.page_end, section=section_at(c, a),
                 clause_type=c.clause_type, quote=c.text[a:b])
 
 

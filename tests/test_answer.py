@@ -478,3 +478,24 @@ def test_an_old_windows_version_is_end_of_life_software(sample_index):
     a = answer("we still run windows server 2012, does that affect our cover", index=sample_index, policy="northwind")
     assert a.answered and a.citations[0].section.startswith("III. EXCLUSIONS > J"), a.citations[0].section
     assert "End-of-Life Software" in a.citations[0].quote
+
+
+def test_a_quote_from_a_packed_clause_names_its_own_clause(coalition_beazley):
+    """Coalition's one-line "L. PROOF OF LOSS PREPARATION EXPENSES" is packed with "M. DIGITAL ASSET RESTORATION";
+    the answer quoting M is covered under M. The terms the gap report and playbook quote are cited the same way."""
+    from ingestion.terms import extract_terms
+
+    a = answer("an ex employee deleted our crm data on his way out, does insurance pay to restore it",
+               index=coalition_beazley, policy="coalition")
+    top = a.citations[0]
+    assert "We will pay on your behalf restoration costs" in top.quote and "proof of loss" not in top.quote, top.quote
+    assert top.section.endswith("> M. DIGITAL ASSET RESTORATION") and "§M. DIGITAL ASSET RESTORATION, p. 3" in a.summary
+    doc = next(d for d in coalition_beazley.documents() if d.policy == "coalition")
+    chunks = coalition_beazley.chunks_of(doc.doc_id)
+    by_id = {c.id: c for c in chunks}
+    moved = [t for t in extract_terms(chunks) if t.section != by_id[t.chunk_id].section]
+    assert moved, "no term quoted from a clause packed after another"
+    for t in moved:  # each names the clause its quote sits in: that clause's label opens a line before the quote
+        label = t.section.split(" > ")[-1].split(".")[0].split(" ")[0]
+        text = by_id[t.chunk_id].text
+        assert re.search(rf"(?m)^\s*\(?{re.escape(label)}[.)]", text[: text.index(t.quote) + len(label) + 2]), (t.section, t.quote)

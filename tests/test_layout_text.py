@@ -109,3 +109,30 @@ def test_beazley_quotes_read_whole_words():
     for broken in ("Insure d ", "Priv acy", "Serv ices", "Syste ms", "Cla im"):
         assert broken not in text, broken
     assert text.count("Privacy") >= 5 and "Named Insured" in text
+
+
+def _packed(section: str, label: str, text: str):
+    from ingestion.types import Chunk
+
+    return Chunk("d#0001", "d", text, "f.pdf", "0" * 64, "t", "p", "v1", "policy", 3, 3, section, label, "coverage", 0, len(text))
+
+
+def test_a_quote_from_a_clause_packed_after_a_short_one_is_cited_by_its_own_label():
+    from ingestion.chunking import section_at
+
+    text = ("L. PROOF OF LOSS PREPARATION EXPENSES\nWe will pay on your behalf proof of loss preparation expenses.\n"
+            "M. DIGITAL ASSET RESTORATION\n\nWe will pay on your behalf restoration costs.\nC. a stray letter\n")
+    c = _packed("SECTION II > FIRST PARTY > L. PROOF OF LOSS PREPARATION EXPENSES", "L", text)
+    assert section_at(c, text.index("proof of loss preparation expenses.")) == c.section
+    assert section_at(c, text.index("restoration costs")) == "SECTION II > FIRST PARTY > M. DIGITAL ASSET RESTORATION"
+    # only the next label of the same list counts ("C." after "M." is no sibling)
+    assert section_at(c, len(text)) == "SECTION II > FIRST PARTY > M. DIGITAL ASSET RESTORATION"
+    wrapped = "B. REGULATORY DEFENCE AND\nPENALTIES\nWe will pay penalties.\nC. PCI FINES AND\nASSESSMENTS\nWe will pay PCI fines."
+    w = _packed("S > B. REGULATORY DEFENCE AND PENALTIES", "B", wrapped)
+    assert section_at(w, wrapped.index("PCI fines")) == "S > C. PCI FINES AND ASSESSMENTS"
+    lettered = "ZZ. Third Party Wrongful Act\nA wrongful act.\nAAA. Waiting Period\nThe number of hours stated in Item 3."
+    z = _packed("POLICY FORM > Definitions > ZZ. Third Party Wrongful Act", "ZZ", lettered)
+    assert section_at(z, lettered.index("The number")) == "POLICY FORM > Definitions > AAA. Waiting Period"
+    quoted = '"Breach" means a breach.\n"Waiting Period" means 12 hours.'
+    q = _packed("II. DEFINITIONS > Breach", "Breach", quoted)
+    assert section_at(q, quoted.index("12 hours")) == "II. DEFINITIONS > Waiting Period"
