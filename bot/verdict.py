@@ -140,7 +140,7 @@ class _Role(NamedTuple):
     not_followed: re.Pattern[str] | None = None
 
 
-_RUN_OFF_TOPIC = re.compile(r"extended reporting|discovery period|run-?off|\btail\b", re.I)
+_RUN_OFF_TOPIC = re.compile(r"extended reporting|extension period|discovery period|run-?off|\btail\b", re.I)
 # "within 30 days after the effective date of cancellation", "no later than ninety (90) days following the cancellation"
 _AFTER_ENDING = re.compile(r"^\W*(?:\w+\W+){0,4}?(?:after|following|of|from|beyond)\s+(?:the\s+)?(?:effective\s+)?(?:date\s+of\s+)?"
                            r"(?:the\s+)?(?:termination|cancell?ation|non-?renewal|expir\w*|inception)", re.I)
@@ -163,7 +163,7 @@ _ROLES = [
     _Role(_ASKS_OFTEN, re.compile(r"every|at least|once|annual|each", re.I), "frequency"),
     # Run-off cover (an extended reporting period) has two periods: the window for taking it up and how long it
     # lasts. "How long do we have to decide / buy it" wants the first, "how long after expiry can we report" the second.
-    _Role(re.compile(r"\b(?:decide|elect|opt|take (?:it |that )?up|sign up|request|(?:have|got|time|deadline) to (?:buy|purchase))\b.{0,60}\b(?:run-?off|tail|extended reporting|ERP)\b|"
+    _Role(re.compile(r"\b(?:decide|elect|opt|take (?:it |that )?up|sign up|request|(?:have|got|get|time|deadline) to (?:buy|purchase))\b.{0,60}\b(?:run-?off|tail|extended reporting|ERP)\b|"
                      r"\b(?:run-?off|tail|extended reporting|ERP)\b.{0,60}\b(?:decide|elect|take (?:it |that )?up|to (?:buy|purchase|request))\b", re.I),
           re.compile(r"exercis|elect|request|must be received|written notice|no later than|within", re.I), "period", topic=_RUN_OFF_TOPIC),
     _Role(re.compile(r"\b(?:run-?off|tail|extended reporting|ERP|discovery period)\b|"
@@ -247,6 +247,8 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
         found = [f for i, f in enumerate(found) if for_nonpayment(i) == about_nonpayment] or found
         if near_rx is _RETENTION_NEAR:
             found = [f for f in found if not _is_cap(flat, f[0])]
+        if role.topic is not None and not role.topic.search(flat):
+            return None  # a clause that never names run-off states no run-off period, whatever "within 60 days" it has
         if role.not_followed is not None:
             kept = [f for i, f in enumerate(found) if not role.not_followed.search(flat[f[0] + len(f[1]) : ends[i]])]
             if found and not kept:

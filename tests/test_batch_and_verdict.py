@@ -516,3 +516,11 @@ def test_an_amount_ends_at_its_last_digit_and_the_wait_before_payment_is_a_waiti
     assert pick_figure("how much for a proof of loss?", "costs, not to exceed USD 50,000, that the Named Insured incurs") == "USD 50,000"
     assert pick_figure("how many hrs do we have to be down before lost revenue gets paid?",
                        "Waiting Period: 8 hours. Period of Restoration: 120 days.", strict=True) == "8 hours"
+
+
+def test_a_run_off_period_comes_only_from_a_clause_about_run_off():
+    q = "how long do we get to buy the extended reporting period"
+    notice = "The Insured must give written notice of a claim as soon as practicable and within 60 days after the end of the Policy Period."
+    assert pick_figure(q, notice, strict=True) is None and pick_figure(q, notice) is None
+    beazley = "The Named Insured must request the Optional Extension Period in writing within 60 days of the end of the Policy Period."
+    assert pick_figure(q, beazley, strict=True) == "60 days"
