@@ -22,8 +22,7 @@ from .posture import Posture
 from .types import Answer, Citation, Gap
 from .verdict import section_short as _section_short
 from .verdict import (asks_a_specific_figure, asks_if_a_call_is_notice, limit_words, pick_figure, question_asks,
-                      refers_figure_to_declarations, says_a_call_is_notice,
-                      verdict, wants_written_notice)
+                      refers_figure_to_declarations, says_a_call_is_notice, verdict, wants_written_notice)
 from .vocabulary import expand_shorthand
 
 RISK_TYPES = ("exclusion", "limit", "notice")

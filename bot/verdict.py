@@ -264,10 +264,9 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
                 return found[0][1]
             # a clause that never names the role (a waiting period, a cancellation, run-off) does not state its figure:
             # the 180-day Period of Restoration is no waiting period, nor 30 days of reputational harm a notice period
-            topic = [m.start() for m in (role.topic or near_rx).finditer(flat)]
-            if not topic:
+            anchors = [m.start() for m in (role.topic or near_rx).finditer(flat)]
+            if not anchors:
                 return None
-            return min((min(abs(f[0] - a) for a in topic), f[0], f[1]) for f in found)[2]
         dist, _, fig = min((min(abs(f[0] - a) for a in anchors), f[0], f[1]) for f in found)  # ties: the first
         if strict and dist > STRICT_NEAR_CHARS:
             return None

@@ -417,6 +417,8 @@ def section_at(chunk: Chunk, at: int) -> str:
         return chunk.section
     own = _label(f"{label}. x") or _label(f"{label} x")  # labels are stored without their stop: "L", "(a)", "7"
     defined = own is None  # '"Waiting Period" means …' definitions are labelled by their term
+    if defined and parts[-1] != label:
+        return chunk.section
     last, prev = parts[-1], label
     pos = chunk.text.find("\n") + 1  # the chunk's own first line opens its first clause
     while 0 < pos <= min(at, len(chunk.text) - 1):
@@ -425,11 +427,12 @@ def section_at(chunk: Chunk, at: int) -> str:
         line = chunk.text[pos:end].strip()
         if defined:
             term = _DEFINITION_RE.match(line)
-            if term and prev and last == prev:
-                prev = last = term.group(1).strip()
+            if term:
+                last = term.group(1).strip()
         else:
             lab = _label(line)
-            if lab and own is not None and lab[0] == own[0] and (lab[1] == _next_letter(prev.strip("()")) if own[0] == "upper" else _follows(prev, lab[1])):
+            nxt_label = _next_letter(prev) if own[0] == "upper" else None
+            if lab and lab[0] == own[0] and (lab[1] == nxt_label if nxt_label else _follows(prev, lab[1])):
                 prev = lab[1]
                 rest = line[lab[2]:].strip()
                 term = _DEFINITION_RE.match(rest)

@@ -180,7 +180,9 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return out
 
 
-_EXCLUSION_LIFTED = re.compile(r"\b(?:but |however,? |provided,? however,? )?this exclusion (?:shall|will|does) not apply\b[^.]*", re.I)
+# to the end of its sentence, over line breaks; a dot inside a reference ("Section II.C") does not end it
+_EXCLUSION_LIFTED = re.compile(r"\b(?:but\s+|however,?\s+|provided,?\s+however,?\s+)?this\s+exclusion\s+(?:shall|will|does)\s+not\s+apply\b"
+                               r"(?:[^.]|\.(?=\w))*", re.I)
 
 
 def without_carve_backs(text: str) -> str:

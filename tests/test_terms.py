@@ -93,3 +93,7 @@ def test_the_words_lifting_an_exclusion_are_not_what_it_excludes():
     kept = without_carve_backs(text)
     assert "eCrime" not in kept and "electronic fund transfers" in kept
     assert without_carve_backs("Any war, except for cyber terrorism.") == "Any war, except for cyber terrorism."
+    # over a line break, and past the dot of a reference
+    wrapped = ("K. MERCHANT LIABILITY Any charge back, except that this exclusion will not\napply to coverage afforded under "
+               "Section II.C, PCI FINES AND\nASSESSMENTS.")
+    assert "PCI" not in without_carve_backs(wrapped) and "charge back" in without_carve_backs(wrapped)
