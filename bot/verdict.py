@@ -141,9 +141,13 @@ class _Role(NamedTuple):
 
 
 _RUN_OFF_TOPIC = re.compile(r"extended reporting|extension period|discovery period|run-?off|\btail\b", re.I)
-# "within 30 days after the effective date of cancellation", "no later than ninety (90) days following the cancellation"
+# "within 30 days after the effective date of cancellation", "no later than ninety (90) days following the cancellation",
+# "shall terminate ninety (90) days after the effective date of such acquisition": a window after an event, where a
+# notice period runs from the notice ("not less than 60 days after the date of notice")
 _AFTER_ENDING = re.compile(r"^\W*(?:\w+\W+){0,4}?(?:after|following|of|from|beyond)\s+(?:the\s+)?(?:effective\s+)?(?:date\s+of\s+)?"
-                           r"(?:the\s+)?(?:termination|cancell?ation|non-?renewal|expir\w*|inception)", re.I)
+                           r"(?:the\s+)?(?:termination|cancell?ation|non-?renewal|expir\w*|inception)|"
+                           r"^\W*(?:\w+\W+){0,4}?(?:after|following|from)\s+(?:the\s+)?(?:effective\s+)?date\s+of\s+"
+                           r"(?!(?:the\s+|such\s+|this\s+|written\s+)*(?:notice|mailing|delivery))", re.I)
 _ROLES = [
     _Role(_PRICE_RX, re.compile(r"premium", re.I), "percent"),
     _Role(_PRICE_RX, re.compile(r"premium", re.I), "money"),

@@ -524,3 +524,12 @@ def test_a_run_off_period_comes_only_from_a_clause_about_run_off():
     assert pick_figure(q, notice, strict=True) is None and pick_figure(q, notice) is None
     beazley = "The Named Insured must request the Optional Extension Period in writing within 60 days of the end of the Policy Period."
     assert pick_figure(q, beazley, strict=True) == "60 days"
+
+
+def test_a_window_after_some_other_event_is_not_a_cancellation_notice():
+    q = "how many days of warning if they cancel us?"
+    sub = ("Coverage otherwise afforded under this Extension for such acquisition shall terminate ninety (90) days after the "
+           "effective date of such acquisition, unless the Policyholder pays any additional premium.")
+    assert pick_figure(q, sub, strict=True) is None and pick_figure(q, sub) is None
+    beazley = "Such date of cancellation will not be less than 60 days after the date of notice."
+    assert pick_figure(q, beazley, strict=True) == "60 days"
