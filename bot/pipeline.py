@@ -429,11 +429,22 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
             # … else the first clause of the wording (the Declarations come first) stating the asked role's figure by
             # its name: "what's our excess?" retrieves "This Policy is excess of any other insurance", not "Retention: $25,000"
             yield _first_clause(index, chosen[0].evidence.chunk, qt, lambda ch: figure_stated(ch.text) and about_subject(ch))
-        source = next((d for d in (quote_where(e, figure_stated) for e in elsewhere() if e is not None) if figure_stated(d.quote)), None)
+        looked: list[Evidence] = []  # what was read, for the second look below: all of it when none states the figure
+
+        def stating() -> Evidence | None:
+            for e in elsewhere():
+                if e is not None:
+                    looked.append(e)
+                    d = quote_where(e, figure_stated)
+                    if figure_stated(d.quote):
+                        return d
+            return None
+
+        source = stating()
         if source is None and not any(refers_figure_to_declarations(focus, chunks[c.chunk_id].text) for c in cites):
             # … else, as no clause states it, the definition or clause naming the figure that refers it to the
             # Declarations ("Waiting period means the number of hours set forth in Item 5.K"): the answer is theirs
-            source = next((e for e in elsewhere() if e is not None and refers_figure_to_declarations(focus, e.chunk.text)), None)
+            source = next((e for e in looked if refers_figure_to_declarations(focus, e.chunk.text)), None)
             if source is None:
                 source = _first_clause(index, chosen[0].evidence.chunk, qt, lambda ch: refers_figure_to_declarations(focus, ch.text))
     if source is not None:
@@ -573,7 +584,7 @@ def _clause_using(index: PolicyIndex, defn: Chunk, cands: Sequence[Candidate], q
     if not term:
         return None
     # as the wording writes the term, else in any case: some wordings print defined terms in bold lower case
-    for uses in (_term_re(term), re.compile(_term_re(term).pattern, re.I)):
+    for uses in (_term_re(term), _term_re(term, re.I)):
         hit = next((c.evidence for c in cands if c.hit.chunk.clause_type == clause_type and uses.search(c.hit.chunk.text)), None)
         hit = hit or _first_clause(index, defn, qt, lambda c: c.clause_type == clause_type and bool(uses.search(c.text)))
         if hit is not None:
@@ -590,9 +601,9 @@ def _definition_used(index: PolicyIndex, top: Evidence, cited: set, qt: QueryTer
 _LETTERED_TERM = re.compile(r"^(?:[A-Z]{1,3}\.|\d{1,3}\.|\d{1,2}(?:\.\d{1,3})+\.?)\s+[\"“]?([A-Z][\w’'\-]*(?:\s+[\w’'\-]+){0,6})[\"”]?$")
 
 
-def _term_re(term: str) -> re.Pattern:
+def _term_re(term: str, flags: int = 0) -> re.Pattern:
     """A defined term as the wording writes it, plural too, its words wrapped over lines or not."""
-    return re.compile(r"\b" + r"\s+".join(map(re.escape, term.split())) + r"s?\b")
+    return re.compile(r"\b" + r"\s+".join(map(re.escape, term.split())) + r"s?\b", flags)
 
 
 def defined_term(c: Chunk) -> str | None:
