@@ -131,7 +131,9 @@ def assess(chunk: Chunk, qt: QueryTerms, df: dict[str, int], n_docs: int) -> Evi
 
     def score(span: tuple[int, int]) -> float:
         toks = set(tokens(text[span[0] : span[1]]))
-        s = sum(w for v, w in zip(qt.variants, weights) if v & toks)
+        # the user's own word outweighs a vocabulary variant of it: "credit monitoring" expands to the wording's
+        # "notification costs", and a sentence saying only "costs" must not tie with the one saying "credit monitoring"
+        s = sum(w if t in toks else 0.75 * w for t, v, w in zip(qt.terms, qt.variants, weights) if v & toks)
         s += 0.5 * sum(bool(cs & toks) for cs in concept_stems)
         if qt.controls and any(c.matches(text[span[0] : span[1]]) for c in qt.controls):
             s += total

@@ -204,10 +204,14 @@ def _next_letter(v: str) -> str:
 
 
 def _follows(prev_label: str, value: str) -> bool:
-    """Whether `value` is the label after `prev_label` ("6" -> "7", "b" -> "c")."""
+    """Whether `value` is the label after `prev_label` ("6" -> "7", "b" -> "c", "1.24" -> "1.25")."""
     prev = prev_label.strip("()")
     if prev.isdigit() and value.isdigit():
         return int(value) == int(prev) + 1
+    head, _, last = prev.rpartition(".")
+    if head and last.isdigit():  # "1.24" -> "1.25"
+        v_head, _, v_last = value.rpartition(".")
+        return v_head == head and v_last.isdigit() and int(v_last) == int(last) + 1
     return len(prev) == 1 == len(value) and ord(value) == ord(prev) + 1
 
 

@@ -70,7 +70,8 @@ def _synonym_re(synonyms: tuple[str, ...]) -> re.Pattern:
         esc = re.escape(s).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
         # People type acronyms in lower case in Slack ("need mfa on email?", "is edr required"), so they match in any
         # case; only those that are also ordinary lower-case words or names ("pam") must be written in capitals.
-        parts.append(f"(?-i:\\b{esc}\\b)" if s in _CAPITALS_ONLY else f"\\b{esc}\\b")
+        # a plural counts ("phishing simulations", "tabletop exercises", "EDRs")
+        parts.append(f"(?-i:\\b{esc}(?:e?s)?\\b)" if s in _CAPITALS_ONLY else f"\\b{esc}(?:e?s)?\\b")
     return re.compile("|".join(parts), re.I)
 
 

@@ -133,6 +133,21 @@ def test_a_quote_from_a_clause_packed_after_a_short_one_is_cited_by_its_own_labe
     lettered = "ZZ. Third Party Wrongful Act\nA wrongful act.\nAAA. Waiting Period\nThe number of hours stated in Item 3."
     z = _packed("POLICY FORM > Definitions > ZZ. Third Party Wrongful Act", "ZZ", lettered)
     assert section_at(z, lettered.index("The number")) == "POLICY FORM > Definitions > AAA. Waiting Period"
+    dotted = "1.24 Injunction Compliance Costs\nany costs to comply with an injunction.\n1.25 Insured's Own Loss\ncredit monitoring expenses."
+    d = _packed("Section 1 > Exclusions > 1.24 Injunction Compliance Costs", "1.24", dotted)
+    assert section_at(d, dotted.index("credit")) == "Section 1 > Exclusions > 1.25 Insured's Own Loss"
     quoted = '"Breach" means a breach.\n"Waiting Period" means 12 hours.'
     q = _packed("II. DEFINITIONS > Breach", "Breach", quoted)
     assert section_at(q, quoted.index("12 hours")) == "II. DEFINITIONS > Waiting Period"
+
+
+def test_the_quote_is_the_sentence_with_the_users_own_words_not_one_matching_only_their_vocabulary():
+    from bot.extract import assess, query_terms
+
+    # "credit monitoring" brings the wording's "notification costs" into the question's variants; a sentence saying
+    # only "costs" must not tie with, and so win over, the later one that names credit monitoring
+    text = ("1.24 Injunction Compliance Costs\nany costs incurred by the Insured to comply with any injunction.\n"
+            "1.25 Insured's Own Loss\nthe Insured's own loss including notification costs and credit monitoring expenses.")
+    ev = assess(_packed("S > 1.24 Injunction Compliance Costs", "1.24", text),
+                query_terms("does the policy pay for credit monitoring for the people whose data got leaked?"), {}, 10)
+    assert ev.quote.startswith("1.25 Insured's Own Loss") and "credit monitoring expenses" in ev.quote
