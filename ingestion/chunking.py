@@ -145,8 +145,8 @@ def _is_title(s: str, max_words: int = SUBHEADING_MAX_WORDS) -> bool:
     if not s or len(s) > 80 or s[-1] in ".,;" or not s[0].isupper() or _LEADER.search(s):
         return False
     words = s.split()
-    if not 1 <= len(words) <= max_words:
-        return False
+    if not 1 <= len(words) <= max_words or not any(c.isalnum() for c in words[-1]):
+        return False  # ends in a form's blank ("Retroactive Date: <<>>>", "Signature: ____"): a field, not a title
     caps = [w for w in words if w.lower() not in _SMALL_WORDS]
     return bool(caps) and all(w[0].isupper() or not w[0].isalpha() for w in caps) and sum(c.isalpha() for c in s) >= 3
 

@@ -79,6 +79,8 @@ KNOWN_CLAUSES = [
     (CORVUS, "Breach of Contract Any breach of any express", "exclusion", "Breach of Contract", 2),
     (CORVUS, "b. Delay in delivery", "exclusion", "7 > b", 2),
     (CORVUS, "k. Any actual or alleged violation of the federal Fair Debt", "exclusion", "7 > k", 3),
+    # a form's blank field ("Retroactive Date:    <<>>>") is no heading for the clauses after it
+    (CORVUS, "A. an Insured against another Insured", "exclusion", "3. Insured. vs Insured > A", 1),
     # Embroker: its definitions run A ... J, then "I. Defense Costs" (sic), K ...
     (EMBROKER, "Q. War or Hostile Actions", "exclusion", "II. Exclusions > Q. War or Hostile Actions", 6),
     (EMBROKER, "VV. Waiting Period means", "definition", "IV. Definitions > VV. Waiting Period", 17),
@@ -124,6 +126,7 @@ def test_known_clause_type_section_and_page(name, words, ctype, section, page):
     assert c.page_start == page, (c.page_start, c.section)
     if ctype is not None:
         assert c.clause_type == ctype, (c.clause_type, c.section)
+    assert "<<>>>" not in c.section
 
 
 @pytest.mark.parametrize("name", ALL)
