@@ -532,15 +532,15 @@ def _subject_unaddressed(qt: QueryTerms, df: dict[str, int], index: PolicyIndex,
     vocabulary's words for it in the wording, or when a peril or cover wordings deal with by name (an earthquake, a
     reward, a premium discount) has none of its wording phrases there whole: their phrases share common words
     ("no claims bonus" and "claim"), so the clause texts are read when every word of a phrase occurs somewhere."""
-    unnamed = [c for c in qt.concepts if not any(df.get(t, 0) for t in c.policy_stems)]
-    if unnamed and len(unnamed) == len(qt.concepts):
-        return True
-
     def wording() -> Iterable[str]:
         for d in index.select_docs(policy=policy, version=version, kind="policy"):
             yield from (c.text for c in index.chunks_of(d.doc_id))
 
-    return any(c.by_name and not c.named_in(df, wording) for c in qt.concepts)
+    # named by a whole phrase: "extortion threat" is not named by a wording with "threat" in one clause
+    unnamed = [c for c in qt.concepts if not c.named_in(df, wording)]
+    if unnamed and len(unnamed) == len(qt.concepts):
+        return True
+    return any(c.by_name for c in unnamed)
 
 
 _ITEM_REF = re.compile(r"\bItem\s+(\d{1,2})\s+of\s+the\s+(?:Declarations|Schedule)", re.I)

@@ -499,3 +499,19 @@ def test_a_quote_from_a_packed_clause_names_its_own_clause(coalition_beazley):
         label = t.section.split(" > ")[-1].split(".")[0].split(" ")[0]
         text = by_id[t.chunk_id].text
         assert re.search(rf"(?m)^\s*\(?{re.escape(label)}[.)]", text[: text.index(t.quote) + len(label) + 2]), (t.section, t.quote)
+
+
+def test_a_subject_is_named_only_by_a_whole_phrase_of_the_wordings_words(tmp_path, minilm):
+    """Hiscox's professional liability wording has no extortion cover. It says "threat" and "payment" in clauses about
+    other things, never "extortion", "extortion threat" or "ransom": a ransom question is not addressed, where it used to
+    be answered "probably not" from the exclusions' lead-in."""
+    from tests.conftest import specimen
+    from vectorstore.index import PolicyIndex
+
+    ix = PolicyIndex(tmp_path / "d", minilm)
+    ix.ingest_file(specimen("hiscox_tech_professional_liability_DPL-P001-CW.pdf"), policy="hiscox")
+    a = answer("we got a ransom note this morning, does the policy pay the ransom?", index=ix, policy="hiscox")
+    assert not a.answered and a.verdict == "not_addressed" and a.summary.startswith(NO_ANSWER), a.summary
+    # its cover for a client's claim is still found when a client sues
+    b = answer("will they defend us if a client sues over a bug in our app?", index=ix, policy="hiscox")
+    assert b.verdict == "yes" and "INSURING AGREEMENT" in b.citations[0].section, (b.summary, b.citations[0].section)

@@ -28,6 +28,7 @@ runner = CliRunner()
     ("will they pay to get our data back?", "coverage"),
     # the insurer paying, said other ways; a deadline asked as a cut-off; "are we still ok" as permission
     ("if the client sues, will the insurer step in?", "coverage"),
+    ("a client is suing over leaked records. Would Hiscox defend that?", "coverage"),
     ("does the policy stand behind us if they call on the indemnity?", "coverage"),
     ("what's the hard cut-off for telling the insurer?", "figure"),
     ("r we still ok if IT is 5 weeks behind on updates?", "permission"),
@@ -302,6 +303,14 @@ def test_vocabulary_entries_have_reasons_and_match_lay_words():
     found = {p for c, _ in concepts_in("hackers locked our files and want bitcoin") for p in c.policies_say}
     assert "extortion" in found
     assert not concepts_in("r we ok if IT is a month behind on the rota")  # no lay phrase, no concept
+    # words that mean other things in questions name no concept: a client's demand letter is no ransom, a client suing
+    # is not the cost of notifying customers, and "would they defend us?" is the duty to defend, not Microsoft Defender
+    named = lambda q: {p for c, _ in concepts_in(q) for p in c.policies_say}  # noqa: E731
+    assert "extortion" not in named("a client sent a demand letter, do we tell the insurer?")
+    assert "notification costs" not in named("a client is suing us over our work, covered?")
+    assert "notification costs" in named("do they pay to notify customers after a breach?")
+    assert "endpoint detection" not in named("would hiscox defend that?")
+    assert "endpoint detection" in named("we run windows defender on every laptop, is that enough?")
 
 
 def test_a_specific_cover_is_named_only_by_one_of_its_whole_phrases():
