@@ -362,10 +362,16 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
             and not is_flagged(c.evidence.chunk)] if best >= tuning.answer_threshold else []
     if _subject_unaddressed(qt, df, index, policy, version):
         good = []
+    asks = question_asks(focus)
     if qt.controls:
         # A question about a security control (MFA, EDR, backups…) is addressed only by a clause that names it,
         # by any of the catalogue's names for it: a nearby clause about something else does not answer it.
         good = [c for c in good if c.evidence.control_match]
+        if asks == "obligation":
+            # "must we keep offline backups?" is not answered by a definition that lists backup facilities among the
+            # parts of a Computer System: naming the control there asks nothing of the insured
+            good = [c for c in good if c.evidence.chunk.clause_type != "definition"]
+
     def not_addressed() -> Answer:
         near = [cite(c.evidence, f"R{i}") for i, c in enumerate(cands[:2], 1)]
         return Answer(question, False, f"{NO_ANSWER} (Searched: {searched}.)", related=tuple(near), policy=policy,
@@ -374,8 +380,6 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     if not qt.terms or not good:
         return not_addressed()
     wants = wanted_types(focus)
-
-    asks = question_asks(focus)
     asks_figure = asks == "figure"
 
     # "how much / how long" is answered by the clause that states the figure, not one that points elsewhere; its quote

@@ -501,17 +501,31 @@ def test_a_quote_from_a_packed_clause_names_its_own_clause(coalition_beazley):
         assert re.search(rf"(?m)^\s*\(?{re.escape(label)}[.)]", text[: text.index(t.quote) + len(label) + 2]), (t.section, t.quote)
 
 
-def test_a_subject_is_named_only_by_a_whole_phrase_of_the_wordings_words(tmp_path, minilm):
-    """Hiscox's professional liability wording has no extortion cover. It says "threat" and "payment" in clauses about
-    other things, never "extortion", "extortion threat" or "ransom": a ransom question is not addressed, where it used to
-    be answered "probably not" from the exclusions' lead-in."""
+@pytest.fixture(scope="module")
+def hiscox_swissre(tmp_path_factory, minilm):
     from tests.conftest import specimen
     from vectorstore.index import PolicyIndex
 
-    ix = PolicyIndex(tmp_path / "d", minilm)
+    ix = PolicyIndex(tmp_path_factory.mktemp("hs") / "d", minilm)
     ix.ingest_file(specimen("hiscox_tech_professional_liability_DPL-P001-CW.pdf"), policy="hiscox")
+    ix.ingest_file(specimen("swissre_technology_liability_wording_2024_AU.pdf"), policy="swissre")
+    return ix
+
+
+def test_a_subject_is_named_only_by_a_whole_phrase_of_the_wordings_words(hiscox_swissre):
+    """Hiscox's professional liability wording has no extortion cover. It says "threat" and "payment" in clauses about
+    other things, never "extortion", "extortion threat" or "ransom": a ransom question is not addressed, where it used to
+    be answered "probably not" from the exclusions' lead-in."""
+    ix = hiscox_swissre
     a = answer("we got a ransom note this morning, does the policy pay the ransom?", index=ix, policy="hiscox")
     assert not a.answered and a.verdict == "not_addressed" and a.summary.startswith(NO_ANSWER), a.summary
     # its cover for a client's claim is still found when a client sues
     b = answer("will they defend us if a client sues over a bug in our app?", index=ix, policy="hiscox")
     assert b.verdict == "yes" and "INSURING AGREEMENT" in b.citations[0].section, (b.summary, b.citations[0].section)
+
+
+def test_a_control_obligation_is_not_answered_by_a_definition_that_names_the_control(hiscox_swissre):
+    """Swiss Re's Computer System definition lists backup facilities among its parts, and no clause requires backups:
+    "must we keep offline backups?" is not addressed, where it used to be "Yes, as far as the wording says"."""
+    a = answer("do we have to keep offline backups to stay covered?", index=hiscox_swissre, policy="swissre")
+    assert not a.answered and a.verdict == "not_addressed", (a.summary, [c.section for c in a.citations])

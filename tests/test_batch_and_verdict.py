@@ -311,6 +311,13 @@ def test_vocabulary_entries_have_reasons_and_match_lay_words():
     assert "notification costs" in named("do they pay to notify customers after a breach?")
     assert "endpoint detection" not in named("would hiscox defend that?")
     assert "endpoint detection" in named("we run windows defender on every laptop, is that enough?")
+    # words are matched on stems: "fired", "building" and "driving" are not a fire, a building or a car, copies of data
+    # are no copyright matter, buying run-off is no acquisition, a mistake in our work is no misrepresentation
+    assert not named("we fired an employee and are building a new app; our hard drive was stolen") & {
+        "property damage", "automobile"}
+    assert "intellectual property" not in named("we keep copies of our data offline")
+    assert "acquisition" not in named("can we buy run-off cover?") and "acquisition" in named("we are buying a company")
+    assert "misrepresentation" not in named("we made a mistake in the code and the client lost money")
 
 
 def test_a_specific_cover_is_named_only_by_one_of_its_whole_phrases():
