@@ -317,6 +317,13 @@ def refers_figure_to_declarations(question: str, text: str) -> bool:
     return any(_DEFERS.search(flat[max(0, m.start() - 150) : m.end() + 150]) for m in (role.topic or role.near).finditer(flat))
 
 
+def _defers(question: str, text: str) -> bool:
+    """Whether `text` leaves the asked figure to the Declarations: for a figure of its own (a notice period, a waiting
+    period, a retention), by naming it beside the reference ("2. Item 6 of the Declarations is amended…" says nothing
+    of a notice period); for "how much / the limit", by any reference to them."""
+    return refers_figure_to_declarations(question, text) if asks_a_specific_figure(question) else bool(_DEFERS.search(text))
+
+
 def _is_cap(flat: str, at: int) -> bool:
     return bool(_CAP_BEFORE.search(flat[max(0, at - 40) : at]))
 
@@ -427,7 +434,7 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
             return "figure", _figure_line(fig, top, text)
         if _ASAP.search(text):
             return "figure", f"As soon as practicable — the wording sets no fixed number of days ({where})."
-        if _DEFERS.search(text):
+        if _defers(question, text):
             return "depends", f"It depends on your Declarations: the wording refers the amount to them ({where})."
         # … else a figure, or a reference to the Declarations, in the next cited clauses (the leading clause may be
         # the cover the figure applies to, the figure a clause apart)
@@ -436,7 +443,7 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
             if fig:
                 return "figure", _figure_line(fig, c, t)
         for c, t in zip(cites[1:3], texts[1:3]):
-            if _DEFERS.search(t):
+            if _defers(question, t):
                 return "depends", f"It depends on your Declarations: the wording refers the amount to them ({_where(c)})."
         role = _role_asked(question)
         if role is not None and role.generic and ctype in ("coverage", "limit"):

@@ -549,3 +549,17 @@ def test_a_window_after_some_other_event_is_not_a_cancellation_notice():
     assert pick_figure(q, sub, strict=True) is None and pick_figure(q, sub) is None
     beazley = "Such date of cancellation will not be less than 60 days after the date of notice."
     assert pick_figure(q, beazley, strict=True) == "60 days"
+
+
+def test_a_figure_of_its_own_is_left_to_the_declarations_only_by_a_clause_naming_it():
+    """Corvus "2. Item 6. of the Declarations is amended …" names the Declarations but no notice period: it does not
+    answer "how many days do we get to report a claim?" with "it depends on your Declarations". A limit question
+    ("what's the most they pay?") is still referred to them by any mention."""
+    amended = "2. Item 6. of the Declarations is amended by the addition of the following: A. Third Party Insuring Agreements"
+    kind, line = verdict("how many days do we get to report a claim under the endorsement?", [_cite("other", amended)], [amended])
+    assert kind == "info" and "Declarations" not in line, line
+    kind, line = verdict("what's the most they pay under the endorsement?", [_cite("limit", amended)], [amended])
+    assert kind == "depends" and line.startswith("It depends on your Declarations"), line
+    waiting = "Waiting Period means the number of hours set forth in Item 5 of the Declarations."
+    kind, line = verdict("how many hours before the income cover starts?", [_cite("definition", waiting)], [waiting])
+    assert kind == "depends" and line.startswith("It depends on your Declarations"), line
