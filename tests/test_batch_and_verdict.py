@@ -318,6 +318,8 @@ def test_vocabulary_entries_have_reasons_and_match_lay_words():
     assert "intellectual property" not in named("we keep copies of our data offline")
     assert "acquisition" not in named("can we buy run-off cover?") and "acquisition" in named("we are buying a company")
     assert "misrepresentation" not in named("we made a mistake in the code and the client lost money")
+    # software its maker stopped supporting is end-of-life; a box that "got popped" was hacked
+    assert {"end of life", "security breach"} <= named("a box Microsoft stopped supporting years ago got popped")
 
 
 def test_a_specific_cover_is_named_only_by_one_of_its_whole_phrases():
