@@ -365,8 +365,9 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     asks = question_asks(focus)
     if qt.controls:
         # A question about a security control (MFA, EDR, backups…) is addressed only by a clause that names it,
-        # by any of the catalogue's names for it: a nearby clause about something else does not answer it.
-        good = [c for c in good if c.evidence.control_match]
+        # by any of the catalogue's names for it or by the everyday name the question gives it ("is CrowdStrike on the
+        # panel?" of a vendor list naming CrowdStrike): a nearby clause about something else does not answer it.
+        good = [c for c in good if c.evidence.control_match or any(k.said_in(focus, c.evidence.chunk.text) for k in qt.controls)]
         if asks == "obligation":
             # "must we keep offline backups?" is not answered by a definition that lists backup facilities among the
             # parts of a Computer System: naming the control there asks nothing of the insured

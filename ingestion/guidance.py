@@ -40,6 +40,12 @@ class Control:
             question = _synonym_re(self.not_when).sub(" ", question)
         return _synonym_re(self.synonyms + self.users_say).search(question) is not None
 
+    def said_in(self, question: str, text: str) -> bool:
+        """True when `text` holds the very everyday name the question gives the control ("is CrowdStrike on the
+        panel?" of a vendor list naming CrowdStrike), though it uses none of the wording's names for it."""
+        said = tuple(dict.fromkeys(m.group(0).lower() for m in _synonym_re(self.users_say).finditer(question))) if self.users_say else ()
+        return bool(said) and _synonym_re(said).search(text) is not None
+
     def to_markdown(self) -> str:
         return "\n".join(
             [

@@ -150,6 +150,10 @@ def test_everyday_control_names_are_matched_in_questions_never_in_clauses():
     assert [c.id for c in controls_asked("do they want details of the fake-phish tests we run?")] == ["training"]
     assert [c.id for c in controls_asked("are tabletop exercises required?")] == ["ir_plan"]
     assert [c.id for c in controls_asked("are we ok on the server Microsoft stopped supporting?")] == ["eol_software"]
+    # a clause holding the very everyday name the question used (a vendor list naming CrowdStrike) is about it too
+    edr = controls_by_id()["edr"]
+    assert edr.said_in("can we bring in CrowdStrike, are they on the approved list?", "Kroll\nCrowdStrike Services\nMandiant")
+    assert not edr.said_in("can we bring in CrowdStrike?", "Kroll\nMandiant") and not edr.matches("Kroll\nCrowdStrike Services")
     assert {c.id for c in controls_in("Any Fraudulent Instruction to change bank details must be verified.")} >= {"funds_transfer"}
     clause = "The Insured shall install updates within 30 days."  # not a patching requirement by the catalogue's names
     assert controls_by_id()["patching"].asked_in(clause) and not controls_in(clause)
