@@ -172,7 +172,8 @@ def resolve_policy(text: str, index: PolicyIndex) -> tuple[str | None, str]:
 _PART_SPLIT = re.compile(
     r"(?<=\?)\s+(?=\S)|\n+|;\s+(?:and\s+)?(?=(?:also|what|how|is|are|do|does|can|will|would|must|if)\b)|"
     # "…, and do we need their OK?" — a second question joined by ", and" and a question word
-    r",\s+(?:and|plus)\s+(?=(?:what|what's|how|who|where|when|which|is|are|do|does|can|could|will|would|must|should|if)\b)", re.I)
+    r",\s+(?:and|plus)\s+(?=(?:what|what's|how|who|where|when|which|is|are|do|does|can|could|will|would|must|should|if|"
+    r"(?:by|until|from|since|for|over|within) (?:when|how))\b)", re.I)
 
 
 # A later part that asks "what if / what about …" and names no question of its own

@@ -283,6 +283,10 @@ def test_verdict_answers_the_question_asked():
 def test_multi_part_questions_are_split():
     assert split_parts("is ransomware covered? and how fast must we tell them?") == ["is ransomware covered?", "how fast must we tell them?"]
     assert split_parts("does the policy require MFA on email?") == ["does the policy require MFA on email?"]
+    # ", and for how long / by when …" asks a second question too
+    assert split_parts("Is the new subsidiary covered from day one, and for how long before we must tell them?") == [
+        "Is the new subsidiary covered from day one", "for how long before we must tell them?"]
+    assert len(split_parts("if our servers are hacked, and for what it's worth we had MFA, are we covered?")) == 1
     assert split_parts("ok? thanks") == ["ok? thanks"]
     assert split_parts("If we don't renew, how long can we still report claims, and what does that extra time cost us?") == [
         "If we don't renew, how long can we still report claims", "what does that extra time cost us?"]
