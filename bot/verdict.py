@@ -92,8 +92,17 @@ _INSURER_MAY = re.compile(
     r"\b(?:shall|will) be (?:null and )?void\b|\bvoid ab initio\b", re.I)
 _NONPAYMENT = re.compile(r"non-?payment|failure to pay|unpaid premium", re.I)
 _Q_NONPAYMENT = re.compile(r"non-?payment|unpaid|overdue|\b(?:don'?t|do not|didn'?t|did not|can'?t|cannot|miss\w*|late|stop\w*|fail\w*)\s+"
-                           r"(?:to\s+)?(?:pay|paying|a payment|the payment|an instal\w*)|\b(?:paid|pay|paying)\b.{0,25}\blate\b|"
+                           r"(?:to\s+)?(?:pay|paying|(?:a|the|our|one|an)\s+(?:premium\s+)?(?:payment|instal\w*))|\b(?:paid|pay|paying)\b.{0,25}\blate\b|"
                            r"\blate (?:premium|payment)", re.I)
+# "for any reason other than non-payment?" sets non-payment aside: the question is about every other reason
+_BESIDES_NONPAYMENT = re.compile(r"\b(?:other than|apart from|except(?: for)?|besides|aside from|excluding)\s+(?:for\s+)?(?:non-?payment|"
+                                 r"not paying|unpaid premium|late payment)\w*", re.I)
+
+
+def _asks_nonpayment(question: str) -> bool:
+    return bool(_Q_NONPAYMENT.search(_BESIDES_NONPAYMENT.sub(" ", question)))
+
+
 _ASAP = re.compile(r"as soon as (?:is )?(?:reasonably )?(?:practicable|possible)", re.I)
 _NEGATED = re.compile(r"\b(?:shall|will|does|do|can) not (?:apply|cover|pay|be liable|make any payment|indemnify|respond|"
                       r"(?:provide|afford) (?:any )?(?:cover|coverage|indemnity|benefit))|\bnot covered\b|\bexclud\w+|\bno (?:coverage|cover)\b", re.I)
@@ -230,7 +239,7 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
     # a price is never answered with a period or another role's amount (a question asking both "how long" and "what does
     # it cost" in one part gets the period, as a "how long" question never gets an amount)
     asks_price = bool(_PRICE_RX.search(question)) and not asks_time
-    about_nonpayment = bool(_Q_NONPAYMENT.search(question))
+    about_nonpayment = _asks_nonpayment(question)
     named_units: list[str] = []  # the units of the roles the question names: "what's our excess?" wants money, never a %
     for role in _ROLES:
         q_rx, near_rx, unit = role.asks, role.near, role.unit
@@ -454,7 +463,7 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
         return "info", f"The wording addresses this without a figure ({where})."
     if asks == "insurer_right":
         flat = " ".join(text.split())
-        if _INSURER_MAY_NOT.search(flat) or (_NONPAYMENT.search(flat) and not _Q_NONPAYMENT.search(question) and re.search(r"cancel|terminat", flat, re.I)):
+        if _INSURER_MAY_NOT.search(flat) or (_NONPAYMENT.search(flat) and not _asks_nonpayment(question) and re.search(r"cancel|terminat", flat, re.I)):
             return "no", (f"No — the wording limits what the insurer may do here ({where}); read the clause for the exceptions "
                           "(often non-payment of premium).")
         if _INSURER_MAY.search(flat):

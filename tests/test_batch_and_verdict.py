@@ -154,6 +154,10 @@ def test_whether_a_call_is_notice_is_read_from_the_notice_condition_wherever_it_
      "The Insurer may not cancel this Policy except for nonpayment of premium.", "no"),
     ("can they cancel us mid-year?", "We may cancel this Policy for non-payment of premium by giving 10 days notice.", "no"),
     ("can they cancel us if we don't pay the premium?", "We may cancel this Policy for non-payment of premium.", "yes"),
+    ("can they cancel us if we miss a premium payment?", "We may cancel this Policy for non-payment of premium.", "yes"),
+    # "other than non-payment" sets non-payment aside: the clause allowing only that answers no
+    ("can they cancel our policy mid-term for any reason other than non-payment?",
+     "The insurer may only cancel this policy for nonpayment of premium.", "no"),
     ("can they still go through our books after the policy ends?",
      "We may examine and audit Your books and records during the Policy Period and within three years after.", "yes"),
     ("Could they treat the policy as if it never existed?", "If any representation is untrue this Policy shall be void.", "yes"),
