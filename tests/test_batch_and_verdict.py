@@ -329,6 +329,9 @@ def test_vocabulary_entries_have_reasons_and_match_lay_words():
     assert "panel" not in named("our own platform was offline for a week") and "panel" in named("can we use our own lawyers?")
     assert "credit monitoring" in named("will they pay for credit watch for the affected people?")
     assert "hotline" in named("is there an emergency line to call?")
+    # a country named in a story brings in the territory clauses, without making the question one dealt with by name
+    assert "jurisdiction" in named("a client in Germany is taking us to a German court, covered?")
+    assert not any(c.by_name for c, _ in concepts_in("a client in Germany is taking us to a German court, covered?"))
     # software its maker stopped supporting is end-of-life; a box that "got popped" was hacked
     assert {"end of life", "security breach"} <= named("a box Microsoft stopped supporting years ago got popped")
 
