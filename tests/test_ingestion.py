@@ -152,6 +152,8 @@ def test_everyday_control_names_are_matched_in_questions_never_in_clauses():
     assert [c.id for c in controls_asked("are we ok on the server Microsoft stopped supporting?")] == ["eol_software"]
     assert [c.id for c in controls_asked("hackers came in through a known hole IT never fixed, does that hurt the claim?")] == ["patching"]
     assert [c.id for c in controls_asked("does the form ask how fast we roll out critical fixes?")] == ["patching"]
+    # an update that went wrong is a system-failure story, not the patching control
+    assert controls_asked("a botched update from our own admin took the ERP down for two days, covered?") == []
     # a clause holding the very everyday name the question used (a vendor list naming CrowdStrike) is about it too
     edr = controls_by_id()["edr"]
     assert edr.said_in("can we bring in CrowdStrike, are they on the approved list?", "Kroll\nCrowdStrike Services\nMandiant")
