@@ -98,8 +98,10 @@ def load_shorthand(path: str | Path = VOCABULARY_PATH) -> tuple[tuple[re.Pattern
             raise ValueError(f"{path}: shorthand entry {i} has no 'why'")
         says = "|".join(re.escape(str(w)) for w in e["says"])
         after = rf"(?=\s+{e['when_followed_by']})" if e.get("when_followed_by") else ""
+        # a figure's own unit stays ("10 %"), where the entry says so
+        before = r"(?<!\d)(?<!\d\s)" if e.get("not_after_number") else ""
         # a whole word: not inside another ("our"), an abbreviation ("U.S.") or a compound ("R&D", "w/o" kept whole)
-        out.append((re.compile(rf"(?<![\w'’/&.])(?:{says})(?![\w'’/&]|\.\w)" + after, re.I), str(e["means"])))
+        out.append((re.compile(before + rf"(?<![\w'’/&.])(?:{says})(?![\w'’/&]|\.\w)" + after, re.I), str(e["means"])))
     return tuple(out)
 
 

@@ -329,11 +329,24 @@ def test_vocabulary_entries_have_reasons_and_match_lay_words():
     assert "panel" not in named("our own platform was offline for a week") and "panel" in named("can we use our own lawyers?")
     assert "credit monitoring" in named("will they pay for credit watch for the affected people?")
     assert "hotline" in named("is there an emergency line to call?")
+    # a bare percent sign, read as the word, asks about coinsurance
+    from bot.vocabulary import expand_shorthand
+    assert "coinsurance" in named(expand_shorthand("do we have to cover a % of the ransom ourselves?"))
     # a country named in a story brings in the territory clauses, without making the question one dealt with by name
     assert "jurisdiction" in named("a client in Germany is taking us to a German court, covered?")
     assert not any(c.by_name for c, _ in concepts_in("a client in Germany is taking us to a German court, covered?"))
     # software its maker stopped supporting is end-of-life; a box that "got popped" was hacked
     assert {"end of life", "security breach"} <= named("a box Microsoft stopped supporting years ago got popped")
+
+
+def test_coinsurance_is_not_named_by_an_insured_who_did_not_participate():
+    from vectorstore.text import tokens
+
+    (coins, _), = [(c, p) for c, p in concepts_in("what percentage of the ransom do we carry ourselves?") if c.by_name]
+    texts = ["However, this exclusion shall not apply to any natural person insured who did not participate in the act."]
+    assert not coins.named_in({t: 1 for x in texts for t in tokens(x)}, lambda: texts)
+    named = ["Ransomware Coinsurance: the Insured shall bear 30% of each loss."]
+    assert coins.named_in({t: 1 for x in named for t in tokens(x)}, lambda: named)
 
 
 def test_a_specific_cover_is_named_only_by_one_of_its_whole_phrases():
@@ -462,6 +475,7 @@ def test_do_we_need_to_ask_first_is_answered_by_any_cited_clause_wanting_consent
     ("whats our excess, 72 hrs?", "what's our excess, 72 hours?"),
     ("cant we use our own lawyers", "can't we use our own lawyers"),
     ("the U.S. office, R&D costs, our IT", "the U.S. office, R&D costs, our IT"),  # abbreviations and words that contain one stay
+    ("do we pay a % of the ransom? 30% or 10 %?", "do we pay a percentage of the ransom? 30% or 10 %?"),  # a figure keeps its sign
 ])
 def test_chat_shorthand_is_read_as_the_words_it_stands_for(typed, read):
     from bot.vocabulary import expand_shorthand
