@@ -349,6 +349,22 @@ def test_coinsurance_is_not_named_by_an_insured_who_did_not_participate():
     assert coins.named_in({t: 1 for x in named for t in tokens(x)}, lambda: named)
 
 
+@pytest.mark.parametrize("question, unrelated, naming", [
+    ("any discount on premium if we have MFA everywhere?", "Damages do not include discounts, coupons, prizes or awards.",
+     "A premium discount of 5% applies where MFA is in place."),
+    ("can they cancel us mid-term?", "This exclusion applies to any termination of employment or discrimination.",
+     "We may cancel this policy by giving 30 days notice."),
+    ("does it pay the card brand's bill after our card data leaked?", "We may carry out privacy impact assessments.",
+     "We will pay PCI fines and assessments owed under a merchant services agreement."),
+])
+def test_a_cover_dealt_with_by_name_is_not_named_by_a_common_word_used_for_something_else(question, unrelated, naming):
+    from vectorstore.text import tokens
+
+    (c, _), = [(c, p) for c, p in concepts_in(question) if c.by_name]
+    assert not c.named_in({t: 1 for t in tokens(unrelated)}, lambda: [unrelated])
+    assert c.named_in({t: 1 for t in tokens(naming)}, lambda: [naming])
+
+
 def test_a_specific_cover_is_named_only_by_one_of_its_whole_phrases():
     """A no-claims discount is not named by a wording that says "claim" in one place and "bonus" in another;
     the clause texts are read only when every word of a phrase occurs somewhere."""
