@@ -325,6 +325,7 @@ def test_vocabulary_entries_have_reasons_and_match_lay_words():
         "property damage", "automobile"}
     assert "intellectual property" not in named("we keep copies of our data offline")
     assert "acquisition" not in named("can we buy run-off cover?") and "acquisition" in named("we are buying a company")
+    assert "acquisition" in named("we're buying a smaller competitor, do we tell the insurer?")
     assert "misrepresentation" not in named("we made a mistake in the code and the client lost money")
     assert "panel" not in named("our own platform was offline for a week") and "panel" in named("can we use our own lawyers?")
     assert "credit monitoring" in named("will they pay for credit watch for the affected people?")
