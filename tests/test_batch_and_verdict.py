@@ -326,6 +326,14 @@ def test_vocabulary_entries_have_reasons_and_match_lay_words():
     assert "intellectual property" not in named("we keep copies of our data offline")
     assert "acquisition" not in named("can we buy run-off cover?") and "acquisition" in named("we are buying a company")
     assert "acquisition" in named("we're buying a smaller competitor, do we tell the insurer?")
+    # phrases that mean other things in IT and claims stories name nothing: getting in touch is no intrusion, an
+    # application that crashed is no insurance application, a deal that closes is no settlement, a claimant who goes
+    # after us is no subrogation, and a supplier the policy may pay is no ransom
+    assert not named("we got in touch with the insurer after the application crashed; will the policy pay them?") & {
+        "security breach", "misrepresentation", "extortion"}
+    assert not named("after the deal closes the client will go after us") & {"settlement", "subrogation"}
+    assert "security breach" in named("the attackers got in through our VPN") and "misrepresentation" in named(
+        "we got a number wrong on the application form")
     assert "misrepresentation" not in named("we made a mistake in the code and the client lost money")
     assert "panel" not in named("our own platform was offline for a week") and "panel" in named("can we use our own lawyers?")
     assert "credit monitoring" in named("will they pay for credit watch for the affected people?")
