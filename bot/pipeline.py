@@ -11,7 +11,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from ingestion.injection import is_flagged
-from ingestion.terms import without_carve_backs
+from ingestion.terms import IN_DECLARATIONS, without_carve_backs
 from ingestion.types import Chunk
 from prompts import NO_ANSWER
 from vectorstore.index import Hit, PolicyIndex, UnknownPolicyError
@@ -667,8 +667,10 @@ def _gaps(cites: Sequence[Citation], chunks: dict[str, Chunk], posture: Posture 
 
     by_chunk = {c.chunk_id: c for c in cites}
     cited = [chunks[i] for i in by_chunk if i in chunks]
+    every: list = []  # the cited documents' terms, wherever they stand
     if index is not None:
-        terms = [t for d in dict.fromkeys(c.doc_id for c in cited) for t in policy_terms(index, d) if t.chunk_id in by_chunk]
+        every = [t for d in dict.fromkeys(c.doc_id for c in cited) for t in policy_terms(index, d)]
+        terms = [t for t in every if t.chunk_id in by_chunk]
     else:
         terms = [t for t in extract_terms(cited) if t.chunk_id in by_chunk]
     # Money terms only where the quoted sentences state them: a cited Declarations item lists
@@ -688,6 +690,16 @@ def _gaps(cites: Sequence[Citation], chunks: dict[str, Chunk], posture: Posture 
         return False
 
     terms = [t for t in terms if stated(t)]
+    # "the Ransomware Coinsurance percentage shown in Item 8 of the Declarations": the figure the document's own
+    # Declarations state for it, quoted from there, rather than the pointer (whether or not retrieval brought Item 8)
+    figures = {(t.subject, t.qualifier): t for t in every if t.kind == "money_time" and t.value and t.value != IN_DECLARATIONS}
+    for t in [t for t in terms if t.kind == "money_time" and t.value == IN_DECLARATIONS]:
+        own = figures.get((t.subject, t.qualifier))
+        ch = index.chunk(own.chunk_id) if own is not None and own.chunk_id not in by_chunk and index is not None else None
+        if ch is not None:
+            by_chunk[ch.id] = Citation("D", ch.id, ch.policy, ch.version, ch.file_name, ch.page_start, ch.page_end, ch.section,
+                                       ch.clause_type, own.quote)
+            terms.append(own)
     asked = [getattr(c, "id", c) for c in asked_controls]
     kinds = {"money_time": "limit", "consent": "notice"}  # the clause-type names answers used before
     out: list[Gap] = []

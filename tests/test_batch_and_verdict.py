@@ -382,11 +382,12 @@ def test_a_specific_cover_is_named_only_by_one_of_its_whole_phrases():
     (disc, _), = [(c, p) for c, p in concepts_in("any price cut if we stay claim-free?") if c.by_name]
     texts = ["Each Claim shall be reported in writing.", "Remuneration includes salary and bonus."]
     df = {t: 1 for x in texts for t in tokens(x)}
-    assert "discount" in disc.policies_say and not disc.named_in(df, lambda: texts)
+    assert "premium discount" in disc.policies_say and not disc.named_in(df, lambda: texts)
     named = texts + ["A no claims bonus of 10% applies at renewal."]
     assert disc.named_in({t: 1 for x in named for t in tokens(x)}, lambda: named)
+    (reward, _), = [(c, p) for c, p in concepts_in("will they pay a reward to whoever helps catch the hacker?") if c.by_name]
     read = []
-    assert disc.named_in({"discount": 3}, lambda: read.append(1) or [])  # a one-word phrase: df decides
+    assert reward.named_in({"reward": 3}, lambda: read.append(1) or [])  # a one-word phrase: df decides
     assert not read
 
 
