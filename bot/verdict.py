@@ -32,7 +32,10 @@ _ASKS = [
         r"\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
         r"waiting period|coinsurance|co-insurance|cap|max\w*|period of restoration|deadline|time ?limit)\b|\bdeadline\b|\bwithin how\b|"
         r"\bhow many (?:days|hours)\b|\bhow often\b|\bwhat (?:share|percentage|proportion|portion|fraction|amount|sum)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b", re.I)),
-    ("exclusion", re.compile(r"\bexclu\w*\b", re.I)),
+    # "…since before we bought the policy - problem?", "does that matter?", "will it affect our claim?" ask whether
+    # something counts against cover, with the polarity of "is it excluded?" (yes is the bad news)
+    ("exclusion", re.compile(r"\bexclu\w*\b|\b(?:a |any )?problem\W*$|\b(?:is|would|will) (?:it|that|this) (?:be )?a problem\b|\bdoes (?:that|this|it) matter\b|"
+                             r"\b(?:affect|hurt|jeopardi[sz]e|prejudice) (?:our |the )?(?:cover|coverage|claim|policy)\b", re.I)),
     # "can they cancel / can AXA change our terms / could they treat the policy as void": the insurer's rights
     ("insurer_right", re.compile(
         r"\b(?:can|could|may|will|would)\s+(?:they|the\s+insurers?|insurers?|the\s+underwriters?|underwriters?|the\s+carrier|(?-i:[A-Z][\w-]+))\s+"

@@ -25,6 +25,10 @@ runner = CliRunner()
     ("Can we find out what the deadline for notice is?", "figure"),
     ("do we have to have MFA on email", "obligation"),
     ("is a state-backed attack excluded?", "exclusion"),
+    # whether something counts against cover, asked the way people do: yes is the bad news, as for "is it excluded?"
+    ("the hackers were in our network since before we bought this policy - problem?", "exclusion"),
+    ("does that matter for the claim?", "exclusion"),
+    ("will being late with notice affect our claim?", "exclusion"),
     ("will they pay to get our data back?", "coverage"),
     # the insurer paying, said other ways; a deadline asked as a cut-off; "are we still ok" as permission
     ("if the client sues, will the insurer step in?", "coverage"),
@@ -326,6 +330,7 @@ def test_vocabulary_entries_have_reasons_and_match_lay_words():
     assert "intellectual property" not in named("we keep copies of our data offline")
     assert "acquisition" not in named("can we buy run-off cover?") and "acquisition" in named("we are buying a company")
     assert "acquisition" in named("we're buying a smaller competitor, do we tell the insurer?")
+    assert "social engineering" in named("someone in finance got phished and sent 50k to a fake supplier")
     # phrases that mean other things in IT and claims stories name nothing: getting in touch is no intrusion, an
     # application that crashed is no insurance application, a deal that closes is no settlement, a claimant who goes
     # after us is no subrogation, and a supplier the policy may pay is no ransom
