@@ -480,13 +480,15 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
     if asks == "permission":
         if consent:
             return "no", f"Not on your own — the policy requires the insurer's consent or its panel ({where})."
+        # "can we pick our own response firm?": a cited clause wanting consent or the panel answers it before a leading
+        # requirement about something else (keeping an incident response plan)
+        other = next((c for c, t in zip(cites[1:3], texts[1:3]) if _CONSENT.search(c.quote) or _CONSENT.search(t)), None)
+        if other is not None and ctype != "exclusion":
+            return "no", f"Not on your own — the policy requires the insurer's consent or its panel ({_where(other)})."
         if ctype == "requirement":
             return "no", f"No — the policy sets a requirement here; falling short of it can put a claim at risk ({where})."
         if ctype == "exclusion":
             return "no", f"No — an exclusion applies ({where})."
-        other = next((c for c, t in zip(cites[1:3], texts[1:3]) if _CONSENT.search(c.quote) or _CONSENT.search(t)), None)
-        if other is not None:
-            return "no", f"Not on your own — the policy requires the insurer's consent or its panel ({_where(other)})."
         # The wording neither asks for consent nor grants the right: claims handling is the insurer's to control
         # (cooperation, consent, panels), so a right the wording does not give is not assumed.
         return "no", (f"Not on your own, as far as the wording says: it gives no right to do this without the insurer "

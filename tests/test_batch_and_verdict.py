@@ -624,3 +624,11 @@ def test_a_figure_of_its_own_is_left_to_the_declarations_only_by_a_clause_naming
     waiting = "Waiting Period means the number of hours set forth in Item 5 of the Declarations."
     kind, line = verdict("how many hours before the income cover starts?", [_cite("definition", waiting)], [waiting])
     assert kind == "depends" and line.startswith("It depends on your Declarations"), line
+
+
+def test_can_we_pick_our_own_is_answered_by_the_panel_clause_before_a_leading_requirement_about_something_else():
+    plan = _cite("requirement", "E. Incident Response Plan. The Insured shall maintain a written incident response plan.")
+    panel = _next_cite("VII. CONDITIONS > D", 10, "requirement",
+                       "The Insured shall use the forensic, legal and notification vendors on our breach response panel.")
+    kind, line = verdict("can we pick our own incident response firm?", [plan, panel], [plan.quote, panel.quote])
+    assert kind == "no" and line.startswith("Not on your own — the policy requires the insurer's consent or its panel (VII. CONDITIONS §D, p. 10)"), line
