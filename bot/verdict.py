@@ -232,6 +232,9 @@ def question_asks(question: str) -> str:
 _UNIT_RX = {"money": _MONEY, "percent": _PERCENT, "period": _PERIOD, "frequency": _FREQUENCY, "phone": _PHONE, "email": _EMAIL}
 
 
+_HOW_MUCH = re.compile(r"\bhow much\b", re.I)
+
+
 def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
     """The figure of the clause that answers a "how much / how long" question, chosen by its role.
 
@@ -244,11 +247,17 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
     asks_price = bool(_PRICE_RX.search(question)) and not asks_time
     about_nonpayment = _asks_nonpayment(question)
     named_units: list[str] = []  # the units of the roles the question names: "what's our excess?" wants money, never a %
+    specific = False  # a figure of its own was named ("how much is the retention?"): a limit is no answer to it
     for role in _ROLES:
         q_rx, near_rx, unit = role.asks, role.near, role.unit
         named = q_rx.search(question)
         if not named or (asks_time and unit in ("money", "percent")) or (asks_price and q_rx is not _PRICE_RX):
             continue
+        if role.generic and specific:
+            continue
+        # … unless that figure is a period and the question asks "how much" ("how much do we eat before the cover kicks
+        # in?" asks for an amount)
+        specific = specific or (not role.generic and (unit in ("money", "percent") or not _HOW_MUCH.search(question)))
         if named.group(0).lower() != "how much":  # "how much of the costs?" may be a share
             named_units.append(unit)
         rx = _UNIT_RX[unit]

@@ -632,3 +632,14 @@ def test_can_we_pick_our_own_is_answered_by_the_panel_clause_before_a_leading_re
                        "The Insured shall use the forensic, legal and notification vendors on our breach response panel.")
     kind, line = verdict("can we pick our own incident response firm?", [plan, panel], [plan.quote, panel.quote])
     assert kind == "no" and line.startswith("Not on your own — the policy requires the insurer's consent or its panel (VII. CONDITIONS §D, p. 10)"), line
+
+
+def test_a_question_naming_its_own_figure_is_not_answered_with_a_limit():
+    """"How much is the retention?" of a clause stating only a sub-limit gets no figure (Swiss Re answered AUD 500,000,
+    the limit for property in the insured's control); "how much do we eat before the cover kicks in?" still wants an
+    amount."""
+    sub = "any other property temporarily in the Insured's control subject to a Sub-limit of Liability of AUD 500,000 any one Occurrence."
+    assert pick_figure("how much is the retention on a claim?", sub) is None
+    assert pick_figure("what's the most they pay for property in our control?", sub) == "AUD 500,000"
+    se = "We shall indemnify You up to the Aggregate Limit of Liability that exceeds the greater of $25,000 or Your Retention."
+    assert pick_figure("40k gone. how much do we eat before the cover kicks in?", se) == "$25,000"
