@@ -361,6 +361,10 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     # Text addressed to an AI assistant inside a document never gives the verdict; it is shown, marked, as related.
     good = [c for c in cands if c.relevance >= max(tuning.cite_floor, best - tuning.cite_margin)
             and not is_flagged(c.evidence.chunk)] if best >= tuning.answer_threshold else []
+    if not good and qt.concepts:
+        # "are we covered for ransomware?" of a wording that says Cyber Extortion: every word the question asks with
+        # is one of the wording's own words for it in these clauses, however low MiniLM scores the lay word
+        good = [c for c in cands[:3] if c.evidence.coverage >= 0.999 and c.evidence.concept_hits and not is_flagged(c.evidence.chunk)]
     if _subject_unaddressed(qt, df, index, policy, version):
         good = []
     asks = question_asks(focus)

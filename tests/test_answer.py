@@ -530,3 +530,14 @@ def test_a_control_obligation_is_not_answered_by_a_definition_that_names_the_con
     "must we keep offline backups?" is not addressed, where it used to be "Yes, as far as the wording says"."""
     a = answer("do we have to keep offline backups to stay covered?", index=hiscox_swissre, policy="swissre")
     assert not a.answered and a.verdict == "not_addressed", (a.summary, [c.section for c in a.citations])
+
+
+def test_a_question_whose_every_word_the_wording_says_its_own_way_is_answered(coalition_beazley, hiscox_swissre):
+    """"Are we covered for ransomware?" of Beazley, which says Cyber Extortion: MiniLM scores the lay word low, but the
+    clause holds the wording's own words for everything the question asks, so it is answered from the insuring clause
+    (it was "not addressed"). A wording without those words still declines it."""
+    a = answer("are we covered for ransomware?", index=coalition_beazley, policy="beazley")
+    assert a.answered and a.verdict == "yes", a.summary
+    assert "Cyber Extortion Loss" in a.citations[0].section and a.citations[0].page_start == 3, a.citations[0].section
+    h = answer("are we covered for ransomware?", index=hiscox_swissre, policy="hiscox")
+    assert not h.answered and h.verdict == "not_addressed", h.summary
