@@ -364,7 +364,8 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     if not good and qt.concepts:
         # "are we covered for ransomware?" of a wording that says Cyber Extortion: every word the question asks with
         # is one of the wording's own words for it in these clauses, however low MiniLM scores the lay word
-        good = [c for c in cands[:3] if c.evidence.coverage >= 0.999 and c.evidence.concept_hits and not is_flagged(c.evidence.chunk)]
+        # (coverage is a weighted share: all of it, up to float rounding)
+        good = [c for c in cands[:3] if c.evidence.coverage > 1 - 1e-9 and c.evidence.concept_hits and not is_flagged(c.evidence.chunk)]
     if _subject_unaddressed(qt, df, index, policy, version):
         good = []
     asks = question_asks(focus)
@@ -699,8 +700,8 @@ def _gaps(cites: Sequence[Citation], chunks: dict[str, Chunk], posture: Posture 
     figures = {(t.subject, t.qualifier): t for t in every if t.kind == "money_time" and t.value and t.value != IN_DECLARATIONS}
     for t in [t for t in terms if t.kind == "money_time" and t.value == IN_DECLARATIONS]:
         own = figures.get((t.subject, t.qualifier))
-        ch = index.chunk(own.chunk_id) if own is not None and own.chunk_id not in by_chunk and index is not None else None
-        if ch is not None:
+        ch = index.chunk(own.chunk_id) if index is not None and own is not None and own.chunk_id not in by_chunk else None
+        if ch is not None:  # (without an index no document terms were read, so `figures` is empty)
             by_chunk[ch.id] = Citation("D", ch.id, ch.policy, ch.version, ch.file_name, ch.page_start, ch.page_end, ch.section,
                                        ch.clause_type, own.quote)
             terms.append(own)
