@@ -397,12 +397,8 @@ def test_a_figure_the_wording_never_states_is_not_addressed_or_referred_to_the_d
     naming it that refers it to the Declarations answers "it depends on your Declarations" (Coalition's waiting
     period is "the number of hours set forth in Item 5.K"); where nothing names it, the wording does not address it
     (Embroker's coverage part sets no notice period for cancelling, and its 30 days of reputational harm is no answer)."""
-    from tests.conftest import specimen
-    from vectorstore.index import PolicyIndex
-
-    ix = PolicyIndex(tmp_path / "d", minilm)
-    ix.ingest_file(specimen("coalition_uk_cyber_technology_policy_3.0.pdf"), policy="coalition")
-    ix.ingest_file(specimen("embroker_everspan_tech_eo_cyber_coverage_part.pdf"), policy="embroker")
+    ix = _specimens(tmp_path / "d", minilm, coalition="coalition_uk_cyber_technology_policy_3.0.pdf",
+                    embroker="embroker_everspan_tech_eo_cyber_coverage_part.pdf")
     a = answer("how long do we have to be offline before the income cover starts paying?", index=ix, policy="coalition")
     assert a.verdict == "depends" and a.summary.startswith("It depends on your Declarations"), a.summary
     assert re.search(r"waiting period", a.citations[0].quote, re.I) and "Item 5" in a.citations[0].quote, a.citations[0].quote
@@ -410,15 +406,21 @@ def test_a_figure_the_wording_never_states_is_not_addressed_or_referred_to_the_d
     assert not b.answered and b.verdict == "not_addressed" and b.summary.startswith(NO_ANSWER), b.summary
 
 
-@pytest.fixture(scope="module")
-def coalition_beazley(tmp_path_factory, minilm):
+def _specimens(data_dir, minilm, **files):
+    """An index of the named specimen policies (`policy=file name`), embedded with MiniLM."""
     from tests.conftest import specimen
     from vectorstore.index import PolicyIndex
 
-    ix = PolicyIndex(tmp_path_factory.mktemp("cb") / "d", minilm)
-    ix.ingest_file(specimen("coalition_uk_cyber_technology_policy_3.0.pdf"), policy="coalition")
-    ix.ingest_file(specimen("beazley_mediatech_F00731_022019.pdf"), policy="beazley")
+    ix = PolicyIndex(data_dir, minilm)
+    for policy, name in files.items():
+        ix.ingest_file(specimen(name), policy=policy)
     return ix
+
+
+@pytest.fixture(scope="module")
+def coalition_beazley(tmp_path_factory, minilm):
+    return _specimens(tmp_path_factory.mktemp("cb") / "d", minilm, coalition="coalition_uk_cyber_technology_policy_3.0.pdf",
+                      beazley="beazley_mediatech_F00731_022019.pdf")
 
 
 def test_a_limit_question_is_answered_from_the_cover_it_names(coalition_beazley):
@@ -504,13 +506,8 @@ def test_a_quote_from_a_packed_clause_names_its_own_clause(coalition_beazley):
 
 @pytest.fixture(scope="module")
 def hiscox_swissre(tmp_path_factory, minilm):
-    from tests.conftest import specimen
-    from vectorstore.index import PolicyIndex
-
-    ix = PolicyIndex(tmp_path_factory.mktemp("hs") / "d", minilm)
-    ix.ingest_file(specimen("hiscox_tech_professional_liability_DPL-P001-CW.pdf"), policy="hiscox")
-    ix.ingest_file(specimen("swissre_technology_liability_wording_2024_AU.pdf"), policy="swissre")
-    return ix
+    return _specimens(tmp_path_factory.mktemp("hs") / "d", minilm, hiscox="hiscox_tech_professional_liability_DPL-P001-CW.pdf",
+                      swissre="swissre_technology_liability_wording_2024_AU.pdf")
 
 
 def test_a_subject_is_named_only_by_a_whole_phrase_of_the_wordings_words(hiscox_swissre):

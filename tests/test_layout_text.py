@@ -127,18 +127,25 @@ def test_a_quote_from_a_clause_packed_after_a_short_one_is_cited_by_its_own_labe
     assert section_at(c, text.index("restoration costs")) == "SECTION II > FIRST PARTY > M. DIGITAL ASSET RESTORATION"
     # only the next label of the same list counts ("C." after "M." is no sibling)
     assert section_at(c, len(text)) == "SECTION II > FIRST PARTY > M. DIGITAL ASSET RESTORATION"
-    wrapped = "B. REGULATORY DEFENCE AND\nPENALTIES\nWe will pay penalties.\nC. PCI FINES AND\nASSESSMENTS\nWe will pay PCI fines."
-    w = _packed("S > B. REGULATORY DEFENCE AND PENALTIES", "B", wrapped)
-    assert section_at(w, wrapped.index("PCI fines")) == "S > C. PCI FINES AND ASSESSMENTS"
-    lettered = "ZZ. Third Party Wrongful Act\nA wrongful act.\nAAA. Waiting Period\nThe number of hours stated in Item 3."
-    z = _packed("POLICY FORM > Definitions > ZZ. Third Party Wrongful Act", "ZZ", lettered)
-    assert section_at(z, lettered.index("The number")) == "POLICY FORM > Definitions > AAA. Waiting Period"
-    dotted = "1.24 Injunction Compliance Costs\nany costs to comply with an injunction.\n1.25 Insured's Own Loss\ncredit monitoring expenses."
-    d = _packed("Section 1 > Exclusions > 1.24 Injunction Compliance Costs", "1.24", dotted)
-    assert section_at(d, dotted.index("credit")) == "Section 1 > Exclusions > 1.25 Insured's Own Loss"
-    quoted = '"Breach" means a breach.\n"Waiting Period" means 12 hours.'
-    q = _packed("II. DEFINITIONS > Breach", "Breach", quoted)
-    assert section_at(q, quoted.index("12 hours")) == "II. DEFINITIONS > Waiting Period"
+    # (packed section, its label, text, words quoted, the section they are cited by)
+    for section, label, packed, quoted, cited in [
+        # a title wrapped over two lines
+        ("S > B. REGULATORY DEFENCE AND PENALTIES", "B",
+         "B. REGULATORY DEFENCE AND\nPENALTIES\nWe will pay penalties.\nC. PCI FINES AND\nASSESSMENTS\nWe will pay PCI fines.",
+         "PCI fines", "S > C. PCI FINES AND ASSESSMENTS"),
+        # lettered past Z
+        ("POLICY FORM > Definitions > ZZ. Third Party Wrongful Act", "ZZ",
+         "ZZ. Third Party Wrongful Act\nA wrongful act.\nAAA. Waiting Period\nThe number of hours stated in Item 3.",
+         "The number", "POLICY FORM > Definitions > AAA. Waiting Period"),
+        # dotted numbers
+        ("Section 1 > Exclusions > 1.24 Injunction Compliance Costs", "1.24",
+         "1.24 Injunction Compliance Costs\nany costs to comply with an injunction.\n1.25 Insured's Own Loss\ncredit monitoring expenses.",
+         "credit", "Section 1 > Exclusions > 1.25 Insured's Own Loss"),
+        # quoted definitions, labelled by their term
+        ("II. DEFINITIONS > Breach", "Breach", '"Breach" means a breach.\n"Waiting Period" means 12 hours.',
+         "12 hours", "II. DEFINITIONS > Waiting Period"),
+    ]:
+        assert section_at(_packed(section, label, packed), packed.index(quoted)) == cited
 
 
 def test_the_quote_is_the_sentence_with_the_users_own_words_not_one_matching_only_their_vocabulary():
