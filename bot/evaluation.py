@@ -179,7 +179,12 @@ def _verdict_right(g: EvalQuestion, a) -> bool | None:
         return not a.answered
     if not a.answered:
         return False
-    if g.parts and a.parts and len(a.parts) == len(g.parts):
+    if g.parts:
+        # each sub-question needs its own right verdict; an answer split otherwise (or not at all) is right only when its
+        # one verdict is right for every part (all "yes", every figure stated)
+        if len(a.parts) != len(g.parts):
+            return all(p.verdict is not None and p.verdict != "not_addressed" and _one_verdict(p.verdict, a.verdict, p.figure, a.summary)
+                       for p in g.parts)
         return all(p.verdict is None or (not s.answered if p.verdict == "not_addressed" else s.answered and _one_verdict(p.verdict, s.verdict, p.figure, s.summary))
                    for p, s in zip(g.parts, a.parts))
     return _one_verdict(gold, a.verdict, g.figure, a.summary)

@@ -173,7 +173,16 @@ _PART_SPLIT = re.compile(
     r"(?<=\?)\s+(?=\S)|\n+|;\s+(?:and\s+)?(?=(?:also|what|how|is|are|do|does|can|will|would|must|if)\b)|"
     # "…, and do we need their OK?" — a second question joined by ", and" and a question word
     r",\s+(?:and|plus)\s+(?=(?:what|what's|how|who|where|when|which|is|are|do|does|can|could|will|would|must|should|if|"
-    r"(?:by|until|from|since|for|over|within) (?:when|how))\b)", re.I)
+    r"(?:by|until|from|since|for|over|within) (?:when|how))\b)|"
+    # "what's the most it costs and how long does it last?" — a figure question joined by a bare "and"
+    r"\s+and\s+(?=(?:how (?:long|much|many|soon|quickly|fast)|(?:by|until|over|for) (?:when|how long)|when|"
+    r"what(?:'s| (?:does|do|would|will|is|are))))\b", re.I)
+
+# A part that opens with a question word asks something of its own however few words it has ("by when?", "over how long?")
+_ASKS_OWN = re.compile(r"^\W*(?:what|what's|how|when|who|which|where|(?:by|until|over|for|within) (?:when|how))\b", re.I)
+# A short part that points back ("how long does it last?", "what does that one cost?") or has no subject of its own
+# ("over how long?") is about what the part before it named: it is searched together with that part
+_POINTS_BACK = re.compile(r"\b(?:it|its|that(?: one)?|this(?: one)?|those|these)\b(?!\s+(?:is|was)\s+(?:a|an|the)\b)", re.I)
 
 
 # A later part that asks "what if / what about …" and names no question of its own
@@ -190,7 +199,7 @@ def split_parts(question: str) -> list[str]:
     pieces = _NUMBERED_NEXT.split(question) if _NUMBERED_FIRST.search(question) else [question]
     parts = [p.strip(" ,;") for piece in pieces for p in _PART_SPLIT.split(_NUMBER_MARK.sub("", piece)) if p and p.strip(" ,;")]
     parts = [re.sub(r"^(?:and|also|plus)\b[\s,]*", "", p, flags=re.I) for p in parts]
-    substantive = [p for p in parts if len([t for t in tokens(p) if len(t) > 2]) >= 2]
+    substantive = [p for p in parts if len([t for t in tokens(p) if len(t) > 2]) >= 2 or (_ASKS_OWN.match(p) and tokens(p))]
     return substantive if len(substantive) > 1 else [question]
 
 
@@ -320,14 +329,17 @@ def answer(
     if len(parts) == 1:
         a = _answer_one(question, focus, index=index, policy=policy, posture=posture, chat_model=chat_model, k=k, tuning=tuning, version=version)
         return replace(a, notes=tuple(notes) + a.notes)
-    subs = []
+    subs, search_texts = [], []
     for i, p in enumerate(parts):
         # "2) what if it's because we paid late?" asks what the part before it asked ("how much notice…"), about another
         # case: the verdict reads both, the search only this part (its case may be another subject: "what if it had
         # been a DDoS instead?")
         reads = f"{parts[i - 1]} {p}" if i and _FOLLOW_ON.match(p) else p
+        own = len([t for t in tokens(p) if len(t) > 2])
+        elliptic = i and not _FOLLOW_ON.match(p) and (own < 2 or (own < 3 and _POINTS_BACK.search(p)))
         sub = _answer_one(p, reads, index=index, policy=policy, posture=posture, chat_model=chat_model, k=k, tuning=tuning,
-                          version=version, about=p)
+                          version=version, about=f"{search_texts[-1]} {p}" if elliptic else p)
+        search_texts.append(f"{search_texts[-1]} {p}" if elliptic else p)
         if i and not sub.answered:
             # "…and do we need their OK before we send it?" leans on the part before it: search with both, while
             # the verdict still reads the part's own words

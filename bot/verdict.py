@@ -16,7 +16,9 @@ _CONTACT_Q = (r"\bwhat(?:'s| is)? (?:the |their |our )?(?:(?:phone|telephone|hot
 # What kind of answer the question wants, checked in this order.
 # "what does that cost / what's the price of the tail": the premium charged for an option (run-off, an extension)
 _PRICE_Q = (r"\b(?:what|how much) (?:does|would|will|do) (?:it|that|this|they|the|our|an?)(?: [\w-]+){0,3} cost\b|"
-            r"\bwhat'?s the (?:price|cost|premium) (?:of|for)\b|\b(?:extra|additional) premium\b")
+            r"\bwhat'?s the (?:price|cost|premium) (?:of|for)\b|\b(?:extra|additional) premium\b|"
+            # "is the tail free?", "does it cost anything?": the price asked the other way round
+            r"\b(?:is|are) (?:it|that|this|they|the|our|an?)(?: [\w-]+){0,3} free\b|\bcost (?:us )?(?:anything|extra)\b")
 
 _PRICE_RX = re.compile(_PRICE_Q, re.I)
 _OPENS_CAN_WE = re.compile(r"^\W*(?:\w+\W+){0,2}?(?:can|may|could) (?:we|i|us)\b", re.I)
@@ -30,7 +32,7 @@ _ASKS = [
     ("figure", re.compile(
         r"\bhow (?:much|long|many|soon|quickly|fast|big|high|low)\b|" + _CONTACT_Q + "|"
         r"\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
-        r"waiting period|coinsurance|co-insurance|cap|max\w*|period of restoration|deadline|time ?limit)\b|\bdeadline\b|\bwithin how\b|"
+        r"waiting period|coinsurance|co-insurance|cap|ceiling|max\w*|period of restoration|deadline|time ?limit)\b|\bdeadline\b|\bwithin how\b|"
         r"\bhow many (?:days|hours)\b|\bhow often\b|\bwhat (?:share|percentage|proportion|portion|fraction|amount|sum)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b", re.I)),
     # "…since before we bought the policy - problem?", "does that matter?", "will it affect our claim?" ask whether
     # something counts against cover, with the polarity of "is it excluded?" (yes is the bad news)
@@ -194,7 +196,7 @@ _ROLES = [
           re.compile(r"cancel\w*|terminat\w*|non-?renew\w*", re.I), "period", not_followed=_AFTER_ENDING),
     _Role(re.compile(r"notif|notice|tell|report|inform|deadline|how (?:soon|quickly|fast)|when (?:do|must|should) we|by when", re.I),
           re.compile(r"notice|notif|report|within|later than", re.I), "period"),
-    _Role(re.compile(r"sub-?limit|limit|most|max|cap|how much", re.I),
+    _Role(re.compile(r"sub-?limit|limit|most|max|cap|ceiling|how much", re.I),
           re.compile(r"sub-?limit|limit|aggregate|in the amount|up to|exceed|maximum|no more than|at most", re.I), "money", generic=True),
 ]
 _FREQUENCY = re.compile(

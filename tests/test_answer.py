@@ -538,3 +538,16 @@ def test_a_question_whose_every_word_the_wording_says_its_own_way_is_answered(co
     assert "Cyber Extortion Loss" in a.citations[0].section and a.citations[0].page_start == 3, a.citations[0].section
     h = answer("are we covered for ransomware?", index=hiscox_swissre, policy="hiscox")
     assert not h.answered and h.verdict == "not_addressed", h.summary
+
+
+def test_a_short_part_pointing_back_is_searched_with_the_part_before_it(hiscox_swissre):
+    """"… how long is the run-off period and what does it cost?": the second part has no subject of its own ("it" is
+    the run-off), so it is searched together with the first and its figure is the run-off's price, not any cost."""
+    ix = hiscox_swissre
+    a = answer("If we switch insurers, how long is the run-off period and what does it cost?", index=ix, policy="swissre")
+    assert len(a.parts) == 2, a.summary
+    assert a.parts[0].verdict == "figure" and "ninety (90) days" in a.parts[0].summary, a.parts[0].summary
+    assert a.parts[1].verdict == "figure" and "(100) per cent" in a.parts[1].summary, a.parts[1].summary
+    assert any(c.page_start == 11 and "per cent" in c.quote for c in a.parts[1].citations), a.parts[1].citations
+    b = answer("If we switch insurers, how long is the run-off period and what does it cost?", index=ix, policy="hiscox")
+    assert len(b.parts) == 2 and "3 years" in b.parts[0].summary and "200%" in b.parts[1].summary, b.summary

@@ -47,6 +47,9 @@ runner = CliRunner()
     ("where do we stand if the MSP caused it?", "coverage"),
     ("we good if backups were a week old?", "permission"),
     ("the UPS in our own server room died - does that count as a covered event?", "coverage"),
+    # a price asked the other way round, and a cap called a ceiling
+    ("is the tail free?", "figure"),
+    ("what's the ceiling on it?", "figure"),
 ])
 def test_question_asks_what_kind_of_answer(question, kind):
     assert question_asks(question) == kind
@@ -307,6 +310,12 @@ def test_multi_part_questions_are_split():
     assert split_parts("two things: 1) which firm do we call; 2) how long do we have to tell them?") == [
         "two things: which firm do we call", "how long do we have to tell them?"]
     assert len(split_parts("we have 2) servers down and 1 laptop, covered?")) == 1
+    # a figure question joined by a bare "and", and a short part opening with a question word, are parts of their own
+    assert split_parts("If we switch insurers, how long is the run-off period and what does it cost?") == [
+        "If we switch insurers, how long is the run-off period", "what does it cost?"]
+    assert split_parts("What's the most they pay for lost profit after bad press, and over how long?") == [
+        "What's the most they pay for lost profit after bad press", "over how long?"]
+    assert len(split_parts("is the deductible per claim and per year the same?")) == 1
 
 
 def test_vocabulary_entries_have_reasons_and_match_lay_words():

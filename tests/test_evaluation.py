@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.evaluation import _figure_in, _matches, load_eval, render_report, run_eval
+from bot.evaluation import EvalPart, EvalQuestion, _figure_in, _matches, _verdict_right, load_eval, render_report, run_eval
+from bot.types import Answer
 from vectorstore.index import PolicyIndex
 
 GOLDEN = Path(__file__).resolve().parents[1] / "examples" / "golden.yaml"
@@ -34,6 +35,25 @@ def test_right_clause_needs_the_page_and_the_evidence():
     assert not _matches(text, [7], 7, 7, ["20% of all Cyber Extortion Loss"])
     # a phrase cut by a chunk boundary still counts when two thirds of it are in the clause
     assert _matches(text, [7], 6, 7, ["Cyber Extortion Loss in excess of the Retention and the Waiting Period"])
+
+
+def test_a_multi_part_verdict_needs_every_part_answered():
+    """A two-figure question answered with one figure is wrong, however right that figure is; split the same way,
+    each part is judged on its own; one "yes" answers a question whose every part is yes."""
+    two = EvalQuestion(q="how long is the run-off and what does it cost?", policy="p", verdict="figure", pages=[11], evidence=["x"], parts=[
+        EvalPart(pages=[11], evidence=["x"], verdict="figure", figure="90 days"),
+        EvalPart(pages=[11], evidence=["x"], verdict="figure", figure="100%")])
+    one = Answer(two.q, True, "90 days (§1.10, p. 11).", verdict="figure")
+    assert _verdict_right(two, one) is False
+    both = Answer(two.q, True, "(1) 90 days (2) 100%", verdict="figure", parts=(
+        Answer("a", True, "90 days (§1.10, p. 11).", verdict="figure"), Answer("b", True, "100% (§b, p. 11).", verdict="figure")))
+    assert _verdict_right(two, both) is True
+    wrong = Answer(two.q, True, "(1) 90 days (2) 20%", verdict="figure", parts=(
+        both.parts[0], Answer("b", True, "20% (§6.10, p. 25).", verdict="figure")))
+    assert _verdict_right(two, wrong) is False
+    yes_yes = EvalQuestion(q="does the form ask about caps and about knock-on losses?", policy="p", verdict="yes", pages=[7], evidence=["x"], parts=[
+        EvalPart(verdict="yes", pages=[7], evidence=["x"]), EvalPart(verdict="yes", pages=[7], evidence=["x"])])
+    assert _verdict_right(yes_yes, Answer(yes_yes.q, True, "Yes — the application asks this.", verdict="yes")) is True
 
 
 @pytest.mark.slow
