@@ -415,6 +415,10 @@ def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, c
         # loss where it was missing can be refused, whatever the insuring clause says.
         named = controls_asked(question) if controls is None else controls
         cond = next((c for c, t in zip(cites, texts) if c.clause_type == "requirement" and any(k.matches(t) for k in named)), None)
+        if cond is not None and any(k.denied_in(question) and k.matches(texts[cites.index(cond)]) for k in named):
+            # "nobody rang the supplier to check": the story says the condition was not met
+            return "no", (f"Probably not — the policy makes this a condition ({_where(cond)}), and the question says it "
+                          "was not in place.")
         if cond is not None:
             return "depends", (f"It depends on meeting a condition: the policy requires this ({_where(cond)}), and a loss "
                                "where it was not in place can be refused.")

@@ -40,6 +40,14 @@ class Control:
             question = _synonym_re(self.not_when).sub(" ", question)
         return _synonym_re(self.synonyms + self.users_say).search(question) is not None
 
+    def denied_in(self, question: str) -> bool:
+        """True when the question says the control was not in place: a negation a few words before one of its names
+        ("nobody rang the supplier", "we never turned on MFA", "without picking up the phone to check")."""
+        if self.not_when:
+            question = _synonym_re(self.not_when).sub(" ", question)
+        names = _synonym_re(self.synonyms + self.users_say).pattern
+        return re.search(rf"{_NEGATION}(?:\W+[\w'’]+){{0,4}}?\W+(?:{names})", question, re.I) is not None
+
     def said_in(self, question: str, text: str) -> bool:
         """True when `text` holds the very everyday name the question gives the control ("is CrowdStrike on the
         panel?" of a vendor list naming CrowdStrike), though it uses none of the wording's names for it."""
@@ -67,6 +75,8 @@ class Control:
 
 
 _CAPITALS_ONLY = frozenset({"PAM"})
+_NEGATION = (r"\b(?:no|not|never|nobody|no[\s-]one|without|didn[’']?t|hadn[’']?t|haven[’']?t|wasn[’']?t|weren[’']?t|isn[’']?t|"
+             r"aren[’']?t|lacked|skipped|forgot(?: to)?|failed to)\b")
 
 
 @lru_cache(maxsize=64)

@@ -262,12 +262,19 @@ def test_a_coverage_question_also_quotes_the_nearest_exclusion(sample_index):
 
 
 def test_a_loss_without_a_required_control_depends_on_the_condition(sample_index):
-    """"We never turned on MFA and got hacked — covered?" is not "yes": the wording makes MFA a condition (VI.A),
-    so the verdict says the claim depends on it and names where; a cover question naming no control is unchanged."""
+    """"Hacked, and our MFA is mostly done — covered?" is not "yes": the wording makes MFA a condition (VI.A), so the
+    verdict says the claim depends on it and names where. "We never turned on MFA" says the condition was not met:
+    probably not. A cover question naming no control is unchanged."""
+    d = answer("we got hacked through a staff laptop; our MFA setup is mostly done. are we covered?", index=sample_index, policy="northwind")
+    assert d.answered and d.verdict == "depends", d.summary
+    assert d.summary.startswith("It depends on meeting a condition: the policy requires this (VI. CONDITIONS: MINIMUM SECURITY REQUIREMENTS §A, p. 9)")
     a = answer("we never turned on MFA and got hacked, are we covered?", index=sample_index, policy="northwind")
-    assert a.answered and a.verdict == "depends"
-    assert a.summary.startswith("It depends on meeting a condition: the policy requires this (VI. CONDITIONS: MINIMUM SECURITY REQUIREMENTS §A, p. 9)")
+    assert a.answered and a.verdict == "no", a.summary
+    assert a.summary.startswith("Probably not — the policy makes this a condition (VI. CONDITIONS: MINIMUM SECURITY REQUIREMENTS §A, p. 9)")
     assert any(c.page_start == 9 and "Multi-Factor Authentication for all remote access" in c.quote for c in a.citations)
+    f = answer("AP paid a fake supplier invoice without picking up the phone to check the new bank details. Covered?",
+               index=sample_index, policy="northwind")
+    assert f.verdict == "no" and "§F, p. 9" in f.summary, f.summary
     b = answer("is a ransomware attack covered?", index=sample_index, policy="northwind")
     assert b.verdict == "yes" and b.summary.startswith("Yes — covered under I. INSURING AGREEMENTS §D")
 

@@ -154,6 +154,12 @@ def test_everyday_control_names_are_matched_in_questions_never_in_clauses():
     assert [c.id for c in controls_asked("does the form ask how fast we roll out critical fixes?")] == ["patching"]
     # an update that went wrong is a system-failure story, not the patching control
     assert controls_asked("a botched update from our own admin took the ERP down for two days, covered?") == []
+    # a question can say the control was not in place: a negation a few words before one of its names
+    mfa, callback = controls_by_id()["mfa"], controls_by_id()["funds_transfer"]
+    assert mfa.denied_in("we never turned on MFA and got hacked") and mfa.denied_in("there was no MFA on that account")
+    assert not mfa.denied_in("we have MFA everywhere, not on the printer though") and not mfa.denied_in("do we need MFA?")
+    assert callback.denied_in("she paid it without picking up the phone to check")
+    assert callback.denied_in("Nobody rang the supplier first") and not callback.denied_in("we rang the supplier to verify")
     # a clause holding the very everyday name the question used (a vendor list naming CrowdStrike) is about it too
     edr = controls_by_id()["edr"]
     assert edr.said_in("can we bring in CrowdStrike, are they on the approved list?", "Kroll\nCrowdStrike Services\nMandiant")
