@@ -515,7 +515,8 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
             if naming is None:
                 naming = cite(named.evidence, f"C{len(cites) + 1}")
                 cites.append(naming)
-    kind, summary = verdict(focus, cites, [chunks[c.chunk_id].text for c in cites], controls=qt.controls, naming_exclusion=naming)
+    kind, summary = verdict(focus, cites, [chunks[c.chunk_id].text for c in cites], controls=qt.controls, naming_exclusion=naming,
+                            subjects=qt.concepts, specific=lambda p: len(p) > 1 or df.get(p[0], 0) <= tuning.subject_rare * n_docs)
     if kind == "info" and asks_figure and source is None and asks_a_specific_figure(focus):
         # A figure question whose figure no cited clause states, that no cited clause refers to the Declarations for,
         # and that no clause of the wording states by its role's words: the wording does not address it ("how much

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import re
-from typing import NamedTuple, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 from ingestion.guidance import Control, controls_asked
+from ingestion.terms import EXCLUSION_LIFTED, without_carve_backs
+from vectorstore.text import tokens
 
 from .types import Citation
+from .vocabulary import Concept, contains
 
 # "What number do we call / where do we send it?": a phone number or an address is the figure asked for.
 _CONTACT_Q = (r"\bwhat(?:'s| is)? (?:the |their |our )?(?:(?:phone|telephone|hotline|emergency|claims?) )?number\b|"
@@ -388,13 +391,43 @@ def says_a_call_is_notice(text: str) -> bool:
 
 
 def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, controls: Sequence[Control] | None = None,
-            naming_exclusion: Citation | None = None) -> tuple[str, str]:
+            naming_exclusion: Citation | None = None, subjects: Sequence[Concept] = (),
+            specific: Callable[[tuple[str, ...]], bool] = lambda phrase: len(phrase) > 1) -> tuple[str, str]:
     """(kind, sentence): kind is yes, no, depends, figure or info; the sentence says it with where.
 
     "Is it covered?" is not answered "yes" from the insuring clause when an exclusion about the same
     thing is cited beside it: the exclusion decides. `controls`: the security controls the question names, when the
     caller has them already (else they are read from the question). `naming_exclusion`: a cited exclusion whose
-    wording names what the question is about (the caller matches the question's subjects against it)."""
+    wording names what the question is about (the caller matches the question's subjects against it). `subjects`:
+    the vocabulary concepts the question names; an exclusion whose carve-back names one of them by a phrase that
+    `specific` accepts (a word most clauses use, "claim", names nothing) does not decide."""
+    kind, sentence = _verdict(question, cites, texts, controls=controls, naming_exclusion=naming_exclusion)
+    asks = question_asks(question)
+    if subjects and ((asks == "exclusion" and kind == "yes") or (asks == "coverage" and kind == "no")):
+        # "hacktivists took us down — does the war exclusion knock us out?": "this exclusion will not apply to cyber
+        # terrorism" lifts it for what the question is about
+        lifted = next((c for c, t in zip(cites, texts) if c.clause_type == "exclusion" and _carves_back(t, subjects, specific)), None)
+        if lifted is not None and _where(lifted) in sentence:
+            if asks == "exclusion":
+                return "no", f"No — the exclusion ({_where(lifted)}) does not apply to this: its carve-back names it."
+            return "yes", (f"Yes, as far as the wording says — the exclusion ({_where(lifted)}) does not apply to this: its "
+                           "carve-back names it; read the clause below for its terms.")
+    return kind, sentence
+
+
+def _carves_back(text: str, subjects: Sequence[Concept], specific: Callable[[tuple[str, ...]], bool]) -> bool:
+    """Whether an exclusion's carve-back names a subject the rest of the exclusion does not name by the same words
+    ("war … terrorism …; however, this exclusion will not apply to cyber terrorism": cyber terrorism, not war)."""
+    flat = " ".join(text.split())
+    back = tokens(" ".join(m.group(0) for m in EXCLUSION_LIFTED.finditer(flat)))
+    if not back:
+        return False
+    main = tokens(without_carve_backs(flat))
+    return any(specific(p) and contains(back, p) and not contains(main, p) for c in subjects for p in c.policy_phrases)
+
+
+def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, controls: Sequence[Control] | None,
+             naming_exclusion: Citation | None) -> tuple[str, str]:
     asks = question_asks(question)
     if asks_if_a_call_is_notice(question):
         call = next((c for c, t in zip(cites, texts) if says_a_call_is_notice(t)), None)

@@ -42,7 +42,7 @@ class Concept:
             return False
         for text in texts():
             seq = tokens(text)
-            if any(_contains(seq, p) for p in candidates):
+            if any(contains(seq, p) for p in candidates):
                 return True
         return False
 
@@ -50,7 +50,7 @@ class Concept:
         """Whether a clause's stems `seq` hold one of the concept's wording phrases that says something specific: a
         phrase of several words, or one word found in at most `rare` of the wording's `n` clauses ("war" names the
         war peril; "claim" or "state", in most clauses, names nothing)."""
-        return any(_contains(seq, p) for p in self.policy_phrases if len(p) > 1 or df.get(p[0], 0) <= rare * n)
+        return any(contains(seq, p) for p in self.policy_phrases if len(p) > 1 or df.get(p[0], 0) <= rare * n)
 
 
 @lru_cache(maxsize=4)
@@ -71,7 +71,7 @@ def load_vocabulary(path: str | Path = VOCABULARY_PATH) -> tuple[Concept, ...]:
     return tuple(out)
 
 
-def _contains(seq: list[str], phrase: tuple[str, ...]) -> bool:
+def contains(seq: list[str], phrase: tuple[str, ...]) -> bool:
     n = len(phrase)
     return any(tuple(seq[i : i + n]) == phrase for i in range(len(seq) - n + 1))
 
@@ -81,7 +81,7 @@ def concepts_in(text: str, vocabulary: tuple[Concept, ...] | None = None) -> lis
     seq = tokens(text, keep_stopwords=True)
     out = []
     for c in vocabulary if vocabulary is not None else load_vocabulary():
-        hit = next((p for p in sorted(c.users_say, key=len, reverse=True) if _contains(seq, p)), None)
+        hit = next((p for p in sorted(c.users_say, key=len, reverse=True) if contains(seq, p)), None)
         if hit:
             out.append((c, hit))
     return out

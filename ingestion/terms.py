@@ -181,14 +181,14 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 
 # to the end of its sentence, over line breaks; a dot inside a reference ("Section II.C") does not end it
-_EXCLUSION_LIFTED = re.compile(r"\b(?:but\s+|however,?\s+|provided,?\s+however,?\s+)?this\s+exclusion\s+(?:shall|will|does)\s+not\s+apply\b"
+EXCLUSION_LIFTED = re.compile(r"\b(?:but\s+|however,?\s+|provided,?\s+however,?\s+)?this\s+exclusion\s+(?:shall|will|does)\s+not\s+apply\b"
                                r"(?:[^.]|\.(?=\w))*", re.I)
 
 
 def without_carve_backs(text: str) -> str:
     """An exclusion's text without the words that lift it ("but this exclusion will not apply to coverage under the
     eCrime insuring agreement"): what those name is not excluded."""
-    return _EXCLUSION_LIFTED.sub(" ", text)
+    return EXCLUSION_LIFTED.sub(" ", text)
 
 
 def _flat(s: str) -> str:

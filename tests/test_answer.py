@@ -558,3 +558,15 @@ def test_a_short_part_pointing_back_is_searched_with_the_part_before_it(hiscox_s
     assert any(c.page_start == 11 and "per cent" in c.quote for c in a.parts[1].citations), a.parts[1].citations
     b = answer("If we switch insurers, how long is the run-off period and what does it cost?", index=ix, policy="hiscox")
     assert len(b.parts) == 2 and "3 years" in b.parts[0].summary and "200%" in b.parts[1].summary, b.summary
+
+
+def test_an_exclusion_whose_carve_back_names_the_subject_does_not_decide(coalition_beazley):
+    """Coalition's war exclusion "will not apply to cyber terrorism": hacktivists making a political point are not
+    knocked out by it, where a state's military still is."""
+    ix = coalition_beazley
+    a = answer("politically motivated activists wrecked our systems as a protest. does the war exclusion knock us out?",
+               index=ix, policy="coalition")
+    assert a.verdict == "no" and a.summary.startswith("No — the exclusion (SECTION III EXCLUSIONS – WHAT IS NOT COVERED §W. WAR AND TERRORISM, p. 9) does not apply"), a.summary
+    assert any(c.page_start == 9 and "will not apply to cyber terrorism" in c.quote for c in a.citations)
+    b = answer("russia's military hacked us, are we covered?", index=ix, policy="coalition")
+    assert b.verdict == "no" and "W. WAR AND TERRORISM" in b.summary and "does not apply" not in b.summary, b.summary

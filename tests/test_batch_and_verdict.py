@@ -652,3 +652,20 @@ def test_a_question_naming_its_own_figure_is_not_answered_with_a_limit():
     assert pick_figure("what's the most they pay for property in our control?", sub) == "AUD 500,000"
     se = "We shall indemnify You up to the Aggregate Limit of Liability that exceeds the greater of $25,000 or Your Retention."
     assert pick_figure("40k gone. how much do we eat before the cover kicks in?", se) == "$25,000"
+
+
+def test_a_carve_back_lifts_an_exclusion_only_for_a_subject_it_names_specifically():
+    """"…however, this exclusion will not apply to cyber terrorism" lifts a war exclusion for hacktivists, not for a
+    state's army; a carve-back for "claim expenses" names no subject when only the word "claim" is shared."""
+    war = ("W. WAR AND TERRORISM War, invasion, terrorism, hostilities, military or usurped power; however, this exclusion "
+           "will not apply to cyber terrorism.")
+    q = "activists hit us to make a political point - does the war exclusion apply?"
+    subjects = [c for c, _ in concepts_in(q)]
+    assert verdict(q, [_cite("exclusion", war)], [war], subjects=subjects)[0] == "no"
+    assert verdict(q, [_cite("exclusion", war)], [war])[0] == "yes"  # without the subjects, the exclusion decides
+    army = "a foreign army's hackers hit us - does the war exclusion apply?"
+    assert verdict(army, [_cite("exclusion", war)], [war], subjects=[c for c, _ in concepts_in(army)])[0] == "yes"
+    fraud = ("F. FRAUD BY A SENIOR EXECUTIVE Any dishonest act of any senior executive. However, this exclusion does not "
+             "apply to claim expenses incurred in defending any such claim.")
+    sue = "our COO sold customer records and the customers are suing - is that excluded?"
+    assert verdict(sue, [_cite("exclusion", fraud)], [fraud], subjects=[c for c, _ in concepts_in(sue)])[0] == "yes"
