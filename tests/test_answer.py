@@ -524,6 +524,9 @@ def test_a_subject_is_named_only_by_a_whole_phrase_of_the_wordings_words(hiscox_
     ix = hiscox_swissre
     a = answer("we got a ransom note this morning, does the policy pay the ransom?", index=ix, policy="hiscox")
     assert not a.answered and a.verdict == "not_addressed" and a.summary.startswith(NO_ANSWER), a.summary
+    # "federal, state or local statutes" names no war: "state" alone is no word of the war exclusions'
+    w = answer("is there anything in the hiscox policy excluding acts of war?", index=ix, policy="hiscox")
+    assert not w.answered and w.summary.startswith(NO_ANSWER), w.summary
     # its cover for a client's claim is still found when a client sues
     b = answer("will they defend us if a client sues over a bug in our app?", index=ix, policy="hiscox")
     assert b.verdict == "yes" and "INSURING AGREEMENT" in b.citations[0].section, (b.summary, b.citations[0].section)
