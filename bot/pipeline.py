@@ -23,7 +23,7 @@ from .types import Answer, Citation, Gap
 from .verdict import section_short as _section_short
 from .verdict import (asks_a_specific_figure, asks_if_a_call_is_notice, limit_words, pick_figure, question_asks,
                       refers_figure_to_declarations, says_a_call_is_notice, verdict, wants_written_notice)
-from .vocabulary import expand_shorthand
+from .vocabulary import correct_typos, expand_shorthand
 
 RISK_TYPES = ("exclusion", "limit", "notice")
 
@@ -322,6 +322,7 @@ def answer(
         if policy:
             notes.append(f"Answered from the policy '{policy}', which your question names.")
     focus = expand_shorthand(focus)  # "hw long do we have b4 …" is read as "how long do we have before …"
+    focus = correct_typos(focus)  # "ransomwear" is read as "ransomware"; the answer keeps the user's words
     if len(tokens(focus)) < 3 and history:
         # A follow-up such as "and the waiting period?" leans on the thread's last question.
         focus = f"{history[-1]} {focus}"

@@ -110,3 +110,47 @@ def expand_shorthand(text: str) -> str:
     for rx, means in load_shorthand():
         text = rx.sub(means, text)
     return text
+
+
+TYPO_MIN_LENGTH = 6  # shorter words have too many one-letter neighbours to correct safely
+TYPO_CUTOFF = 0.85  # difflib similarity a misspelling must reach ("ransomwear" and "ransomware": 0.90)
+
+
+@lru_cache(maxsize=2)
+def _vocabulary_words(path: str | Path = VOCABULARY_PATH) -> frozenset[str]:
+    """The words of the vocabulary's and the control catalogue's phrases: what a misspelling is corrected to."""
+    from ingestion.guidance import load_catalogue
+
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    phrases = [str(p) for e in raw["entries"] for p in list(e["users_say"]) + list(e["policies_say"])]
+    phrases += [p for c in load_catalogue() for p in c.synonyms + c.users_say]
+    return frozenset(w.lower() for p in phrases for w in re.findall(r"[A-Za-z]+", p) if len(w) >= TYPO_MIN_LENGTH)
+
+
+@lru_cache(maxsize=1)
+def _english():
+    from spellchecker import SpellChecker  # its word list ships inside the package: nothing is downloaded
+
+    return SpellChecker()
+
+
+def correct_typos(text: str) -> str:
+    """`text` with misspelt vocabulary words written right ("ransomwear" -> "ransomware", "phising" -> "phishing").
+
+    A word is corrected only when it is close to a word of the vocabulary (same first letter, `TYPO_CUTOFF`), is not
+    merely another form of it (same stem) and is no English word ("compliant" stays, though close to "complaint")."""
+    import difflib
+
+    words = _vocabulary_words()
+
+    def fix(m: re.Match) -> str:
+        w = m.group(0)
+        lw = w.lower()
+        if len(lw) < TYPO_MIN_LENGTH or lw in words:
+            return w
+        near = difflib.get_close_matches(lw, [v for v in words if v[0] == lw[0]], n=1, cutoff=TYPO_CUTOFF)
+        if not near or tokens(near[0]) == tokens(lw) or _english().known([lw]):
+            return w
+        return near[0]
+
+    return re.sub(r"(?<![\w'’-])[A-Za-z]+(?![\w'’-])", fix, text)

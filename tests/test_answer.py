@@ -524,6 +524,8 @@ def test_a_subject_is_named_only_by_a_whole_phrase_of_the_wordings_words(hiscox_
     ix = hiscox_swissre
     a = answer("we got a ransom note this morning, does the policy pay the ransom?", index=ix, policy="hiscox")
     assert not a.answered and a.verdict == "not_addressed" and a.summary.startswith(NO_ANSWER), a.summary
+    t = answer("ransomwear locked every server, will hiscox pay the crooks?", index=ix, policy="hiscox")  # a typo, read right
+    assert not t.answered and t.summary.startswith(NO_ANSWER), t.summary
     # "federal, state or local statutes" names no war: "state" alone is no word of the war exclusions'
     w = answer("is there anything in the hiscox policy excluding acts of war?", index=ix, policy="hiscox")
     assert not w.answered and w.summary.startswith(NO_ANSWER), w.summary

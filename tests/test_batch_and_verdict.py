@@ -318,6 +318,19 @@ def test_multi_part_questions_are_split():
     assert len(split_parts("is the deductible per claim and per year the same?")) == 1
 
 
+def test_misspelt_vocabulary_words_are_read_right():
+    """A typo of a vocabulary word is read as the word; another form of it, an English word close to one ("compliant",
+    "controller") and a word the vocabulary does not know are left alone."""
+    from bot.vocabulary import correct_typos
+
+    assert correct_typos("If ransomwear locks up all our systems, does Hiscox pay?") == "If ransomware locks up all our systems, does Hiscox pay?"
+    assert correct_typos("we got phised") == "we got phished"
+    assert correct_typos("do we need multifactor authentification?") == "do we need multifactor authentication?"
+    for same in ("is our complaint process compliant?", "our controller paid a fake invoice", "the hacktivists encrypted our servers",
+                 "reception clicked a dodgy link and the file server is toast"):
+        assert correct_typos(same) == same
+
+
 def test_vocabulary_entries_have_reasons_and_match_lay_words():
     vocab = load_vocabulary()
     assert len(vocab) >= 30 and all(c.why for c in vocab)
