@@ -180,8 +180,12 @@ _ROLES = [
                      r"\bbefore\b.{0,40}\b(?:gets?|is|are) (?:paid|covered|reimbursed)\b|"
                      r"how long (?:do|must|would) (?:we|i) (?:have to )?be (?:down|offline|out)", re.I),
           re.compile(r"waiting period|waiting|time retention|hours? of (?:downtime|interruption|outage)|first \d+ hours of\b", re.I), "period"),
-    _Role(re.compile(r"restoration|how long (?:will|do) they pay|how long\b.{0,40}\b(?:downtime|interruption|income|profits?|revenue|turnover|offline|outage)", re.I),
-          re.compile(r"restoration|period of indemnity|days|months", re.I), "period"),
+    _Role(re.compile(r"restoration|how long (?:will|do) they pay|how long\b.{0,40}\b(?:downtime|interruption|income|profits?|revenue|turnover|offline|outage)|"
+                     # "the max number of days of lost profit", "the longest stretch of lost income"
+                     r"\b(?:longest|max\w*|number of (?:days|weeks|months))\b.{0,40}\b(?:downtime|interruption|income|profits?|revenue|turnover|outage)", re.I),
+          re.compile(r"restoration|period of indemnity|days|months", re.I), "period",
+          # "trading results during the previous twelve months immediately prior to the event": a look-back, not the period paid
+          not_followed=re.compile(r"^\W*(?:immediately\s+)?(?:prior|preceding|before)\b", re.I)),
     _Role(_ASKS_OFTEN, re.compile(r"every|at least|once|annual|each", re.I), "frequency"),
     # Run-off cover (an extended reporting period) has two periods: the window for taking it up and how long it
     # lasts. "How long do we have to decide / buy it" wants the first, "how long after expiry can we report" the second.
@@ -218,7 +222,8 @@ _PERIOD = re.compile(
     rf"\b(?:(?:{_NUMBER},\s+)*{_NUMBER},?\s+(?:or|to)\s+)?{_NUMBER}[\s-](?:business\s|calendar\s|consecutive\s)?"
     r"(?:hours?|days?|months?|years?)\b", re.I)
 STRICT_NEAR_CHARS = 80  # a figure further than this from its role's words is not taken for that role's figure
-_ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often)\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months)\b", re.I)
+_ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often)\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months)\b|"
+                        r"\bnumber of (?:days|hours|weeks|months|years)\b|\b(?:longest|shortest|max\w*) (?:period|stretch|time|duration)\b", re.I)
 
 
 def question_asks(question: str) -> str:

@@ -60,6 +60,13 @@ def test_figure_chosen_by_role_not_first_in_clause():
     assert pick_figure("what's our deductible?", clause) == "$25,000"
     assert pick_figure("what share of a ransom loss do we carry (coinsurance)?", clause) == "30%"
     assert pick_figure("how many hours of downtime before they pay, the waiting period?", clause) == "12 hours"
+    # "the max number of days of lost profit" asks how long income is paid: a period, not the money limit, and not the
+    # twelve months of trading results looked back on to work the loss out
+    asked = "what's the max number of days of lost profit they'll cover?"
+    lookback = "based on the net profit during the previous twelve months immediately prior to the Network Security Event, up to $100,000"
+    assert pick_figure(asked, lookback) is None
+    restoration = "Period of Restoration means the period of time, up to a maximum of one hundred and eighty (180) days, that starts when the Waiting Period ends."
+    assert pick_figure(asked, restoration) == "one hundred and eighty (180) days"
 
 
 _RUN_OFF = ("If you would like to purchase the optional extended reporting period you must notify us and pay the premium "
