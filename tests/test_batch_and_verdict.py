@@ -50,6 +50,8 @@ runner = CliRunner()
     # a price asked the other way round, and a cap called a ceiling
     ("is the tail free?", "figure"),
     ("what's the ceiling on it?", "figure"),
+    ("whats the absolute latest we can send the written notice?", "figure"),
+    ("The grid went down for a day. Any chance of them covering the lost business?", "coverage"),
 ])
 def test_question_asks_what_kind_of_answer(question, kind):
     assert question_asks(question) == kind
@@ -60,6 +62,11 @@ def test_figure_chosen_by_role_not_first_in_clause():
     assert pick_figure("what's our deductible?", clause) == "$25,000"
     assert pick_figure("what share of a ransom loss do we carry (coinsurance)?", clause) == "30%"
     assert pick_figure("how many hours of downtime before they pay, the waiting period?", clause) == "12 hours"
+    assert pick_figure("how long does an outage have to run before lost income is payable?", clause) == "12 hours"
+    assert pick_figure("what slice of a ransom payout is on us?", clause) == "30%"
+    # "what's the number of records that…" asks a count, not a phone number
+    form = "Call 1-800-555-0100 with questions. Do you hold personal information of more than 500,000 individuals?"
+    assert pick_figure("What's the number of personal records that triggers the extra question?", form) != "1-800-555-0100"
     # "the max number of days of lost profit" asks how long income is paid: a period, not the money limit, and not the
     # twelve months of trading results looked back on to work the loss out
     asked = "what's the max number of days of lost profit they'll cover?"
@@ -80,6 +87,7 @@ _RUN_OFF = ("If you would like to purchase the optional extended reporting perio
     ("How long do we have to buy the extended reporting period?", "30 days"),
     ("If we don't renew, how long after the end date can we still report something?", "60 days"),
     ("how long does the free tail last?", "60 days"),
+    ("what's the max they can charge for the run-off?", "225%"),  # a price, said as a charge
 ])
 def test_run_off_figures_by_role(question, figure):
     assert pick_figure(question, _RUN_OFF) == figure
@@ -357,6 +365,10 @@ def test_vocabulary_entries_have_reasons_and_match_lay_words():
     assert not named("we fired an employee and are building a new app; our hard drive was stolen") & {
         "property damage", "automobile"}
     assert "intellectual property" not in named("we keep copies of our data offline")
+    # the cops and the feds are law enforcement; money to get the attacker arrested is a reward, an arrest alone is not
+    assert "law enforcement" in named("do we have to bring in the cops or the feds before paying?")
+    assert "reward" in named("will they pay money we offer to help get the attacker arrested?")
+    assert "reward" not in named("the police arrested someone last week, do we still pay the excess?")
     assert "acquisition" not in named("can we buy run-off cover?") and "acquisition" in named("we are buying a company")
     assert "acquisition" in named("we're buying a smaller competitor, do we tell the insurer?")
     assert "social engineering" in named("someone in finance got phished and sent 50k to a fake supplier")
