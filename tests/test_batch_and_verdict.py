@@ -411,6 +411,9 @@ def test_coinsurance_is_not_named_by_an_insured_who_did_not_participate():
      "We may cancel this policy by giving 30 days notice."),
     ("does it pay the card brand's bill after our card data leaked?", "We may carry out privacy impact assessments.",
      "We will pay PCI fines and assessments owed under a merchant services agreement."),
+    ("we wired $80k to a spoofed supplier, is the lost money covered?",
+     "Damages do not include the monetary value of an electronic fund transfer or transaction that is lost.",
+     "We will pay your loss from a Fraudulent Instruction or Social Engineering attack."),
 ])
 def test_a_cover_dealt_with_by_name_is_not_named_by_a_common_word_used_for_something_else(question, unrelated, naming):
     from vectorstore.text import tokens
