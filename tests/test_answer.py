@@ -575,3 +575,15 @@ def test_an_exclusion_whose_carve_back_names_the_subject_does_not_decide(coaliti
     assert any(c.page_start == 9 and "will not apply to cyber terrorism" in c.quote for c in a.citations)
     b = answer("russia's military hacked us, are we covered?", index=ix, policy="coalition")
     assert b.verdict == "no" and "W. WAR AND TERRORISM" in b.summary and "does not apply" not in b.summary, b.summary
+
+
+def test_war_is_a_peril_wordings_name(coalition_beazley):
+    """A war or state-attack exclusion names war: Beazley's wording never does, so "a clause about nation-state
+    attackers?" is not addressed there, where Coalition answers from its war exclusion. A country named in a question
+    about where staff work does not make it a war question."""
+    a = answer("does the policy have a clause about nation-state attackers?", index=coalition_beazley, policy="beazley")
+    assert not a.answered and a.summary.startswith(NO_ANSWER), a.summary
+    b = answer("does the policy have a clause about nation-state attackers?", index=coalition_beazley, policy="coalition")
+    assert b.answered and "W. WAR AND TERRORISM" in b.summary, b.summary
+    from bot.vocabulary import concepts_in
+    assert not any(c.by_name for c, _ in concepts_in("our devs are in China, does that affect cover?"))
