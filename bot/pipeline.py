@@ -188,16 +188,53 @@ _POINTS_BACK = re.compile(r"\b(?:it|its|that(?: one)?|this(?: one)?|those|these)
 # A later part that asks "what if / what about …" and names no question of its own
 _FOLLOW_ON = re.compile(r"^\W*(?:\(?\d\)\s*)?(?:and\s+|but\s+)?(?:what|how)\s+(?:if|about)\b", re.I)
 
-# "(1) what's the cap…, and (2) for how long…": numbered parts, split before each number after the first
+# "(1) what's the cap…, and (2) for how long…": numbered parts, split before each number after the first; "(a) … (b) …"
+# the same with letters (only in brackets, or after a space: "a)" inside a word is no mark)
 _NUMBERED_FIRST = re.compile(r"(?:^|[\s:,])\(?1\)\s")
 _NUMBERED_NEXT = re.compile(r"[,;]?\s+(?:and\s+)?(?=\(?[2-9]\)\s)")
 _NUMBER_MARK = re.compile(r"(?:^|(?<=[\s:]))\(?[1-9]\)\s+")
+_LETTERED_FIRST = re.compile(r"(?:^|[\s:,])\(?a\)\s.*\s\(?b\)\s", re.S)
+_LETTERED_NEXT = re.compile(r"[,;]?\s+(?:and\s+)?(?=\(?[b-f]\)\s)")
+_LETTER_MARK = re.compile(r"(?:^|(?<=[\s:]))\(?[a-f]\)\s+")
+# "can we still buy it, how long is it, what does it cost, and how soon must we ask?": a list of questions, each after a
+# comma, when the list ends with ", and <question word>" and the part before the first comma is itself a question
+_LIST_QUESTION = re.compile(r",\s+(?=(?:how|what|what's|when|who|which|where|is|are|do|does|can|could|will|would|must)\b)", re.I)
+_OPENS_QUESTION = re.compile(r"(?:^|[:;]\s*|\?\s*)(?:how|what|what's|whats|when|who|which|where|is|are|do|does|can|could|will|would|must|should)\b", re.I)
+
+
+def _marked_parts(question: str, nxt: re.Pattern, mark: re.Pattern) -> list[str]:
+    """The parts of a numbered or lettered list, without their marks. A list inside a sentence ("what was (a) the cap,
+    (b) our share") lends each later part the words its sentence opened with ("what was our share")."""
+    pieces = nxt.split(question)
+    first = mark.search(pieces[0])
+    lead = ""
+    if first is not None:
+        before = pieces[0][: first.start()].rstrip()
+        if before and before[-1] not in ".:?;!":
+            lead = re.split(r"[.:?;!,]\s*", before)[-1].strip()
+    return [mark.sub("", p) if i == 0 or not lead else f"{lead} {mark.sub('', p)}" for i, p in enumerate(pieces)]
+
+
+def _question_list(part: str) -> list[str]:
+    """A part holding a comma list of questions ("can we buy it, how long is it, what does it cost"), split; any other
+    part whole ("if we're hacked, how long do we have" is one question)."""
+    pieces = _LIST_QUESTION.split(part)
+    if len(pieces) < 2 or not _OPENS_QUESTION.search(pieces[0]):
+        return [part]
+    return pieces
 
 
 def split_parts(question: str) -> list[str]:
     """The sub-questions of a multi-part message ("is X covered? and how fast must we tell them?")."""
-    pieces = _NUMBERED_NEXT.split(question) if _NUMBERED_FIRST.search(question) else [question]
-    parts = [p.strip(" ,;") for piece in pieces for p in _PART_SPLIT.split(_NUMBER_MARK.sub("", piece)) if p and p.strip(" ,;")]
+    if _NUMBERED_FIRST.search(question):
+        pieces = _marked_parts(question, _NUMBERED_NEXT, _NUMBER_MARK)
+    elif _LETTERED_FIRST.search(question):
+        pieces = _marked_parts(question, _LETTERED_NEXT, _LETTER_MARK)
+    else:
+        pieces = [question]
+    parts = [p.strip(" ,;") for piece in pieces for p in _PART_SPLIT.split(piece) if p and p.strip(" ,;")]
+    if len(parts) > 1 and len(pieces) == 1:
+        parts = [q for p in parts for q in _question_list(p)]
     parts = [re.sub(r"^(?:and|also|plus)\b[\s,]*", "", p, flags=re.I) for p in parts]
     substantive = [p for p in parts if len([t for t in tokens(p) if len(t) > 2]) >= 2 or (_ASKS_OWN.match(p) and tokens(p))]
     return substantive if len(substantive) > 1 else [question]

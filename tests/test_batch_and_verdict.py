@@ -331,6 +331,16 @@ def test_multi_part_questions_are_split():
     assert split_parts("What's the most they pay for lost profit after bad press, and over how long?") == [
         "What's the most they pay for lost profit after bad press", "over how long?"]
     assert len(split_parts("is the deductible per claim and per year the same?")) == 1
+    # a lettered list; inside a sentence, each later part gets the words the sentence opened with
+    assert split_parts("Under last year's edition, what was (a) the ransom cap, (b) our own share, and (c) the waiting hours?") == [
+        "Under last year's edition, what was the ransom cap", "what was our own share", "what was the waiting hours?"]
+    assert split_parts("CFC: (a) how much notice is needed to cancel, and (b) do we get money back if we had a claim?") == [
+        "CFC: how much notice is needed to cancel", "do we get money back if we had a claim?"]
+    # a comma list of questions ending in ", and <question word>"; a condition before a comma is no question of its own
+    assert split_parts("can we still buy run-off, how long is it, what does it cost, and how soon must we ask?") == [
+        "can we still buy run-off", "how long is it", "what does it cost", "how soon must we ask?"]
+    assert split_parts("If we get hacked, how long do we have to tell them, and what does the excess look like?") == [
+        "If we get hacked, how long do we have to tell them", "what does the excess look like?"]
 
 
 def test_misspelt_vocabulary_words_are_read_right():
@@ -369,6 +379,12 @@ def test_vocabulary_entries_have_reasons_and_match_lay_words():
     assert "law enforcement" in named("do we have to bring in the cops or the feds before paying?")
     assert "reward" in named("will they pay money we offer to help get the attacker arrested?")
     assert "reward" not in named("the police arrested someone last week, do we still pay the excess?")
+    # which policy pays first is other insurance ("we pay first" is the deductible); a former officer suing is an
+    # insured-versus-insured matter; a London court is a territory question, not a war one
+    assert "other insurance" in named("if both policies respond, which pays first?")
+    assert "other insurance" not in named("is it a deductible where we pay first?")
+    assert "insured versus insured" in named("our ex-CTO is suing the company over a project")
+    assert "territory" in named("a UK customer sued us in the High Court in London")
     assert "acquisition" not in named("can we buy run-off cover?") and "acquisition" in named("we are buying a company")
     assert "acquisition" in named("we're buying a smaller competitor, do we tell the insurer?")
     assert "social engineering" in named("someone in finance got phished and sent 50k to a fake supplier")
