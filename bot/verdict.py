@@ -9,7 +9,7 @@ from ingestion.terms import EXCLUSION_LIFTED, without_carve_backs
 from vectorstore.text import tokens
 
 from .types import Citation
-from .vocabulary import Concept, contains
+from .vocabulary import Concept, contains, places_in, regions_of
 
 # "What number do we call / where do we send it?": a phone number or an address is the figure asked for.
 _CONTACT_Q = (r"\bwhat(?:'s| is)? (?:the |their |our )?(?:(?:phone|telephone|hotline|emergency|claims?) )?number\b(?! of)|"
@@ -409,6 +409,10 @@ def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, c
     `specific` accepts (a word most clauses use, "claim", names nothing) does not decide."""
     kind, sentence = _verdict(question, cites, texts, controls=controls, naming_exclusion=naming_exclusion)
     asks = question_asks(question)
+    if asks == "coverage" and kind in ("yes", "info"):
+        outside = _outside_territory(question, cites, texts)
+        if outside is not None:
+            return "no", outside
     if subjects and ((asks == "exclusion" and kind == "yes") or (asks == "coverage" and kind == "no")):
         # "hacktivists took us down — does the war exclusion knock us out?": "this exclusion will not apply to cyber
         # terrorism" lifts it for what the question is about
@@ -419,6 +423,37 @@ def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, c
             return "yes", (f"Yes, as far as the wording says — the exclusion ({_where(lifted)}) does not apply to this: its "
                            "carve-back names it; read the clause below for its terms.")
     return kind, sentence
+
+
+_TERRITORY_CLAUSE = re.compile(r"territor|jurisdiction|\bbrought (?:with)?in\b|legal action", re.I)
+_TERRITORY_EXCLUDING = re.compile(r"\b(?:excluding|except|other than)\b[^.;:]*", re.I)
+_TERRITORY_WHERE_BROUGHT = re.compile(r"\bbrought (?:with)?in\b|\b(?:courts?|proceedings?|actions?|suits?) (?:in|of|within)\b", re.I)
+
+
+def _outside_territory(question: str, cites: Sequence[Citation], texts: Sequence[str]) -> str | None:
+    """"A client is suing us in a German court — covered?" of a territory clause reaching only suits "brought within the
+    United States … or Canada", or of "World Wide Excluding North America" for a Texas suit: the sentence saying the
+    place is outside it, else None (no place named, no territory clause cited, or the place inside it)."""
+    asked = places_in(question, regions=False)
+    if not asked:
+        return None
+    for c, t in zip(cites, texts):
+        flat = " ".join(t.split())
+        if not _TERRITORY_CLAUSE.search(flat):
+            continue
+        excluded = {p for m in _TERRITORY_EXCLUDING.finditer(flat) for p in places_in(m.group(0), regions=False)}
+        listed = places_in(_TERRITORY_EXCLUDING.sub(" ", flat), regions=False)
+
+        def among(place: str, names: set[str]) -> bool:
+            return place in names or any(r in names for r in regions_of(place))
+
+        out = [p for p in sorted(asked) if among(p, excluded)]
+        if not out and listed and _TERRITORY_WHERE_BROUGHT.search(flat):
+            out = [p for p in sorted(asked) if not among(p, listed)]
+        if out:
+            return (f"Probably not — the territory clause ({_where(c)}) does not reach {', '.join(p.title() for p in out)}; "
+                    "read the clause below for where cover applies.")
+    return None
 
 
 def _carves_back(text: str, subjects: Sequence[Concept], specific: Callable[[tuple[str, ...]], bool]) -> bool:

@@ -154,3 +154,38 @@ def correct_typos(text: str) -> str:
         return near[0]
 
     return re.sub(r"(?<![\w'’-])[A-Za-z]+(?![\w'’-])", fix, text)
+
+
+@lru_cache(maxsize=2)
+def _places(path: str | Path = VOCABULARY_PATH) -> tuple[tuple[str, re.Pattern, tuple[str, ...]], ...]:
+    """(place, pattern of its words, regions it lies in) for each place of the vocabulary file."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    out = []
+    for e in raw.get("places") or ():
+        words = sorted((str(w) for w in e["says"]), key=len, reverse=True)
+        alts = [(f"(?-i:{re.escape(w)})" if w.isupper() or w.replace(".", "").isupper() else re.escape(w).replace(r"\ ", r"\s+"))
+                for w in words]
+        out.append((str(e["place"]), re.compile(rf"(?<![\w.])(?:{'|'.join(alts)})(?![\w])", re.I), tuple(e.get("within") or ())))
+    return tuple(out)
+
+
+def places_in(text: str, regions: bool = True) -> set[str]:
+    """The places `text` names, with the regions they lie in unless `regions` is false ("a German court" -> germany,
+    europe, european union)."""
+    hits = sorted(((m.end() - m.start(), m.start(), m.end(), place, within) for place, rx, within in _places() for m in rx.finditer(text)),
+                  reverse=True)
+    taken: list[tuple[int, int]] = []
+    found: set[str] = set()
+    for _, a, b, place, within in hits:  # the longest name wins: "North America" is no "America"
+        if any(a < y and x < b for x, y in taken):
+            continue
+        taken.append((a, b))
+        found.add(place)
+        if regions:
+            found.update(within)
+    return found
+
+
+def regions_of(place: str) -> tuple[str, ...]:
+    """The regions a place of the vocabulary lies in."""
+    return next((within for p, _, within in _places() if p == place), ())

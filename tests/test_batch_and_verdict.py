@@ -720,3 +720,22 @@ def test_a_carve_back_lifts_an_exclusion_only_for_a_subject_it_names_specificall
              "apply to claim expenses incurred in defending any such claim.")
     sue = "our COO sold customer records and the customers are suing - is that excluded?"
     assert verdict(sue, [_cite("exclusion", fraud)], [fraud], subjects=[c for c, _ in concepts_in(sue)])[0] == "yes"
+
+
+def test_a_place_outside_the_territory_clause_is_not_covered():
+    """A suit in a German court against a territory clause reaching only suits brought in the US or Canada is "probably
+    not"; so is a Texas suit against "World Wide Excluding North America". A place inside the clause, or a clause
+    with no limit on where suits are brought, leaves the verdict to the rest of the wording; "us" is no place."""
+    from bot.vocabulary import places_in
+
+    hiscox = ("J. TERRITORY This Policy shall apply to Wrongful Acts committed anywhere in the world, provided that any action "
+              "is brought within the United States, its territories or possessions, or Canada.")
+    kind, line = verdict("a client is suing us in a German court, is that covered?", [_cite("coverage", hiscox)], [hiscox])
+    assert kind == "no" and "does not reach Germany" in line, line
+    assert verdict("a client in Texas is suing us, is that covered?", [_cite("coverage", hiscox)], [hiscox])[0] == "yes"
+    schedule = "Jurisdictional Cover: World Wide Excluding North America"
+    assert verdict("a US client sued us in Texas, are we covered?", [_cite("limit", schedule)], [schedule])[0] == "no"
+    universe = "TERRITORY – THE UNIVERSE This Policy will apply to events occurring anywhere in the universe."
+    assert verdict("a client sued us in a German court, covered?", [_cite("coverage", universe)], [universe])[0] == "yes"
+    assert places_in("they sued us") == set() and "united kingdom" in places_in("a suit in the london high court")
+    assert places_in("World Wide Excluding North America", regions=False) == {"north america"}  # not "America"
