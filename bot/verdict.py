@@ -179,12 +179,15 @@ _ROLES = [
                      r"\b(?:start|begin)s? (?:getting |to get )(?:paid|compensated|covered)|"
                      r"\b(?:they|it|cover|insurer|policy|insurance) (?:start|begin)s? (?:paying|covering|to pay)|from what point|"
                      r"\bbefore\b.{0,40}\b(?:gets?|is|are) (?:paid|payable|covered|reimbursed)\b|"
+                     r"\bhow long before\b.{0,40}\b(?:starts?|begins?|kicks? in)\b|"
                      r"how long (?:do|must|would) (?:we|i) (?:have to )?be (?:down|offline|out)", re.I),
           re.compile(r"waiting period|waiting|time retention|hours? of (?:downtime|interruption|outage)|first \d+ hours of\b", re.I), "period"),
     _Role(re.compile(r"restoration|how long (?:will|do) they pay|how long\b.{0,40}\b(?:downtime|interruption|income|profits?|revenue|turnover|offline|outage)|"
                      # "the max number of days of lost profit", "the longest stretch of lost income"
-                     r"\b(?:longest|max\w*|number of (?:days|weeks|months))\b.{0,40}\b(?:downtime|interruption|income|profits?|revenue|turnover|outage)", re.I),
-          re.compile(r"restoration|period of indemnity|days|months", re.I), "period",
+                     r"\b(?:longest|max\w*|number of (?:days|weeks|months))\b.{0,40}\b(?:downtime|interruption|income|profits?|revenue|turnover|outage)|"
+                     # "for how long will they keep paying for the letters and the call centre?": how long a cover runs
+                     r"how long\b.{0,60}\b(?:keep paying|keep covering|continue to pay|go on paying)", re.I),
+          re.compile(r"restoration|period of indemnity|continuous|days|months?\b", re.I), "period",
           # "trading results during the previous twelve months immediately prior to the event": a look-back, not the period paid
           not_followed=re.compile(r"^\W*(?:immediately\s+)?(?:prior|preceding|before)\b", re.I)),
     _Role(_ASKS_OFTEN, re.compile(r"every|at least|once|annual|each", re.I), "frequency"),

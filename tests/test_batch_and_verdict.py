@@ -63,6 +63,11 @@ def test_figure_chosen_by_role_not_first_in_clause():
     assert pick_figure("what share of a ransom loss do we carry (coinsurance)?", clause) == "30%"
     assert pick_figure("how many hours of downtime before they pay, the waiting period?", clause) == "12 hours"
     assert pick_figure("how long does an outage have to run before lost income is payable?", clause) == "12 hours"
+    assert pick_figure("if the network is down how long before the downtime money starts?", clause + " Restoration: 120 days.") == "12 hours"
+    # how long a cover keeps paying is its own period, not a deadline for reporting
+    response = ("We will pay breach response costs that the Insured Company incurs for a continuous eighteen (18) month period "
+                "resulting from a data breach first discovered and reported to us during the Policy Period.")
+    assert pick_figure("for how long after we report a breach will they keep paying for the letters and call centre?", response) == "eighteen (18) month"
     assert pick_figure("what slice of a ransom payout is on us?", clause) == "30%"
     # "what's the number of records that…" asks a count, not a phone number
     form = "Call 1-800-555-0100 with questions. Do you hold personal information of more than 500,000 individuals?"
