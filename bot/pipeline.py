@@ -368,12 +368,14 @@ def answer(
         a = _answer_one(question, focus, index=index, policy=policy, posture=posture, chat_model=chat_model, k=k, tuning=tuning, version=version)
         return replace(a, notes=tuple(notes) + a.notes)
     subs, search_texts = [], []
+    # words naming the policy ("would PHLY pay it back?") are no subject of a part's own
+    naming = naming_words(index, policy, index.term_stats(policy=policy, kind="policy")[0]) if policy else frozenset()
     for i, p in enumerate(parts):
         # "2) what if it's because we paid late?" asks what the part before it asked ("how much notice…"), about another
         # case: the verdict reads both, the search only this part (its case may be another subject: "what if it had
         # been a DDoS instead?")
         reads = f"{parts[i - 1]} {p}" if i and _FOLLOW_ON.match(p) else p
-        own = len([t for t in tokens(p) if len(t) > 2])
+        own = len([t for t in tokens(p) if len(t) > 2 and t not in naming])
         elliptic = i and not _FOLLOW_ON.match(p) and (own < 2 or (own < 3 and _POINTS_BACK.search(p)))
         sub = _answer_one(p, reads, index=index, policy=policy, posture=posture, chat_model=chat_model, k=k, tuning=tuning,
                           version=version, about=f"{search_texts[-1]} {p}" if elliptic else p)

@@ -552,6 +552,14 @@ def test_a_question_whose_every_word_the_wording_says_its_own_way_is_answered(co
     assert not h.answered and h.verdict == "not_addressed", h.summary
 
 
+def test_a_part_naming_only_the_policy_leans_on_the_part_before_it(sample_index):
+    """"…, and would Northwind pay it back?" says nothing of its own but the policy's name: it is about the bounty the
+    first part names, which Northwind does not address, not about whatever Northwind pays."""
+    a = answer("Can we post a bounty for info that gets the hacker arrested, and would Northwind pay it back?",
+               index=sample_index, policy="northwind")
+    assert len(a.parts) == 2 and not any(p.answered for p in a.parts), a.summary
+
+
 def test_a_short_part_pointing_back_is_searched_with_the_part_before_it(hiscox_swissre):
     """"… how long is the run-off period and what does it cost?": the second part has no subject of its own ("it" is
     the run-off), so it is searched together with the first and its figure is the run-off's price, not any cost."""

@@ -47,6 +47,7 @@ runner = CliRunner()
     ("where do we stand if the MSP caused it?", "coverage"),
     ("we good if backups were a week old?", "permission"),
     ("the UPS in our own server room died - does that count as a covered event?", "coverage"),
+    ("above what dollar amount do they want past incidents disclosed?", "figure"),
     # a price asked the other way round, and a cap called a ceiling
     ("is the tail free?", "figure"),
     ("what's the ceiling on it?", "figure"),
@@ -70,6 +71,8 @@ def test_figure_chosen_by_role_not_first_in_clause():
     assert pick_figure("for how long after we report a breach will they keep paying for the letters and call centre?", response) == "eighteen (18) month"
     assert pick_figure("what slice of a ransom payout is on us?", clause) == "30%"
     # "what's the number of records that…" asks a count, not a phone number
+    past = "Within 120 days of the request. In the last three (3) years, has the Applicant had incidents in excess of $10,000?"
+    assert pick_figure("above what dollar amount do they want past incidents disclosed?", past) == "$10,000"
     form = "Call 1-800-555-0100 with questions. Do you hold personal information of more than 500,000 individuals?"
     assert pick_figure("What's the number of personal records that triggers the extra question?", form) != "1-800-555-0100"
     # "the max number of days of lost profit" asks how long income is paid: a period, not the money limit, and not the
@@ -164,6 +167,9 @@ def test_a_call_counts_as_notice_only_where_the_wording_says_so(text, kind):
         assert sentence.startswith("No — a call is not notice") and "VII. CONDITIONS §C, p. 10" in sentence
     if kind == "yes":
         assert sentence == "Yes — the wording says a call to its hotline is notice (VII. CONDITIONS §C, p. 10)."
+    said = "Called the 1-800 number at 2am and they were helpful. So we've officially told them now, right?"
+    if kind != "info":
+        assert verdict(said, [_cite("notice", text)], [text])[0] == kind  # the same question, told as a story
 
 
 def test_whether_a_call_is_notice_is_read_from_the_notice_condition_wherever_it_is(sample_index):

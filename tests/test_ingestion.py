@@ -160,6 +160,7 @@ def test_everyday_control_names_are_matched_in_questions_never_in_clauses():
     assert not mfa.denied_in("we have MFA everywhere, not on the printer though") and not mfa.denied_in("do we need MFA?")
     assert callback.denied_in("she paid it without picking up the phone to check")
     assert callback.denied_in("Nobody rang the supplier first") and not callback.denied_in("we rang the supplier to verify")
+    assert [c.id for c in controls_asked("do they ask whether every mailbox login needs a second step?")] == ["mfa"]
     # "vendor security fixes" are patches, not vendor vetting; scrambled drives are encrypted ones
     assert [c.id for c in controls_asked("must we apply vendor security fixes within a set number of days?")] == ["patching"]
     assert [c.id for c in controls_asked("do the drives have to be scrambled so a stolen laptop is unreadable?")] == ["encryption"]
