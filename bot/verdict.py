@@ -62,7 +62,7 @@ _ASKS = [
         r"anything for|in scope|where do we stand)\b|"
         # the insurer paying, said other ways: "will they step in / stand behind us / keep paying / buy replacements"
         r"\b(?:step in|stand behind|back us|keep paying|get compensated|compensate us|put up (?:the )?(?:money|cash|funds)|buy (?:replacements?|new)|"
-        r"defend (?:us|that|it|this|the \w+))\b|"
+        r"defend (?:us|that|it|this|(?:a|an|the|our|any) \w+))\b|"
         r"\bis (?:that|it|this) (?:something|on|in|part)\b|\bis there (?:any(?:one|thing)?|some(?:one|body)|a|free)\b|\bwho (?:do|can|could|should|will|would) (?:we\b|\w+ (?:for|with) us\b)|\bwho (?:can|could|will) (?:help|handle|deal|dig|investigate|negotiate|talk|answer|print|mail|send)\b|\bany (?:vendors?|firms?|one)\b", re.I)),
 ]
 

@@ -48,6 +48,7 @@ runner = CliRunner()
     ("we good if backups were a week old?", "permission"),
     ("the UPS in our own server room died - does that count as a covered event?", "coverage"),
     ("above what dollar amount do they want past incidents disclosed?", "figure"),
+    ("A UK customer sued us in London. Does Hiscox defend a case brought over there?", "coverage"),
     # a price asked the other way round, and a cap called a ceiling
     ("is the tail free?", "figure"),
     ("what's the ceiling on it?", "figure"),
