@@ -397,6 +397,8 @@ def test_vocabulary_entries_have_reasons_and_match_lay_words():
     assert "other insurance" not in named("is it a deductible where we pay first?")
     assert "insured versus insured" in named("our ex-CTO is suing the company over a project")
     assert "territory" in named("a UK customer sued us in the High Court in London")
+    assert "cancellation" in named("if either of us wants out mid-term, how much heads-up is needed?")
+    assert "undersigned" in named("can our MSP sign the application for us?")
     assert "acquisition" not in named("can we buy run-off cover?") and "acquisition" in named("we are buying a company")
     assert "acquisition" in named("we're buying a smaller competitor, do we tell the insurer?")
     assert "social engineering" in named("someone in finance got phished and sent 50k to a fake supplier")
