@@ -453,6 +453,16 @@ def test_a_cover_dealt_with_by_name_is_not_named_by_a_common_word_used_for_somet
     assert c.named_in({t: 1 for t in tokens(naming)}, lambda: [naming])
 
 
+def test_betterment_is_named_without_the_word():
+    """Beazley excludes betterment without the word: "to update, upgrade, enhance or replace … to a level beyond that
+    which existed prior to a Security Breach" still names what "rebuild on newer kit" asks about."""
+    from vectorstore.text import tokens
+
+    concept = next(c for c, _ in concepts_in("can we rebuild on newer kit and put the upgrade on the claim?") if "betterment" in c.policies_say)
+    text = "costs to update, upgrade, enhance or replace Computer Systems to a level beyond that which existed prior to a Security Breach"
+    assert concept.named_specifically(tokens(text), {}, 100, 0.1)
+
+
 def test_a_specific_cover_is_named_only_by_one_of_its_whole_phrases():
     """A no-claims discount is not named by a wording that says "claim" in one place and "bonus" in another;
     the clause texts are read only when every word of a phrase occurs somewhere."""
