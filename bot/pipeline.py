@@ -71,6 +71,8 @@ class Tuning:
     exclusion_depth: int = 6  # an exclusion this far down the citable clauses (fused order) that names the question's
     # subject decides "is it covered?" (dev: such an exclusion among the first 6 meant "no" for 22 of 27 questions)
     subject_rare: float = 0.1  # a one-word wording phrase names a subject only if at most this share of clauses use it
+    typo_cutoff: float = 0.85  # difflib similarity a misspelt word needs to a vocabulary word ("ransomwear": 0.90)
+    typo_min_length: int = 6  # shorter words have too many one-letter neighbours to correct safely
     unplaced_yes_threshold: float = 0.8  # a yes-or-no question no ask pattern places is answered "yes" (from the leading
     # clause's kind) only when its best clause's relevance reaches this; below, the wording is taken not to address it
     # (dev: the three such answers below 0.8 were to questions the wording does not address, the four above were not)
@@ -359,7 +361,8 @@ def answer(
         if policy:
             notes.append(f"Answered from the policy '{policy}', which your question names.")
     focus = expand_shorthand(focus)  # "hw long do we have b4 …" is read as "how long do we have before …"
-    focus = correct_typos(focus)  # "ransomwear" is read as "ransomware"; the answer keeps the user's words
+    # "ransomwear" is read as "ransomware"; the answer keeps the user's words
+    focus = correct_typos(focus, cutoff=tuning.typo_cutoff, min_length=tuning.typo_min_length)
     if len(tokens(focus)) < 3 and history:
         # A follow-up such as "and the waiting period?" leans on the thread's last question.
         focus = f"{history[-1]} {focus}"

@@ -112,10 +112,6 @@ def expand_shorthand(text: str) -> str:
     return text
 
 
-TYPO_MIN_LENGTH = 6  # shorter words have too many one-letter neighbours to correct safely
-TYPO_CUTOFF = 0.85  # difflib similarity a misspelling must reach ("ransomwear" and "ransomware": 0.90)
-
-
 @lru_cache(maxsize=2)
 def _vocabulary_words(path: str | Path = VOCABULARY_PATH) -> frozenset[str]:
     """The words of the vocabulary's and the control catalogue's phrases: what a misspelling is corrected to."""
@@ -124,7 +120,7 @@ def _vocabulary_words(path: str | Path = VOCABULARY_PATH) -> frozenset[str]:
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     phrases = [str(p) for e in raw["entries"] for p in list(e["users_say"]) + list(e["policies_say"])]
     phrases += [p for c in load_catalogue() for p in c.synonyms + c.users_say]
-    return frozenset(w.lower() for p in phrases for w in re.findall(r"[A-Za-z]+", p) if len(w) >= TYPO_MIN_LENGTH)
+    return frozenset(w.lower() for p in phrases for w in re.findall(r"[A-Za-z]+", p))
 
 
 @lru_cache(maxsize=1)
@@ -134,11 +130,12 @@ def _english():
     return SpellChecker()
 
 
-def correct_typos(text: str) -> str:
-    """`text` with misspelt vocabulary words written right ("ransomwear" -> "ransomware", "phising" -> "phishing").
+def correct_typos(text: str, *, cutoff: float = 0.85, min_length: int = 6) -> str:
+    """`text` with misspelt vocabulary words written right ("ransomwear" -> "ransomware", "phised" -> "phished").
 
-    A word is corrected only when it is close to a word of the vocabulary (same first letter, `TYPO_CUTOFF`), is not
-    merely another form of it (same stem) and is no English word ("compliant" stays, though close to "complaint")."""
+    A word of at least `min_length` letters is corrected only when it is close to a word of the vocabulary (same first
+    letter, difflib similarity `cutoff`), is not merely another form of it (same stem) and is no English word
+    ("compliant" stays, though close to "complaint")."""
     import difflib
 
     words = _vocabulary_words()
@@ -146,9 +143,9 @@ def correct_typos(text: str) -> str:
     def fix(m: re.Match) -> str:
         w = m.group(0)
         lw = w.lower()
-        if len(lw) < TYPO_MIN_LENGTH or lw in words:
+        if len(lw) < min_length or lw in words:
             return w
-        near = difflib.get_close_matches(lw, [v for v in words if v[0] == lw[0]], n=1, cutoff=TYPO_CUTOFF)
+        near = difflib.get_close_matches(lw, [v for v in words if v[0] == lw[0] and len(v) >= min_length], n=1, cutoff=cutoff)
         if not near or tokens(near[0]) == tokens(lw) or _english().known([lw]):
             return w
         return near[0]
