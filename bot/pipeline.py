@@ -200,8 +200,9 @@ _LETTERED_NEXT = re.compile(r"[,;]?\s+(?:and\s+)?(?=\(?[b-f]\)\s)")
 _LETTER_MARK = re.compile(r"(?:^|(?<=[\s:]))\(?[a-f]\)\s+")
 # "can we still buy it, how long is it, what does it cost, and how soon must we ask?": a list of questions, each after a
 # comma, when the list ends with ", and <question word>" and the part before the first comma is itself a question
-_LIST_QUESTION = re.compile(r",\s+(?=(?:how|what|what's|when|who|which|where|is|are|do|does|can|could|will|would|must)\b)", re.I)
-_OPENS_QUESTION = re.compile(r"(?:^|[:;]\s*|\?\s*)(?:how|what|what's|whats|when|who|which|where|is|are|do|does|can|could|will|would|must|should)\b", re.I)
+_QUESTION_WORD = r"how|what|what's|when|who|which|where|is|are|do|does|can|could|will|would|must"
+_LIST_QUESTION = re.compile(rf",\s+(?=(?:{_QUESTION_WORD})\b)", re.I)
+_OPENS_QUESTION = re.compile(rf"(?:^|[:;]\s*|\?\s*)(?:{_QUESTION_WORD}|whats|should)\b", re.I)
 
 
 def _marked_parts(question: str, nxt: re.Pattern, mark: re.Pattern) -> list[str]:
