@@ -28,6 +28,11 @@ _PRICE_RX = re.compile(_PRICE_Q, re.I)
 _OPENS_CAN_WE = re.compile(r"^\W*(?:\w+\W+){0,2}?(?:can|may|could) (?:we|i|us)\b", re.I)
 _ASKS_FOR_A_FIGURE = re.compile(r"\bhow (?:much|long|many|soon|quickly|fast|often)\b|\bwhat(?:'s| is| are|s)?\b|\bby when\b|\bwhich\b", re.I)
 
+# "how do they work out how much income we lost?", "how is the refund calculated?": the method, which a clause
+# describes, not the figure it comes to
+_ASKS_METHOD = re.compile(r"\bhow (?:do|does|did|will|would|is|are|was|were) (?:[\w'-]+ ){0,4}?(?:work(?:ed)? out|calculat\w*|"
+                          r"comput\w*|determin\w*|measur\w*|assess\w*|valu(?:e|ed)|arriv\w* at|figur\w* out)\b", re.I)
+
 _ASKS = [
     # "will the underwriter want to know / does the application ask …": about a proposal form's questions, not cover
     ("form", re.compile(
@@ -237,6 +242,8 @@ def question_asks(question: str) -> str:
     # "can we pay the ransom without checking with them if the deadline is tonight?" asks leave, not a figure: a
     # question opening with "can we" wants a figure only when it asks "how much / how long / what is".
     leave = _OPENS_CAN_WE.search(question) and not _ASKS_FOR_A_FIGURE.search(question)
+    if _ASKS_METHOD.search(question):
+        return "info"
     for kind, rx in _ASKS:
         if kind == "figure" and leave:
             continue
@@ -461,6 +468,25 @@ def _outside_territory(question: str, cites: Sequence[Citation], texts: Sequence
     return None
 
 
+_PART_REF = re.compile(r"\b((?i:insuring\s+(?:clause|agreement)s?|sections?))\s+((?:[A-Z]|[IVX]{1,4}|\d{1,2})\b"
+                       r"(?:\s*(?:,|or|and|&)\s*(?:[A-Z]|[IVX]{1,4}|\d{1,2})\b)*)")
+
+
+def _spares_cover(text: str, cover: Citation) -> bool:
+    """Whether an exclusion's carve-back names the part of the policy the cover cited belongs to ("this Exclusion will
+    not apply to INSURING CLAUSE 5 (SECTION G only)" beside Section G's hardware cover): it does not take that cover
+    away. A named section decides over the insuring clause around it."""
+    flat = " ".join(text.split())
+    refs = [(kind.lower(), i) for m in EXCLUSION_LIFTED.finditer(flat) for kind, ids in _PART_REF.findall(m.group(0))
+            for i in re.findall(r"[A-Z]+|\d+", ids)]
+    sections = [i for kind, i in refs if kind.startswith("section")]
+    if sections:
+        return any(re.search(rf"(?i:\bsection)\s+{i}\b", cover.section) for i in sections)
+    numbered = re.search(r"(?i)insuring", cover.section) is not None
+    return any(re.search(rf"(?i:\binsuring\s+(?:clause|agreement)s?)\s+{i}\b", cover.section)
+               or (numbered and re.search(rf"(?:^|[>§])\s*{i}\.", cover.section)) for _, i in refs)
+
+
 def _carves_back(text: str, subjects: Sequence[Concept], specific: Callable[[tuple[str, ...]], bool]) -> bool:
     """Whether an exclusion's carve-back names a subject the rest of the exclusion does not name by the same words
     ("war … terrorism …; however, this exclusion will not apply to cyber terrorism": cyber terrorism, not war)."""
@@ -507,7 +533,11 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
         return "no", (f"Probably not — the cover cited responds to an attack or breach ({_where(cites[0])}), and the clauses "
                       "cited name no cover for a failure without one (system failure).")
     if kind == "yes" and asks == "coverage":
-        excl = next((c for c in cites[1:] if c.clause_type == "exclusion"), None) or naming_exclusion
+        excl = next((c for c, t in zip(cites[1:], texts[1:]) if c.clause_type == "exclusion" and not _spares_cover(t, cites[0])),
+                    None)
+        if excl is None and naming_exclusion is not None and not _spares_cover(
+                texts[cites.index(naming_exclusion)] if naming_exclusion in cites else naming_exclusion.quote, cites[0]):
+            excl = naming_exclusion
         if excl is not None and _UNLESS_INSURABLE.search(" ".join(texts[cites.index(excl)].split()) if excl in cites else excl.quote):
             # "fines … unless insurable by law": the usual fines exclusion leaves them covered where the law allows
             return "depends", (f"It depends on the law that applies: {_where(cites[0])} provides cover, and the exclusion "

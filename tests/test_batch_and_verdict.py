@@ -763,3 +763,39 @@ def test_a_place_outside_the_territory_clause_is_not_covered():
     assert verdict("a client sued us in a German court, covered?", [_cite("coverage", universe)], [universe])[0] == "yes"
     assert places_in("they sued us") == set() and "united kingdom" in places_in("a suit in the london high court")
     assert places_in("World Wide Excluding North America", regions=False) == {"north america"}  # not "America"
+
+
+def test_an_exclusion_whose_carve_back_names_the_cited_cover_does_not_take_it_away():
+    """CFC's "Property and hardware costs" exclusion "will not apply to INSURING CLAUSE 5 (SECTION G only)": beside
+    Section G's hardware replacement cover it does not turn "will they buy new kit?" into "probably not"; beside another
+    section's cover it still does. Embroker-style "shall not apply to Insuring Agreements 4 or 10" spares §4."""
+    cover = Citation("C1", "d#1", "p", "v1", "f.pdf", 10, 10, "SECTION G: HARDWARE REPLACEMENT COSTS", "coverage",
+                     "We will pay the costs to replace computer hardware rendered unusable.")
+    hardware = ("3. Property and hardware costs for any tangible property repair or replacement including the cost of "
+                "replacing any hardware. However, this Exclusion will not apply to INSURING CLAUSE 5 (SECTION G only).")
+    excl = _next_cite("EXCLUSIONS RELATING TO SYSTEM DAMAGE > 3", 22, "exclusion", hardware)
+    q = "malware bricked our laptops, will they pay for new ones?"
+    kind, line = verdict(q, [cover, excl], [cover.quote, hardware])
+    assert kind == "yes" and line.startswith("Yes — covered under SECTION G: HARDWARE REPLACEMENT COSTS, p. 10"), line
+    income = Citation("C1", "d#1", "p", "v1", "f.pdf", 9, 9, "SECTION B: INCOME LOSS AND EXTRA EXPENSE", "coverage",
+                      "We will pay your income loss and extra expense.")
+    kind, line = verdict(q, [income, excl], [income.quote, hardware])
+    assert kind == "no" and "EXCLUSIONS RELATING TO SYSTEM DAMAGE §3, p. 22" in line, line
+    securities = "N. Securities Law arising from any violation of any securities law. However, this exclusion shall not apply to Insuring Agreements 4 or 10."
+    privacy = Citation("C1", "d#1", "p", "v1", "f.pdf", 2, 2, "I. Insuring Agreements > 4. Network Security and Privacy Liability",
+                       "coverage", "We will pay Damages and Defense Costs for a Claim for a Privacy Breach.")
+    sec = _next_cite("II. Exclusions > N. Securities Law", 6, "exclusion", securities)
+    assert verdict("shareholders sued us over the breach, covered?", [privacy, sec], [privacy.quote, securities])[0] == "yes"
+
+
+@pytest.mark.parametrize("question", [
+    "how do they work out how much income we lost?",
+    "If we cancel halfway through the year, how is the refund worked out?",
+    "how would the insurer calculate our lost profit?",
+])
+def test_a_question_about_how_an_amount_is_worked_out_asks_for_the_method_not_a_figure(question):
+    assert question_asks(question) == "info"
+
+
+def test_a_question_asking_how_much_is_still_a_figure_question():
+    assert question_asks("how much income loss do they pay?") == "figure"
