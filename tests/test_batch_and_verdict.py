@@ -799,3 +799,17 @@ def test_a_question_about_how_an_amount_is_worked_out_asks_for_the_method_not_a_
 
 def test_a_question_asking_how_much_is_still_a_figure_question():
     assert question_asks("how much income loss do they pay?") == "figure"
+
+
+def test_how_far_back_asks_for_a_period_and_past_incidents_name_the_loss_history_question():
+    """At-Bay's form asks "In the last three (3) years, has the Applicant experienced in excess of $10,000 any Cyber
+    Event …": "how many years back?" and "how far back?" want the three years, "what dollar amount?" the $10,000, and
+    "past incidents" is the form's loss-history question in users' words."""
+    q23 = ("23. In the last three (3) years, has the Applicant experienced in excess of $10,000 any Cyber Event, Loss or "
+           "been the subject of any Claim made for a Wrongful Act")
+    assert question_asks("how far back does the form look at past incidents?") == "figure"
+    assert pick_figure("how far back does the form look at past incidents?", q23) == "three (3) years"
+    assert pick_figure("and how many years back?", q23) == "three (3) years"
+    assert pick_figure("above what dollar amount do we have to disclose a past incident?", q23) == "$10,000"
+    said = {p for c, _ in concepts_in("do we have to disclose past incidents on the application?") for p in c.policies_say}
+    assert "has the applicant experienced" in said
