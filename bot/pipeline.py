@@ -29,7 +29,7 @@ RISK_TYPES = ("exclusion", "limit", "notice")
 
 # What a question asks for decides which kind of clause answers it best.
 _INTENTS = [
-    ("notice", re.compile(r"\b(notif\w*|notice|report\w*|tell|inform|how (?:soon|quickly|fast)|deadline|consent|permission|approv\w*|proof of loss|hotline)\b", re.I)),
+    ("notice", re.compile(r"\b(notif\w*|notice|report\w*|tell|inform|how (?:soon|quickly|fast)|deadline|consent|permission|approv\w*|proof of loss|hotline|in writing)\b", re.I)),
     ("exclusion", re.compile(r"\bexclu\w*\b|\bnot covered\b", re.I)),
     ("definition", re.compile(r"\b(defin\w*|what counts as|count as|what (?:is|does) .{1,40} mean)\b", re.I)),
     ("limit", re.compile(r"\b(how (?:much|long|many)|sub-?limit|limit|max\w*|cap|retention|deductible|excess|waiting period|coinsurance|most (?:they|we|it)\b)", re.I)),

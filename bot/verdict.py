@@ -18,7 +18,7 @@ _CONTACT_Q = (r"\bwhat(?:'s| is)? (?:the |their |our )?(?:(?:phone|telephone|hot
 
 # What kind of answer the question wants, checked in this order.
 # "what does that cost / what's the price of the tail": the premium charged for an option (run-off, an extension)
-_PRICE_Q = (r"\b(?:what|how much) (?:does|would|will|do) (?:it|that|this|they|the|our|an?)(?: [\w-]+){0,3} cost\b|"
+_PRICE_Q = (r"\b(?:what|how much) (?:does|would|will|do) (?:it|that|this|they|the|our|an?|(?:one|two|three|four|five|six|\d+) (?:years?|months?))(?: [\w-]+){0,3} cost\b|"
             r"\bwhat'?s the (?:price|cost|premium) (?:of|for)\b|\b(?:extra|additional) premium\b|"
             r"\bthey (?:can |could |will |would |may )?charge\b|\bcharge (?:us )?for (?:it|that|this|the)\b|"
             # "is the tail free?", "does it cost anything?": the price asked the other way round
@@ -60,9 +60,11 @@ _ASKS = [
         r"\b(?:can|may|could) (?:we|i|us)\b|\b(?:are|r) we (?:still )?(?:allowed|ok|okay|free)\b|^\W*we (?:still )?(?:good|ok|okay|fine)\b|\bis it (?:ok|okay|fine)\b|\bok to\b|\bwithout (?:asking|telling|consent|permission|checking)\b|"
         r"\b(?:use|pick|choose|hire|bring in|go with|keep|call in) our own\b|\bpick (?:our|the|a)\b|\bchoose (?:our|the|a)\b", re.I)),
     ("obligation", re.compile(
-        r"\b(?:must|have to|has to|need to|needs to|got to|gotta|required?|requirement|obliged|mandatory|condition of)\b|\bdo (?:we|i) need\b|\bshould we\b", re.I)),
+        r"\b(?:must|have to|has to|need to|needs to|got to|gotta|required?|requirement|obliged|mandatory|condition of)\b|\bdo (?:we|i) need\b|\bshould we\b|"
+        # "is there any policy condition tied to having MFA?"
+        r"\b(?:any|a) (?:policy |coverage |security )?conditions? (?:tied|linked|attached|related|relating|about|on|around|for)\b", re.I)),
     ("coverage", re.compile(
-        r"\b(?:covered|cover|covers|covering|pay|pays|paid|payout|reimburse\w*|protected|claim (?:for|on)|insured for|help with|foot the bill|"
+        r"\b(?:covered|cover|covers|covering|pay|pays|paid|payout|reimburse\w*|protected|claimable|recoverable|claim (?:for|on)|insured for|help with|foot the bill|"
         r"fund|funds|buy us|do we get|get anything|handles?|on the policy|in the policy|kind of thing|(?:bi|a) claim|"
         r"anything for|in scope|where do we stand)\b|"
         # the insurer paying, said other ways: "will they step in / stand behind us / keep paying / buy replacements"
@@ -89,7 +91,7 @@ _FORM_QUESTION = re.compile(
 # is not notice).
 _COUNTS_AS_NOTICE = re.compile(
     r"\b(?:count|counts|counted|treated|considered|deemed|enough|suffice|satisfy|satisfies)\b(?: as)?(?: \w+){0,3} "
-    r"(?:notice|notif\w*|report\w*|telling|letting (?:them|the insurer|\w+) know)\b|"
+    r"(?:notice|notif\w*|report\w*|telling|told|inform\w*|letting (?:them|the insurer|\w+) know)\b|"
     # "so we've officially told them now, right?"
     r"\b(?:officially|formally|properly) (?:told|notified|informed|reported (?:it )?to)\b", re.I)
 _BY_PHONE = re.compile(r"\b(?:call|calls|calling|ring|ringing|rang|phone|phoning|phoned|hotline|helpline|1-800)\b", re.I)
@@ -212,7 +214,7 @@ _ROLES = [
     _Role(re.compile(r"\b(?:notice|warning|heads[- ]up)\b.{0,60}\b(?:cancel\w*|terminat\w*|non-?renew\w*|drop|dump|end)|"
                      r"\b(?:cancel\w*|terminat\w*|non-?renew\w*)\b.{0,60}\b(?:notice|warning|heads[- ]up)\b", re.I),
           re.compile(r"cancel\w*|terminat\w*|non-?renew\w*", re.I), "period", not_followed=_AFTER_ENDING),
-    _Role(re.compile(r"notif|notice|tell|report|inform|deadline|how (?:soon|quickly|fast)|when (?:do|must|should) we|by when", re.I),
+    _Role(re.compile(r"notif|notice|tell|report|inform|deadline|how (?:soon|quickly|fast)|when (?:do|must|should) we|by when|\bin writing\b", re.I),
           re.compile(r"notice|notif|report|within|later than", re.I), "period"),
     _Role(re.compile(r"sub-?limit|limit|most|max|cap|ceiling|how much|dollar", re.I),
           re.compile(r"sub-?limit|limit|aggregate|in the amount|up to|exceed|maximum|no more than|at most", re.I), "money", generic=True),
@@ -233,7 +235,7 @@ _PERIOD = re.compile(
     rf"\b(?:(?:{_NUMBER},\s+)*{_NUMBER},?\s+(?:or|to)\s+)?{_NUMBER}[\s-](?:business\s|calendar\s|consecutive\s)?"
     r"(?:hours?|days?|months?|years?)\b", re.I)
 STRICT_NEAR_CHARS = 80  # a figure further than this from its role's words is not taken for that role's figure
-_ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often)\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months|years)\b|\bhow far back\b|"
+_ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often)\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months|years)\b|\bhow far back\b|\b(?:latest|earliest)\b|"
                         r"\bnumber of (?:days|hours|weeks|months|years)\b|\b(?:longest|shortest|max\w*) (?:period|stretch|time|duration)\b", re.I)
 
 
@@ -468,6 +470,10 @@ def _outside_territory(question: str, cites: Sequence[Citation], texts: Sequence
     return None
 
 
+# A refusal that sits among the conditions or general provisions ("CONDITIONS > 10. Fraudulent claims", "OTHER
+# PROVISIONS > SANCTIONS") is about how the insured behaves or the law, not what the question is about: cited beside a
+# cover, it does not make the answer "probably not" the way an exclusion of the subject does.
+_IN_CONDITIONS = re.compile(r"^(?:(?!exclu)[^>])*\b(?:conditions?|provisions)\b(?:(?!exclu)[^>])*(?:>|$)", re.I)
 _PART_REF = re.compile(r"\b((?i:insuring\s+(?:clause|agreement)s?|sections?))\s+((?:[A-Z]|[IVX]{1,4}|\d{1,2})\b"
                        r"(?:\s*(?:,|or|and|&)\s*(?:[A-Z]|[IVX]{1,4}|\d{1,2})\b)*)")
 
@@ -533,8 +539,8 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
         return "no", (f"Probably not — the cover cited responds to an attack or breach ({_where(cites[0])}), and the clauses "
                       "cited name no cover for a failure without one (system failure).")
     if kind == "yes" and asks == "coverage":
-        excl = next((c for c, t in zip(cites[1:], texts[1:]) if c.clause_type == "exclusion" and not _spares_cover(t, cites[0])),
-                    None)
+        excl = next((c for c, t in zip(cites[1:], texts[1:]) if c.clause_type == "exclusion" and not _spares_cover(t, cites[0])
+                     and not _IN_CONDITIONS.search(c.section)), None)
         if excl is None and naming_exclusion is not None and not _spares_cover(
                 texts[cites.index(naming_exclusion)] if naming_exclusion in cites else naming_exclusion.quote, cites[0]):
             excl = naming_exclusion

@@ -813,3 +813,44 @@ def test_how_far_back_asks_for_a_period_and_past_incidents_name_the_loss_history
     assert pick_figure("above what dollar amount do we have to disclose a past incident?", q23) == "$10,000"
     said = {p for c, _ in concepts_in("do we have to disclose past incidents on the application?") for p in c.policies_say}
     assert "has the applicant experienced" in said
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("grid power was out 2 days, lost a ton of orders. claimable as downtime loss?", "coverage"),
+    ("If Coalition doesn't renew, what would three years of run-off cost us?", "figure"),
+    ("For the renewal, is there any policy condition tied to having two-step login?", "obligation"),
+    ("what's the absolute latest we can get it to them in writing?", "figure"),
+])
+def test_more_ways_of_asking_are_placed(question, kind):
+    assert question_asks(question) == kind
+
+
+def test_the_latest_we_can_send_it_in_writing_asks_the_notice_period_not_a_limit():
+    text = ("A. Notice of a Claim must be given in writing as soon as practicable and in no event later than 60 days after "
+            "such discovery. The Limit of Liability is $2,000,000.")
+    assert pick_figure("what's the absolute latest we can get it to them in writing?", text) == "60 days"
+
+
+def test_a_call_that_counts_as_having_told_the_insurer_is_asked_as_notice():
+    written = _cite("notice", "Notice of any Claim must be given to us in writing at the address in the Declarations.")
+    kind, line = verdict("office manager phoned the emergency number. does that count as us having told the insurer?",
+                         [written], [written.quote])
+    assert kind == "no" and line.startswith("No — a call is not notice"), line
+
+
+def test_a_refusal_among_the_conditions_does_not_turn_a_cover_into_probably_not():
+    """CFC's "10. Fraudulent claims" condition (the insured's own fraud) and a sanctions provision are typed as
+    exclusions; cited beside the cover a question asks about, they do not decide it the way an exclusion section does."""
+    cover = _cite("coverage", "We will pay the cost of reimbursing your existing customers for their financial loss.")
+    fraud_text = "10. Fraudulent claims If you make any claim which is fraudulent we will not pay the claim."
+    fraud = _next_cite("CONDITIONS > 10. Fraudulent claims", 37, "exclusion", fraud_text)
+    q = "Scammers emailed our customers fake payment requests and some paid. Will CFC refund those customers?"
+    assert verdict(q, [cover, fraud], [cover.quote, fraud_text])[0] == "yes"
+    excl = _next_cite("III. EXCLUSIONS > F", 6, "exclusion", fraud_text)
+    assert verdict(q, [cover, excl], [cover.quote, fraud_text])[0] == "no"
+
+
+def test_court_attendance_is_a_cover_wordings_name():
+    found = [c for c, _ in concepts_in("if our team has to spend days in court as witnesses, is there a daily allowance?")]
+    assert any(c.by_name and "court attendance" in c.policies_say for c in found)
+    assert not any("court attendance" in c.policies_say for c, _ in concepts_in("a client is taking us to court, covered?"))
