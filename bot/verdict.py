@@ -182,6 +182,11 @@ _ROLES = [
     _Role(re.compile(r"\bwhere (?:do|should|must) (?:we|i) (?:send|email|submit)\b|\bemail address\b", re.I),
           re.compile(r"notice|claims?|report|e-?mail|send|address", re.I), "email"),
     _Role(re.compile(_CONTACT_Q, re.I), re.compile(r"call|telephone|phone|hotline|contact|tel\b|24/7|notify", re.I), "phone"),
+    # "how long do we have to hand them the numbers proving our lost income?": the proof of loss, a deadline apart from
+    # the notice of the incident
+    _Role(re.compile(r"\bproofs?\b|\bprov(?:e|ing)\b|\bsubstantiat\w*|\b(?:paperwork|numbers|figures|documentation|evidence|"
+                     r"breakdown)\b.{0,40}\b(?:loss|losses|lost|income|revenue|profits?|costs?)\b", re.I),
+          re.compile(r"proofs? of loss|\bproof\b|substantiat", re.I), "period"),
     _Role(_ROLES_RETENTION_Q, _RETENTION_NEAR, "money"),
     _Role(re.compile(r"coinsurance|co-insurance|percent|%|share|\b(?:slice|portion|proportion|fraction)\b", re.I), re.compile(r"coinsurance|co-insurance|percent|%", re.I), "percent"),
     _Role(re.compile(r"waiting|before (?:it|they|cover|the cover|anything) (?:kicks?|starts?|pays?)|hours? (?:of )?(?:downtime|outage)|kicks? in|"

@@ -854,3 +854,20 @@ def test_court_attendance_is_a_cover_wordings_name():
     found = [c for c, _ in concepts_in("if our team has to spend days in court as witnesses, is there a daily allowance?")]
     assert any(c.by_name and "court attendance" in c.policies_say for c in found)
     assert not any("court attendance" in c.policies_say for c, _ in concepts_in("a client is taking us to court, covered?"))
+
+
+def test_the_numbers_proving_a_loss_ask_the_proof_of_loss_deadline_not_the_notice_period():
+    """Beazley: "notify … no later than 60 days" for the incident, and "all proofs of loss must be provided … no later
+    than 6 months after the end of the Policy Period": handing over the numbers is the proof of loss, even when the
+    question also says "after the policy year ends" (which is no run-off question)."""
+    text = ("The Named Insured must notify the Underwriters as soon as practicable, but in no event later than 60 days after "
+            "the end of the Policy Period. All loss described in this paragraph must be reported, and all proofs of loss "
+            "must be provided, to the Underwriters no later than 6 months after the end of the Policy Period.")
+    q = "how long after the policy year ends do we have to hand Beazley the numbers proving our lost income?"
+    assert pick_figure(q, text) == "6 months"
+    assert pick_figure("how soon must we notify them?", text) == "60 days"
+
+
+def test_the_data_that_got_out_names_personal_information():
+    said = {p for c, _ in concepts_in("customer SSNs were exposed and the client is suing") for p in c.policies_say}
+    assert "personally identifiable information" in said and "privacy" not in said
