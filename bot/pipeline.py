@@ -23,7 +23,7 @@ from .types import Answer, Citation, Gap
 from .verdict import section_short as _section_short
 from .verdict import (asks_a_specific_figure, asks_if_a_call_is_notice, limit_words, pick_figure, question_asks,
                       refers_figure_to_declarations, says_a_call_is_notice, verdict, wants_written_notice)
-from .vocabulary import correct_typos, expand_shorthand
+from .vocabulary import correct_typos, expand_shorthand, proper_names
 
 RISK_TYPES = ("exclusion", "limit", "notice")
 
@@ -73,6 +73,8 @@ class Tuning:
     subject_rare: float = 0.1  # a one-word wording phrase names a subject only if at most this share of clauses use it
     typo_cutoff: float = 0.85  # difflib similarity a misspelt word needs to a vocabulary word ("ransomwear": 0.90)
     typo_min_length: int = 6  # shorter words have too many one-letter neighbours to correct safely
+    name_max_clauses: int = 2  # a proper name the question uses ("CrowdStrike") pins the clause naming it when the
+    # wording uses it in at most this many clauses (a firm on a vendor list); a name used throughout names nothing
     unplaced_yes_threshold: float = 0.8  # a yes-or-no question no ask pattern places is answered "yes" (from the leading
     # clause's kind) only when its best clause's relevance reaches this; below, the wording is taken not to address it
     # (dev: the three such answers below 0.8 were to questions the wording does not address, the four above were not)
@@ -137,8 +139,17 @@ def naming_words(index: PolicyIndex, policy: str, df: dict[str, int]) -> frozens
 
 
 def question_terms(question: str, index: PolicyIndex, policy: str | None, df: dict[str, int]) -> QueryTerms:
-    """The question's terms, without the words that only name `policy`."""
-    return query_terms(question, naming_words(index, policy, df) if policy else frozenset())
+    """The question's terms, without the words that only name `policy`. A proper name the question uses that the wording
+    uses too ("is CrowdStrike on the panel?") is the most specific word there is: the lexical query weighs it double."""
+    qt = query_terms(question, naming_words(index, policy, df) if policy else frozenset())
+    names = sorted(_names_in(question, qt, df))
+    return replace(qt, expansion=f"{qt.expansion} {' '.join(names)}".strip()) if names else qt
+
+
+def _names_in(question: str, qt: QueryTerms, df: dict[str, int], most: int = DEFAULT_TUNING.name_max_clauses) -> frozenset[str]:
+    """The proper names of the question (no English word) that the wording uses in at most `most` clauses, other than
+    the policy's own name: a firm on a vendor list, not "tech", which the word list lacks and wordings use throughout."""
+    return frozenset(n for n in proper_names(question) if n not in qt.ignored and 0 < df.get(n, 0) <= most)
 
 
 def resolve_policy(text: str, index: PolicyIndex) -> tuple[str | None, str]:
@@ -422,7 +433,13 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
         # is one of the wording's own words for it in these clauses, however low MiniLM scores the lay word
         # (coverage is a weighted share: all of it, up to float rounding)
         good = [c for c in cands[:3] if c.evidence.coverage > 1 - 1e-9 and c.evidence.concept_hits and not is_flagged(c.evidence.chunk)]
-    if _subject_unaddressed(qt, df, index, policy, version):
+    names = _names_in(focus, qt, df, tuning.name_max_clauses)
+    named = [c for c in cands if names & set(tokens(c.evidence.chunk.text)) and not is_flagged(c.evidence.chunk)]
+    if named and good:
+        # "is CrowdStrike on the panel?": the clause naming the firm, product or place the question names answers it,
+        # however little else of the question it shares (a vendor list is names and little else)
+        good = named + [c for c in good if c not in named]
+    if _subject_unaddressed(qt, df, index, policy, version, focus):
         good = []
     asks = question_asks(focus)
     if qt.controls:
@@ -593,7 +610,8 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
                   verdict=kind, confidence=best)
 
 
-def _subject_unaddressed(qt: QueryTerms, df: dict[str, int], index: PolicyIndex, policy: str | None, version: str | None) -> bool:
+def _subject_unaddressed(qt: QueryTerms, df: dict[str, int], index: PolicyIndex, policy: str | None, version: str | None,
+                         question: str = "") -> bool:
     """Whether the wording leaves the question's subject out, whatever clauses share the story's other words.
 
     True when every subject the question names (ransom, regulator fines, bricked hardware…) has none of the
@@ -604,8 +622,12 @@ def _subject_unaddressed(qt: QueryTerms, df: dict[str, int], index: PolicyIndex,
         for d in index.select_docs(policy=policy, version=version, kind="policy"):
             yield from (c.text for c in index.chunks_of(d.doc_id))
 
-    # named by a whole phrase: "extortion threat" is not named by a wording with "threat" in one clause
-    unnamed = [c for c in qt.concepts if not c.named_in(df, wording)]
+    # named by a whole phrase: "extortion threat" is not named by a wording with "threat" in one clause; or by the name
+    # the question gives it, when that is a proper name the wording also uses ("is CrowdStrike on the panel?" of a
+    # vendor list naming CrowdStrike, though it never says "endpoint detection")
+    names = proper_names(question)
+    unnamed = [c for c in qt.concepts if not c.named_in(df, wording)
+               and not any(len(p) == 1 and p[0] in names and df.get(p[0], 0) for p in c.users_say)]
     if unnamed and len(unnamed) == len(qt.concepts):
         return True
     return any(c.by_name for c in unnamed)

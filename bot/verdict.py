@@ -57,7 +57,7 @@ _ASKS = [
     ("coverage", re.compile(
         r"\b(?:can|could|may) (?:we|i) (?:still |also |just )?(?:claim|bill|recover|be reimbursed|get (?:it |that |this |the \w+ |our \w+ )?back)\b", re.I)),
     ("permission", re.compile(
-        r"\b(?:can|may|could) (?:we|i|us)\b|\b(?:are|r) we (?:still )?(?:allowed|ok|okay|free)\b|^\W*we (?:still )?(?:good|ok|okay|fine)\b|\bis it (?:ok|okay|fine)\b|\bok to\b|\bwithout (?:asking|telling|consent|permission|checking)\b|"
+        r"\b(?:can|may|could) (?:we|i|us)\b|\b(?:are|r) we (?:still )?(?:allowed|ok|okay|free)\b|\b(?:is|are) (?:she|he|they|it|[\w-]+) (?:still )?(?:allowed|permitted) to\b|^\W*we (?:still )?(?:good|ok|okay|fine)\b|\bis it (?:ok|okay|fine)\b|\bok to\b|\bwithout (?:asking|telling|consent|permission|checking)\b|"
         r"\b(?:use|pick|choose|hire|bring in|go with|keep|call in) our own\b|\bpick (?:our|the|a)\b|\bchoose (?:our|the|a)\b", re.I)),
     ("obligation", re.compile(
         r"\b(?:must|have to|has to|need to|needs to|got to|gotta|required?|requirement|obliged|mandatory|condition of)\b|\bdo (?:we|i) need\b|\bshould we\b|"
@@ -205,6 +205,10 @@ _ROLES = [
           # "trading results during the previous twelve months immediately prior to the event": a look-back, not the period paid
           not_followed=re.compile(r"^\W*(?:immediately\s+)?(?:prior|preceding|before)\b", re.I)),
     _Role(_ASKS_OFTEN, re.compile(r"every|at least|once|annual|each", re.I), "frequency"),
+    # "above how many people's records does the question flip to yes?": a count, not an amount or a period
+    _Role(re.compile(r"\bhow many\b(?! (?:days|hours|weeks|months|years|times)\b)", re.I),
+          re.compile(r"more than|in excess of|over|at least|fewer than|records|individuals|people|persons|employees", re.I), "count",
+          generic=True),
     # Run-off cover (an extended reporting period) has two periods: the window for taking it up and how long it
     # lasts. "How long do we have to decide / buy it" wants the first, "how long after expiry can we report" the second.
     _Role(re.compile(r"\b(?:decide|elect|opt|take (?:it |that )?up|sign up|request|(?:have|got|get|time|deadline) to (?:buy|purchase))\b.{0,60}\b(?:run-?off|tail|extended reporting|ERP)\b|"
@@ -259,7 +263,9 @@ def question_asks(question: str) -> str:
     return "info"
 
 
-_UNIT_RX = {"money": _MONEY, "percent": _PERCENT, "period": _PERIOD, "frequency": _FREQUENCY, "phone": _PHONE, "email": _EMAIL}
+# a count of people or records, as forms write it ("more than 500,000"): thousands with separators, no currency
+_COUNT = re.compile(r"(?<![$£€\d.,])(?<!USD )(?<!GBP )(?<!EUR )(?<!AUD )\b\d{1,3}(?:,\d{3})+\b(?!\s?(?:%|percent|per cent))")
+_UNIT_RX = {"count": _COUNT, "money": _MONEY, "percent": _PERCENT, "period": _PERIOD, "frequency": _FREQUENCY, "phone": _PHONE, "email": _EMAIL}
 
 
 _HOW_MUCH = re.compile(r"\bhow much\b", re.I)
@@ -546,7 +552,7 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
     if kind == "yes" and asks == "coverage":
         excl = next((c for c, t in zip(cites[1:], texts[1:]) if c.clause_type == "exclusion" and not _spares_cover(t, cites[0])
                      and not _IN_CONDITIONS.search(c.section)), None)
-        if excl is None and naming_exclusion is not None and not _spares_cover(
+        if excl is None and naming_exclusion is not None and not _IN_CONDITIONS.search(naming_exclusion.section) and not _spares_cover(
                 texts[cites.index(naming_exclusion)] if naming_exclusion in cites else naming_exclusion.quote, cites[0]):
             excl = naming_exclusion
         if excl is not None and _UNLESS_INSURABLE.search(" ".join(texts[cites.index(excl)].split()) if excl in cites else excl.quote):

@@ -130,6 +130,13 @@ def _english():
     return SpellChecker()
 
 
+def proper_names(text: str) -> frozenset[str]:
+    """The stems of the words of `text` that are no English word (brands, products, firms: "CrowdStrike", "Kivu")."""
+    words = [w for w in re.findall(r"(?<![\w'’-])[A-Za-z][A-Za-z0-9]+(?![\w'’-])", text) if len(w) > 2]
+    unknown = _english().unknown([w.lower() for w in words])
+    return frozenset(t for w in words if w.lower() in unknown for t in tokens(w))
+
+
 def correct_typos(text: str, *, cutoff: float = 0.85, min_length: int = 6) -> str:
     """`text` with misspelt vocabulary words written right ("ransomwear" -> "ransomware", "phised" -> "phished").
 

@@ -595,3 +595,19 @@ def test_war_is_a_peril_wordings_name(coalition_beazley):
     assert b.answered and "W. WAR AND TERRORISM" in b.summary, b.summary
     from bot.vocabulary import concepts_in
     assert not any(c.by_name for c, _ in concepts_in("our devs are in China, does that affect cover?"))
+
+
+def test_a_firm_the_question_names_is_answered_from_the_list_naming_it(tmp_path, minilm):
+    """AXA XL's vendor panel lists CrowdStrike among its forensic firms, in a chunk of names that shares little else with
+    "is crowdstrike one of axa xl's pre-vetted forensic shops?": the firm's name (no English word, rare in the wording)
+    pins that list, and a firm the panel does not list is not addressed."""
+    from bot.vocabulary import proper_names
+
+    assert proper_names("is crowdstrike one of axa xl's forensic shops?") >= {"crowdstrik"}
+    assert "forensic" not in proper_names("is crowdstrike one of axa xl's forensic shops?")
+    ix = _specimens(tmp_path / "d", minilm, **{"axaxl-panel": "axaxl_breach_response_vendor_panel.pdf"})
+    a = answer("is crowdstrike one of axa xl's pre-vetted forensic shops?", index=ix, policy="axaxl-panel")
+    assert a.answered and a.verdict == "yes", a.summary
+    assert "CrowdStrike" in a.citations[0].quote and a.citations[0].page_start == 1, a.citations[0]
+    b = answer("is SentinelOne on the AXA XL panel?", index=ix, policy="axaxl-panel")
+    assert not b.answered and b.summary.startswith(NO_ANSWER), b.summary

@@ -871,3 +871,15 @@ def test_the_numbers_proving_a_loss_ask_the_proof_of_loss_deadline_not_the_notic
 def test_the_data_that_got_out_names_personal_information():
     said = {p for c, _ in concepts_in("customer SSNs were exposed and the client is suing") for p in c.policies_say}
     assert "personally identifiable information" in said and "privacy" not in said
+
+
+def test_how_many_people_asks_for_a_count_not_an_amount():
+    """At-Bay's "Does the Applicant store or process personal, health or credit card information of more than 500,000
+    individuals?": "above how many people's records?" is answered 500,000; "how many days?" still wants a period."""
+    q2 = "02. Does the Applicant store or process personal, health or credit card information of more than 500,000 individuals? Limit $1,000,000."
+    assert pick_figure("above how many people's records does the question flip to yes?", q2) == "500,000"
+    assert pick_figure("how many days do we have?", "notice within 30 days; limit $1,000,000") == "30 days"
+
+
+def test_whether_someone_else_is_allowed_to_is_a_permission_question():
+    assert question_asks("Our office manager handles paperwork. Is she allowed to put her name to the form?") == "permission"
