@@ -883,3 +883,14 @@ def test_how_many_people_asks_for_a_count_not_an_amount():
 
 def test_whether_someone_else_is_allowed_to_is_a_permission_question():
     assert question_asks("Our office manager handles paperwork. Is she allowed to put her name to the form?") == "permission"
+
+
+@pytest.mark.parametrize("question,phrase", [
+    ("can we bill them for our devs' hours fixing and redeploying the buggy release?", "re-perform"),
+    ("a customer's digital-coin holdings were emptied through a server we run", "crypto asset"),
+    ("our sysadmin's typo took prod down for 10 hrs, no hack", "human error"),
+    ("our ancient NAS that the manufacturer retired years ago died", "original equipment manufacturer"),
+    ("the customer wants the implementation fee returned - is handing back our fee funded?", "reduction or restitution"),
+])
+def test_everyday_words_reach_the_wordings_terms(question, phrase):
+    assert phrase in {p for c, _ in concepts_in(question) for p in c.policies_say}
