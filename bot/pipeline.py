@@ -569,8 +569,17 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
             seq = tokens(without_carve_backs(ch.text))  # what a carve-back names is not excluded
             return any(k.named_specifically(seq, df, n_docs, tuning.subject_rare) for k in qt.concepts)
 
+        def leaves_out_subject(ch: Chunk) -> bool:
+            # "Damages … shall not include … the return of fees": a definition that leaves the subject out of what is paid
+            m = _LEAVES_OUT.search(ch.text)
+            # … up to the next definition, which may follow in the same chunk
+            seq = tokens(without_carve_backs(_NEXT_DEFINITION.split(ch.text[m.end():], maxsplit=1)[0])) if m else ()
+            return bool(seq) and any(k.named_specifically(seq, df, n_docs, tuning.subject_rare) for k in qt.concepts)
+
         named = next((c for c in good[: tuning.exclusion_depth]
-                      if c.evidence.chunk.clause_type == "exclusion" and names_subject(c.evidence.chunk)), None)
+                      if (c.evidence.chunk.clause_type == "exclusion" and names_subject(c.evidence.chunk))
+                      or (c.evidence.chunk.clause_type in ("definition", "limit", "other") and _DEFINES.match(c.evidence.chunk.text)
+                          and leaves_out_subject(c.evidence.chunk))), None)
         if named is not None:
             naming = next((x for x in cites if x.chunk_id == named.hit.chunk.id), None)
             if naming is None:
@@ -633,6 +642,10 @@ def _subject_unaddressed(qt: QueryTerms, df: dict[str, int], index: PolicyIndex,
     return any(c.by_name for c in unnamed)
 
 
+# where a definition turns to what it leaves out ("Damages … shall not include", "Loss does not mean")
+_DEFINES = re.compile(r"\W*(?:[A-Z0-9]{1,3}[.)]\s+)?[\"“]?[A-Z][\w’'\- ]{1,60}[\"”]?\s+(?:means|shall mean)\b")
+_NEXT_DEFINITION = re.compile(r"[.;:]\s+(?=(?:[A-Z0-9]{1,3}[.)]\s+)?[\"“]?[A-Z][\w’'\-]*(?:\s+[\w’'\-]+){0,6}[\"”]?\s+(?:means|shall mean)\b)")
+_LEAVES_OUT = re.compile(r"\b(?:does|do|shall|will) not (?:include|mean|encompass)\b", re.I)
 _ITEM_REF = re.compile(r"\bItem\s+(\d{1,2})\s+of\s+the\s+(?:Declarations|Schedule)", re.I)
 
 

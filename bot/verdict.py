@@ -559,6 +559,9 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
             # "fines … unless insurable by law": the usual fines exclusion leaves them covered where the law allows
             return "depends", (f"It depends on the law that applies: {_where(cites[0])} provides cover, and the exclusion "
                                f"({_where(excl)}) leaves it in place only where the law allows it to be insured.")
+        if excl is not None and excl.clause_type != "exclusion":
+            return "no", (f"Probably not — the definition ({_where(excl)}) leaves this out of what is paid, although "
+                          f"{_where(cites[0])} provides related cover.")
         if excl is not None:
             return "no", (f"Probably not — an exclusion applies ({_where(excl)}), although {_where(cites[0])} "
                           "provides related cover; check any carve-back in the exclusion.")

@@ -611,3 +611,13 @@ def test_a_firm_the_question_names_is_answered_from_the_list_naming_it(tmp_path,
     assert "CrowdStrike" in a.citations[0].quote and a.citations[0].page_start == 1, a.citations[0]
     b = answer("is SentinelOne on the AXA XL panel?", index=ix, policy="axaxl-panel")
     assert not b.answered and b.summary.startswith(NO_ANSWER), b.summary
+
+
+def test_a_definition_that_leaves_the_subject_out_of_what_is_paid_decides_cover(tmp_path, minilm):
+    """Hiscox's "Damages … shall not include … the return, reduction or restitution of fees": "will Hiscox fund handing
+    back our fee?" is "probably not", from the definition, though the settlement clause provides related cover."""
+    ix = _specimens(tmp_path / "d", minilm, hiscox="hiscox_tech_professional_liability_DPL-P001-CW.pdf")
+    a = answer("As part of settling, the customer wants the implementation fee they paid us returned. Is handing back our "
+               "fee something Hiscox will fund?", index=ix, policy="hiscox")
+    assert a.verdict == "no" and a.summary.startswith("Probably not — the definition (VI. DEFINITIONS §E. Damages"), a.summary
+    assert any("restitution of fees" in " ".join(c.quote.split()) for c in a.citations), [c.quote for c in a.citations]
