@@ -42,7 +42,7 @@ _ASKS = [
         r"\bhow (?:much|long|many|soon|quickly|fast|big|high|low|far back)\b|" + _CONTACT_Q + "|"
         r"\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
         r"waiting period|coinsurance|co-insurance|cap|ceiling|max\w*|period of restoration|deadline|time ?limit)\b|\bdeadline\b|\bwithin how\b|"
-        r"\bhow many (?:days|hours)\b|\bhow often\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|amount|sum|threshold)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b", re.I)),
+        r"\bhow many (?:days|hours)\b|\bhow often\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|amount|sum|threshold)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b", re.I)),
     # "…since before we bought the policy - problem?", "does that matter?", "will it affect our claim?" ask whether
     # something counts against cover, with the polarity of "is it excluded?" (yes is the bad news)
     ("exclusion", re.compile(r"\bexclu\w*\b|\b(?:a |any )?problem\W*$|\b(?:is|would|will) (?:it|that|this) (?:be )?a problem\b|\bdoes (?:that|this|it) matter\b|"
@@ -93,8 +93,10 @@ _COUNTS_AS_NOTICE = re.compile(
     r"\b(?:count|counts|counted|treated|considered|deemed|enough|suffice|satisfy|satisfies)\b(?: as)?(?: \w+){0,3} "
     r"(?:notice|notif\w*|report\w*|telling|told|inform\w*|letting (?:them|the insurer|\w+) know)\b|"
     # "so we've officially told them now, right?"
-    r"\b(?:officially|formally|properly) (?:told|notified|informed|reported (?:it )?to)\b", re.I)
-_BY_PHONE = re.compile(r"\b(?:call|calls|calling|ring|ringing|rang|phone|phoning|phoned|hotline|helpline|1-800)\b", re.I)
+    r"\b(?:officially|formally|properly) (?:told|notified|informed|reported (?:it )?to)\b|"
+    # "that covers our notice obligation, yeah?"
+    r"\b(?:covers?|satisf\w+|meets?|fulfil\w*|takes? care of|handles?|ticks?) (?:off )?(?:our |the |any )?notice (?:obligation|requirement|duty|condition)s?\b", re.I)
+_BY_PHONE = re.compile(r"\b(?:call|calls|called|calling|ring|ringing|rang|phone|phoning|phoned|hotline|helpline|breach line|1-800)\b", re.I)
 _NOT_NOTICE = re.compile(r"\bnot (?:\w+ ){0,2}(?:constitute|be deemed|be considered|count as|satisfy) (?:\w+ ){0,3}notice|"
                          r"\bwritten notice|\bnotice (?:\w+ ){0,8}in writing", re.I)
 _CALL_IS_NOTICE = re.compile(r"\b(?:call|calls|calling|telephone|phone|hotline)\b[^.;]{0,100}\b(?:will|shall|does|is deemed to) "
@@ -184,9 +186,9 @@ _ROLES = [
     _Role(re.compile(_CONTACT_Q, re.I), re.compile(r"call|telephone|phone|hotline|contact|tel\b|24/7|notify", re.I), "phone"),
     # "how long do we have to hand them the numbers proving our lost income?": the proof of loss, a deadline apart from
     # the notice of the incident
-    _Role(re.compile(r"\bproofs?\b|\bprov(?:e|ing)\b|\bsubstantiat\w*|\b(?:paperwork|numbers|figures|documentation|evidence|"
+    _Role(re.compile(r"\bproofs?\b|\bprov(?:e|ing)\b|\bsubstantiat\w*|\bsworn\b|\b(?:paperwork|numbers|figures|documentation|evidence|"
                      r"breakdown)\b.{0,40}\b(?:loss|losses|lost|income|revenue|profits?|costs?)\b", re.I),
-          re.compile(r"proofs? of loss|\bproof\b|substantiat", re.I), "period"),
+          re.compile(r"proofs? of loss|\bproof\b|substantiat|sworn", re.I), "period"),
     _Role(_ROLES_RETENTION_Q, _RETENTION_NEAR, "money"),
     _Role(re.compile(r"coinsurance|co-insurance|percent|%|share|\b(?:slice|portion|proportion|fraction)\b", re.I), re.compile(r"coinsurance|co-insurance|percent|%", re.I), "percent"),
     _Role(re.compile(r"waiting|before (?:it|they|cover|the cover|anything) (?:kicks?|starts?|pays?)|hours? (?:of )?(?:downtime|outage)|kicks? in|"
@@ -244,7 +246,7 @@ _PERIOD = re.compile(
     rf"\b(?:(?:{_NUMBER},\s+)*{_NUMBER},?\s+(?:or|to)\s+)?{_NUMBER}[\s-](?:business\s|calendar\s|consecutive\s)?"
     r"(?:hours?|days?|months?|years?)\b", re.I)
 STRICT_NEAR_CHARS = 80  # a figure further than this from its role's words is not taken for that role's figure
-_ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often)\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months|years)\b|\bhow far back\b|\b(?:latest|earliest)\b|"
+_ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often)\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months|years)\b|\bhow far back\b|\b(?:latest|earliest)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|"
                         r"\bnumber of (?:days|hours|weeks|months|years)\b|\b(?:longest|shortest|max\w*) (?:period|stretch|time|duration)\b", re.I)
 
 
@@ -549,6 +551,11 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
         # without one unless the wording insures such failures (system failure, unintentional or accidental outages).
         return "no", (f"Probably not — the cover cited responds to an attack or breach ({_where(cites[0])}), and the clauses "
                       "cited name no cover for a failure without one (system failure).")
+    if (asks == "coverage" and kind in ("depends", "info") and naming_exclusion is not None
+            and naming_exclusion.clause_type != "exclusion" and naming_exclusion.chunk_id == cites[0].chunk_id):
+        # "would Hiscox pay back the fees the client wants returned?" led by the Damages definition that leaves "the
+        # return … of fees" out: the limit it sets is no answer, what it leaves out is
+        return "no", f"Probably not — the definition ({_where(cites[0])}) leaves this out of what is paid."
     if kind == "yes" and asks == "coverage":
         excl = next((c for c, t in zip(cites[1:], texts[1:]) if c.clause_type == "exclusion" and not _spares_cover(t, cites[0])
                      and not _IN_CONDITIONS.search(c.section)), None)

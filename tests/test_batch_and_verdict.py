@@ -894,3 +894,35 @@ def test_whether_someone_else_is_allowed_to_is_a_permission_question():
 ])
 def test_everyday_words_reach_the_wordings_terms(question, phrase):
     assert phrase in {p for c, _ in concepts_in(question) for p in c.policies_say}
+
+
+@pytest.mark.parametrize("question", [
+    "our COO sits through depositions all week. do they reimburse her lost pay, and up to what per day?",
+    "Is there a ceiling on what they'd put toward a jury award meant to punish us?",
+    "After bad press about our breach, over what period do they measure the profit we lose?",
+    "When is our signed, sworn write-up of the loss due?",
+])
+def test_figure_questions_asked_without_how_much(question):
+    assert question_asks(question) == "figure"
+
+
+def test_a_call_said_to_cover_the_notice_obligation_is_asked_as_notice():
+    written = _cite("notice", "Notice of any Claim must be given to us in writing at the address in the Declarations.")
+    kind, line = verdict("We called the breach line right away — that covers our notice obligation, yeah?", [written], [written.quote])
+    assert kind == "no" and line.startswith("No — a call is not notice"), line
+
+
+def test_a_definition_leading_the_answer_that_leaves_the_subject_out_answers_no():
+    damages = _cite("limit", "E. Damages means a monetary judgment. Damages shall not include the return, reduction or "
+                             "restitution of fees, up to the limit stated in the Declarations.")
+    q = "Client wants their $40k of fees returned. Would they pay that back?"
+    assert verdict(q, [damages], [damages.quote])[0] == "depends"  # without the caller's finding, the limit speaks
+    kind, line = verdict(q, [damages], [damages.quote], naming_exclusion=damages)
+    assert kind == "no" and line.startswith("Probably not — the definition (VII. CONDITIONS §C, p. 10) leaves this out"), line
+
+
+def test_lost_customers_name_reputational_harm_by_name_and_miners_name_cryptojacking():
+    rep = [c for c, _ in concepts_in("after the breach we lost a bunch of customers, do they pay for the hit to our reputation?")]
+    assert any(c.by_name and "reputational harm" in c.policies_say for c in rep)
+    assert not any(c.by_name and "reputational harm" in c.policies_say for c, _ in concepts_in("can we get a PR firm paid for?"))
+    assert any("cryptojacking" in c.policies_say for c, _ in concepts_in("attackers run miners on our servers"))
