@@ -149,7 +149,8 @@ def question_terms(question: str, index: PolicyIndex, policy: str | None, df: di
 def _names_in(question: str, qt: QueryTerms, df: dict[str, int], most: int = DEFAULT_TUNING.name_max_clauses) -> frozenset[str]:
     """The proper names of the question (no English word) that the wording uses in at most `most` clauses, other than
     the policy's own name: a firm on a vendor list, not "tech", which the word list lacks and wordings use throughout."""
-    return frozenset(n for n in proper_names(question) if n not in qt.ignored and 0 < df.get(n, 0) <= most)
+    # (part of the policy's own name counts as it: "AXA" of the policy called axaxl)
+    return frozenset(n for n in proper_names(question) if not any(n in w for w in qt.ignored) and 0 < df.get(n, 0) <= most)
 
 
 def resolve_policy(text: str, index: PolicyIndex) -> tuple[str | None, str]:
@@ -447,10 +448,11 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
         # by any of the catalogue's names for it or by the everyday name the question gives it ("is CrowdStrike on the
         # panel?" of a vendor list naming CrowdStrike): a nearby clause about something else does not answer it.
         good = [c for c in good if c.evidence.control_match or any(k.said_in(focus, c.evidence.chunk.text) for k in qt.controls)]
-        if asks == "obligation":
-            # "must we keep offline backups?" is not answered by a definition that lists backup facilities among the
-            # parts of a Computer System: naming the control there asks nothing of the insured
-            good = [c for c in good if c.evidence.chunk.clause_type != "definition"]
+        if asks in ("obligation", "permission"):
+            # "must we keep offline backups?" / "are we ok a month behind on updates?" is not answered by a definition that
+            # lists backup facilities or software updates among the parts of something else, nor by a limit or a cover
+            # naming the insurer's own incident response service: naming the control there asks nothing of the insured
+            good = [c for c in good if c.evidence.chunk.clause_type not in ("definition", "limit", "coverage")]
 
     def not_addressed() -> Answer:
         near = [cite(c.evidence, f"R{i}") for i, c in enumerate(cands[:2], 1)]
@@ -587,6 +589,10 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
                 cites.append(naming)
     kind, summary = verdict(focus, cites, [chunks[c.chunk_id].text for c in cites], controls=qt.controls, naming_exclusion=naming,
                             subjects=qt.concepts, specific=lambda p: len(p) > 1 or df.get(p[0], 0) <= tuning.subject_rare * n_docs)
+    if asks in ("permission", "info") and named and cites and cites[0].chunk_id in {c.hit.chunk.id for c in named}:
+        # "could we bring CrowdStrike in and still be using one of AXA's approved firms?": the list names the firm
+        shown = [w for w in re.findall(r"[A-Za-z][\w-]*", focus) if set(tokens(w)) & names]
+        kind, summary = "yes", f"Yes — the wording names {shown[0] if shown else 'it'} ({_section_short(cites[0])}, {cites[0].pages})."
     if kind == "info" and asks_figure and source is None and asks_a_specific_figure(focus):
         # A figure question whose figure no cited clause states, that no cited clause refers to the Declarations for,
         # and that no clause of the wording states by its role's words: the wording does not address it ("how much

@@ -73,6 +73,12 @@ _ASKS = [
         r"\bis (?:that|it|this) (?:something|on|in|part)\b|\bis there (?:any(?:one|thing)?|some(?:one|body)|a|free)\b|\bwho (?:do|can|could|should|will|would) (?:we\b|\w+ (?:for|with) us\b)|\bwho (?:can|could|will) (?:help|handle|deal|dig|investigate|negotiate|talk|answer|print|mail|send)\b|\bany (?:vendors?|firms?|one)\b", re.I)),
 ]
 
+# What binds the insured in a clause typed by its heading only: "any dispute … will first be submitted to mediation",
+# "the Insured shall …"
+_BINDS_INSURED = re.compile(
+    r"\b(?:shall|will|must)\s+(?:first\s+)?be\s+(?:submitted|referred|resolved|settled|given|provided|reported|sent|filed)\b|"
+    r"\b(?:you|the insureds?|the named insured|the parties|both parties|the applicant)\s+(?:\w+\s+){0,2}"
+    r"(?:shall|must|will be required to|is required to|are required to)\b", re.I)
 _UNLESS_INSURABLE = re.compile(r"\b(?:unless|except (?:to the extent|where)|where|to the extent)\b[^.;]{0,30}\binsurable\b", re.I)
 # a question about whether the insurer must agree first: "do we need to ask / get their OK / sign-off before …?"
 _ASKS_LEAVE = re.compile(r"\b(?:ask(?:ing)?|permission|ok|okay|consent|approv\w*|sign[- ]?off|check(?:ing)? with|green[- ]light|blessing|agree(?:ment)?)\b", re.I)
@@ -651,6 +657,10 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
             return "yes", f"Effectively yes — without it an exclusion applies ({where})."
         if ctype == "coverage":
             return "depends", f"The policy covers this subject to its conditions ({where}); see the clauses below."
+        if _BINDS_INSURED.search(" ".join(top.quote.split())) or _BINDS_INSURED.search(" ".join(text[:600].split())):
+            # "do we have to mediate before we can sue them?" of "Any dispute … will first be submitted to non-binding
+            # mediation": a clause that binds the insured answers yes, whatever heading it sits under
+            return "yes", f"Yes — the wording requires it ({where})."
     discretion = ctype != "exclusion" and bool(_DISCRETION.search(top.quote))
     if asks == "coverage" and discretion:
         return "depends", f"It depends: the wording leaves this to the insurer's discretion ({where})."

@@ -609,6 +609,9 @@ def test_a_firm_the_question_names_is_answered_from_the_list_naming_it(tmp_path,
     a = answer("is crowdstrike one of axa xl's pre-vetted forensic shops?", index=ix, policy="axaxl-panel")
     assert a.answered and a.verdict == "yes", a.summary
     assert "CrowdStrike" in a.citations[0].quote and a.citations[0].page_start == 1, a.citations[0]
+    c = answer("Could we bring CrowdStrike in for the investigation and still be using one of AXA's approved firms?",
+               index=ix, policy="axaxl-panel")
+    assert c.verdict == "yes" and c.summary.startswith("Yes — the wording names CrowdStrike"), c.summary
     b = answer("is SentinelOne on the AXA XL panel?", index=ix, policy="axaxl-panel")
     assert not b.answered and b.summary.startswith(NO_ANSWER), b.summary
 
@@ -621,3 +624,13 @@ def test_a_definition_that_leaves_the_subject_out_of_what_is_paid_decides_cover(
                "fee something Hiscox will fund?", index=ix, policy="hiscox")
     assert a.verdict == "no" and a.summary.startswith("Probably not — the definition (VI. DEFINITIONS §E. Damages"), a.summary
     assert any("restitution of fees" in " ".join(c.quote.split()) for c in a.citations), [c.quote for c in a.citations]
+
+
+def test_a_control_named_only_in_a_limit_or_a_definition_of_something_else_is_no_requirement(coalition_beazley):
+    """Coalition names "Coalition Incident Response" (its own responders) in a retention clause and "software updates"
+    in its definition of Technology products: neither asks the insured for a response plan or for patching."""
+    ix = coalition_beazley
+    a = answer("Do we need a documented breach playbook or annual tabletop to keep this cover valid?", index=ix, policy="coalition")
+    assert not a.answered and a.summary.startswith(NO_ANSWER), a.summary
+    b = answer("r we ok if IT is a month behind on updates?", index=ix, policy="coalition")
+    assert not b.answered and b.summary.startswith(NO_ANSWER), b.summary

@@ -926,3 +926,17 @@ def test_lost_customers_name_reputational_harm_by_name_and_miners_name_cryptojac
     assert any(c.by_name and "reputational harm" in c.policies_say for c in rep)
     assert not any(c.by_name and "reputational harm" in c.policies_say for c, _ in concepts_in("can we get a PR firm paid for?"))
     assert any("cryptojacking" in c.policies_say for c, _ in concepts_in("attackers run miners on our servers"))
+
+
+def test_a_clause_binding_the_insured_answers_must_we_whatever_its_heading():
+    adr = _cite("other", "K. Alternative Dispute Resolution Any dispute arising out of or relating to the Policy will first be "
+                         "submitted to non-binding mediation administered by a mediation facility.")
+    kind, line = verdict("coverage fight w/ the insurer — do we have to mediate before we can sue them?", [adr], [adr.quote])
+    assert kind == "yes" and line.startswith("Yes — the wording requires it (VII. CONDITIONS §C, p. 10)"), line
+    plain = _cite("other", "K. Estates, heirs and legal representatives are insureds for claims against the deceased.")
+    assert not verdict("do we have to tell them if a director dies?", [plain], [plain.quote])[1].startswith("Yes — the wording requires it")
+
+
+def test_a_denial_of_service_attack_is_named_by_wordings_that_deal_with_it():
+    found = [c for c, _ in concepts_in("Is there a vendor on the list for fending off a flood-the-website attack?")]
+    assert any(c.by_name and "denial of service" in c.policies_say for c in found)
