@@ -888,7 +888,7 @@ def test_whether_someone_else_is_allowed_to_is_a_permission_question():
 @pytest.mark.parametrize("question,phrase", [
     ("can we bill them for our devs' hours fixing and redeploying the buggy release?", "re-perform"),
     ("a customer's digital-coin holdings were emptied through a server we run", "crypto asset"),
-    ("our sysadmin's typo took prod down for 10 hrs, no hack", "human error"),
+    ("our sysadmin's typo took prod down for 10 hrs, no hack", "operational error"),
     ("our ancient NAS that the manufacturer retired years ago died", "original equipment manufacturer"),
     ("the customer wants the implementation fee returned - is handing back our fee funded?", "reduction or restitution"),
 ])
