@@ -42,7 +42,7 @@ _ASKS = [
         r"\bhow (?:much|long|many|soon|quickly|fast|big|high|low|far back)\b|" + _CONTACT_Q + "|"
         r"\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
         r"waiting period|coinsurance|co-insurance|cap|ceiling|max\w*|period of restoration|deadline|time ?limit)\b|\bdeadline\b|\bwithin how\b|"
-        r"\bhow many (?:days|hours)\b|\bhow often\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|amount|sum|threshold)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b", re.I)),
+        r"\bhow many (?:days|hours)\b|\bhow often\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|cut|amount|sum|threshold)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b", re.I)),
     # "…since before we bought the policy - problem?", "does that matter?", "will it affect our claim?" ask whether
     # something counts against cover, with the polarity of "is it excluded?" (yes is the bad news)
     ("exclusion", re.compile(r"\bexclu\w*\b|\b(?:a |any )?problem\W*$|\b(?:is|would|will) (?:it|that|this) (?:be )?a problem\b|\bdoes (?:that|this|it) matter\b|"
@@ -196,7 +196,7 @@ _ROLES = [
                      r"breakdown)\b.{0,40}\b(?:loss|losses|lost|income|revenue|profits?|costs?)\b", re.I),
           re.compile(r"proofs? of loss|\bproof\b|substantiat|sworn", re.I), "period"),
     _Role(_ROLES_RETENTION_Q, _RETENTION_NEAR, "money"),
-    _Role(re.compile(r"coinsurance|co-insurance|percent|%|share|\b(?:slice|portion|proportion|fraction)\b", re.I), re.compile(r"coinsurance|co-insurance|percent|%", re.I), "percent"),
+    _Role(re.compile(r"coinsurance|co-insurance|percent|%|share|\b(?:slice|portion|proportion|fraction|cut)\b", re.I), re.compile(r"coinsurance|co-insurance|percent|%", re.I), "percent"),
     _Role(re.compile(r"waiting|before (?:it|they|cover|the cover|anything) (?:kicks?|starts?|pays?)|hours? (?:of )?(?:downtime|outage)|kicks? in|"
                      r"\b(?:start|begin)s? (?:getting |to get )(?:paid|compensated|covered)|"
                      r"\b(?:they|it|cover|insurer|policy|insurance) (?:start|begin)s? (?:paying|covering|to pay)|from what point|"

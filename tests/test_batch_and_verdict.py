@@ -873,6 +873,12 @@ def test_the_data_that_got_out_names_personal_information():
     assert "personally identifiable information" in said and "privacy" not in said
 
 
+def test_what_cut_we_carry_asks_the_share():
+    items = "Item 5. Cyber Extortion Sublimit: $500,000 in the aggregate. Item 8. Coinsurance: the Insured shall bear 20% of all Cyber Extortion Loss."
+    assert question_asks("and what cut of them did we have to carry ourselves?") == "figure"
+    assert pick_figure("and what cut of them did we have to carry ourselves?", items) == "20%"
+
+
 def test_how_many_people_asks_for_a_count_not_an_amount():
     """At-Bay's "Does the Applicant store or process personal, health or credit card information of more than 500,000
     individuals?": "above how many people's records?" is answered 500,000; "how many days?" still wants a period."""
