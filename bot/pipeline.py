@@ -239,6 +239,12 @@ def _question_list(part: str) -> list[str]:
     return pieces
 
 
+# "…? does the coalition wording say anything?": asks the question before it again, of the wording; no part of its own
+_SAYS_ANYTHING = re.compile(r"^\W*(?:and\s+|so\s+)?(?:does|do|did|will|would|is there)\b(?:\s+[\w'’-]+){0,4}?\s+(?:say|mention|address|cover|"
+                            r"talk about|deal with|have)\s+(?:anything|something|this|that|it|on (?:it|this|that))\b(?:\s+(?:about|on) "
+                            r"(?:it|this|that))?\W*$", re.I)
+
+
 def split_parts(question: str) -> list[str]:
     """The sub-questions of a multi-part message ("is X covered? and how fast must we tell them?")."""
     if _NUMBERED_FIRST.search(question):
@@ -251,7 +257,8 @@ def split_parts(question: str) -> list[str]:
     if len(parts) > 1 and len(pieces) == 1:
         parts = [q for p in parts for q in _question_list(p)]
     parts = [re.sub(r"^(?:and|also|plus)\b[\s,]*", "", p, flags=re.I) for p in parts]
-    substantive = [p for p in parts if len([t for t in tokens(p) if len(t) > 2]) >= 2 or (_ASKS_OWN.match(p) and tokens(p))]
+    substantive = [p for p in parts if (len([t for t in tokens(p) if len(t) > 2]) >= 2 or (_ASKS_OWN.match(p) and tokens(p)))
+                   and not _SAYS_ANYTHING.match(p)]
     return substantive if len(substantive) > 1 else [question]
 
 

@@ -946,3 +946,12 @@ def test_a_clause_binding_the_insured_answers_must_we_whatever_its_heading():
 def test_a_denial_of_service_attack_is_named_by_wordings_that_deal_with_it():
     found = [c for c, _ in concepts_in("Is there a vendor on the list for fending off a flood-the-website attack?")]
     assert any(c.by_name and "denial of service" in c.policies_say for c in found)
+
+
+def test_does_the_wording_say_anything_is_no_part_of_its_own():
+    """"r we ok if IT is a month behind on updates? does the coalition wording say anything?" asks one thing; "does it
+    say anything about war?" still asks its own."""
+    assert split_parts("r we ok if IT is a month behind on updates? does the coalition wording say anything?") == [
+        "r we ok if IT is a month behind on updates? does the coalition wording say anything?"]
+    assert split_parts("is ransomware covered? and does it say anything about war?") == [
+        "is ransomware covered?", "does it say anything about war?"]
