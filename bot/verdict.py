@@ -22,7 +22,9 @@ _PRICE_Q = (r"\b(?:what|how much) (?:does|would|will|do) (?:it|that|this|they|th
             r"\bwhat'?s the (?:price|cost|premium) (?:of|for)\b|\b(?:extra|additional) premium\b|"
             r"\bthey (?:can |could |will |would |may )?charge\b|\bcharge (?:us )?for (?:it|that|this|the)\b|"
             # "is the tail free?", "does it cost anything?": the price asked the other way round
-            r"\b(?:is|are) (?:it|that|this|they|the|our|an?)(?: [\w-]+){0,3} free\b|\bcost (?:us )?(?:anything|extra)\b")
+            r"\b(?:is|are) (?:it|that|this|they|the|our|an?)(?: [\w-]+){0,3} free\b|\bcost (?:us )?(?:anything|extra)\b|"
+            # "if we cancel, how much of the premium is kept / of what we paid is gone?": the share of the premium earned
+            r"\bhow much of (?:the|our) premium\b|\bhow much of what we paid\b|\bpremium (?:is|gets?) (?:kept|retained|earned)\b")
 
 _PRICE_RX = re.compile(_PRICE_Q, re.I)
 _OPENS_CAN_WE = re.compile(r"^\W*(?:\w+\W+){0,2}?(?:can|may|could) (?:we|i|us)\b", re.I)

@@ -634,3 +634,13 @@ def test_a_control_named_only_in_a_limit_or_a_definition_of_something_else_is_no
     assert not a.answered and a.summary.startswith(NO_ANSWER), a.summary
     b = answer("r we ok if IT is a month behind on updates?", index=ix, policy="coalition")
     assert not b.answered and b.summary.startswith(NO_ANSWER), b.summary
+
+
+def test_how_much_of_what_we_paid_is_gone_asks_the_premium_earned(hiscox_swissre):
+    """Swiss Re's "6.10 Premium": "twenty (20%) per cent of the Premium … shall be fully earned" when the insured cancels.
+    "How much of what we paid is gone?" asks that share of the premium, a figure, and cites the clause stating it."""
+    a = answer("If we cancel halfway through the year, how much of what we paid is gone regardless?", index=hiscox_swissre,
+               policy="swissre")
+    assert a.verdict == "figure", a.summary
+    assert any(c.page_start == 25 and "twenty (20%) per cent of the Premium" in " ".join(c.quote.split()) for c in a.citations), \
+        [(c.page_start, c.quote[:80]) for c in a.citations]
