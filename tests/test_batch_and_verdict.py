@@ -955,3 +955,19 @@ def test_does_the_wording_say_anything_is_no_part_of_its_own():
         "r we ok if IT is a month behind on updates? does the coalition wording say anything?"]
     assert split_parts("is ransomware covered? and does it say anything about war?") == [
         "is ransomware covered?", "does it say anything about war?"]
+
+
+def test_a_court_of_competent_jurisdiction_names_no_territory():
+    """Territory is a by-name subject: Beazley's "a court of competent jurisdiction" and Embroker's law "most favorable to
+    the Insured" in an "applicable jurisdiction" do not make "is the cover worldwide?" answerable; a territory clause does."""
+    from collections import Counter
+
+    from vectorstore.text import tokens
+
+    territory = next(c for c, _ in concepts_in("is the embroker part worldwide?") if c.by_name)
+    for text in ("judgment in a court of competent jurisdiction", "the applicable jurisdiction most favorable to the Insured",
+                 "any Claim brought in the name of the Insured"):
+        assert not territory.named_in(Counter(tokens(text)), lambda: [text]), text
+    clause = "This Policy applies to Wrongful Acts committed anywhere in the world."
+    assert territory.named_in(Counter(tokens(clause)), lambda: [clause])
+    assert any("other insurance" in c.policies_say for c, _ in concepts_in("We have another cyber policy too. Which pays?"))
