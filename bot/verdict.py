@@ -20,6 +20,7 @@ _CONTACT_Q = (r"\bwhat(?:'s| is)? (?:the |their |our )?(?:(?:phone|telephone|hot
 # "what does that cost / what's the price of the tail": the premium charged for an option (run-off, an extension)
 _PRICE_Q = (r"\b(?:what|how much) (?:does|would|will|do) (?:it|that|this|they|the|our|an?|(?:one|two|three|four|five|six|\d+) (?:years?|months?))(?: [\w-]+){0,3} cost\b|"
             r"\bwhat'?s the (?:price|cost|premium) (?:of|for)\b|\b(?:extra|additional) premium\b|"
+            r"\bwhat'?s the most (?:[\w-]+ ){0,5}(?:can|could|might|would) cost\b|"
             r"\bthey (?:can |could |will |would |may )?charge\b|\bcharge (?:us )?for (?:it|that|this|the)\b|"
             # "is the tail free?", "does it cost anything?": the price asked the other way round
             r"\b(?:is|are) (?:it|that|this|they|the|our|an?)(?: [\w-]+){0,3} free\b|\bcost (?:us )?(?:anything|extra)\b|"
@@ -44,7 +45,7 @@ _ASKS = [
         r"\bhow (?:much|long|many|soon|quickly|fast|big|high|low|far back)\b|" + _CONTACT_Q + "|"
         r"\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
         r"waiting period|coinsurance|co-insurance|cap|ceiling|max\w*|period of restoration|deadline|time ?limit)\b|\bdeadline\b|\bwithin how\b|"
-        r"\bhow many (?:days|hours)\b|\bhow often\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|cut|amount|sum|threshold)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b", re.I)),
+        r"\bhow many (?:days|hours)\b|\bhow often\b|\bhow regularly\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|cut|amount|sum|threshold)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b", re.I)),
     # "…since before we bought the policy - problem?", "does that matter?", "will it affect our claim?" ask whether
     # something counts against cover, with the polarity of "is it excluded?" (yes is the bad news)
     ("exclusion", re.compile(r"\bexclu\w*\b|\b(?:a |any )?problem\W*$|\b(?:is|would|will) (?:it|that|this) (?:be )?a problem\b|\bdoes (?:that|this|it) matter\b|"
@@ -157,7 +158,7 @@ _POLAR = re.compile(
     r"\bwhat happens (?:if|when)\b", re.I)
 
 # Which figure a "how much / how long" question wants: the words around the figure in the clause.
-_ASKS_OFTEN = re.compile(r"how often|frequen", re.I)
+_ASKS_OFTEN = re.compile(r"how often|how regularly|frequen", re.I)
 # The retention (deductible, excess) is named next to its amount; "in excess of the Deductible and up to a maximum sum of
 # $250,000" states a cap, and "in excess of" is no excess.
 _ROLES_RETENTION_Q = re.compile(r"deductible|retention|excess|pay ourselves|out of pocket|first \$", re.I)
@@ -194,7 +195,7 @@ _ROLES = [
     _Role(re.compile(_CONTACT_Q, re.I), re.compile(r"call|telephone|phone|hotline|contact|tel\b|24/7|notify", re.I), "phone"),
     # "how long do we have to hand them the numbers proving our lost income?": the proof of loss, a deadline apart from
     # the notice of the incident
-    _Role(re.compile(r"\bproofs?\b|\bprov(?:e|ing)\b|\bsubstantiat\w*|\bsworn\b|\b(?:paperwork|numbers|figures|documentation|evidence|"
+    _Role(re.compile(r"\bproofs? of\b|\bprov(?:e|ing)\b.{0,40}\b(?:loss|losses|lost|income|revenue|profits?|costs?|damages?)\b|\bsubstantiat\w*|\bsworn\b|\b(?:paperwork|numbers|figures|documentation|evidence|"
                      r"breakdown)\b.{0,40}\b(?:loss|losses|lost|income|revenue|profits?|costs?)\b", re.I),
           re.compile(r"proofs? of loss|\bproof\b|substantiat|sworn", re.I), "period"),
     _Role(_ROLES_RETENTION_Q, _RETENTION_NEAR, "money"),
@@ -254,7 +255,7 @@ _PERIOD = re.compile(
     rf"\b(?:(?:{_NUMBER},\s+)*{_NUMBER},?\s+(?:or|to)\s+)?{_NUMBER}[\s-](?:business\s|calendar\s|consecutive\s)?"
     r"(?:hours?|days?|months?|years?)\b", re.I)
 STRICT_NEAR_CHARS = 80  # a figure further than this from its role's words is not taken for that role's figure
-_ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often)\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months|years)\b|\bhow far back\b|\b(?:latest|earliest)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|"
+_ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often|regularly)\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months|years)\b|\bhow far back\b|\b(?:latest|earliest)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|"
                         r"\bnumber of (?:days|hours|weeks|months|years)\b|\b(?:longest|shortest|max\w*) (?:period|stretch|time|duration)\b", re.I)
 
 

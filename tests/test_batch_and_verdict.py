@@ -418,7 +418,7 @@ def test_vocabulary_entries_have_reasons_and_match_lay_words():
     from bot.vocabulary import expand_shorthand
     assert "coinsurance" in named(expand_shorthand("do we have to cover a % of the ransom ourselves?"))
     # a country named in a story brings in the territory clauses, without making the question one dealt with by name
-    assert "jurisdiction" in named("a client in Germany is taking us to a German court, covered?")
+    assert "jurisdictional limits" in named("a client in Germany is taking us to a German court, covered?")
     assert not any(c.by_name for c, _ in concepts_in("a client in Germany is taking us to a German court, covered?"))
     # software its maker stopped supporting is end-of-life; a box that "got popped" was hacked
     assert {"end of life", "security breach"} <= named("a box Microsoft stopped supporting years ago got popped")
@@ -971,3 +971,12 @@ def test_a_court_of_competent_jurisdiction_names_no_territory():
     clause = "This Policy applies to Wrongful Acts committed anywhere in the world."
     assert territory.named_in(Counter(tokens(clause)), lambda: [clause])
     assert any("other insurance" in c.policies_say for c, _ in concepts_in("We have another cyber policy too. Which pays?"))
+
+
+def test_how_regularly_asks_a_frequency_and_the_most_it_can_cost_asks_a_price():
+    backups = "B. Backups shall be tested at least once every six months and kept offline for 30 days."
+    assert question_asks("how regularly must we prove we can bring data back from our saved copies?") == "figure"
+    assert pick_figure("how regularly must we prove we can bring data back from our saved copies?", backups) == "at least once every six months"
+    tail = "C. OPTIONAL EXTENDED REPORTING PERIOD: 1 year for 100%, 2 years for 150% or 3 years for 200% of the annual premium, if requested within 30 days."
+    assert pick_figure("What's the most the run-off reporting option can cost?", tail) in ("100%", "200%")
+    assert question_asks("What's the most the run-off reporting option can cost?") == "figure"
