@@ -442,11 +442,11 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
         # (coverage is a weighted share: all of it, up to float rounding)
         good = [c for c in cands[:3] if c.evidence.coverage > 1 - 1e-9 and c.evidence.concept_hits and not is_flagged(c.evidence.chunk)]
     names = _names_in(focus, qt, df, tuning.name_max_clauses)
-    named = [c for c in cands if names & set(tokens(c.evidence.chunk.text)) and not is_flagged(c.evidence.chunk)]
-    if named and good:
+    name_hits = [c for c in cands if names & set(tokens(c.evidence.chunk.text)) and not is_flagged(c.evidence.chunk)]
+    if name_hits and good:
         # "is CrowdStrike on the panel?": the clause naming the firm, product or place the question names answers it,
         # however little else of the question it shares (a vendor list is names and little else)
-        good = named + [c for c in good if c not in named]
+        good = name_hits + [c for c in good if c not in name_hits]
     if _subject_unaddressed(qt, df, index, policy, version, focus):
         good = []
     asks = question_asks(focus)
@@ -596,7 +596,7 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
                 cites.append(naming)
     kind, summary = verdict(focus, cites, [chunks[c.chunk_id].text for c in cites], controls=qt.controls, naming_exclusion=naming,
                             subjects=qt.concepts, specific=lambda p: len(p) > 1 or df.get(p[0], 0) <= tuning.subject_rare * n_docs)
-    if asks in ("permission", "info") and named and cites and cites[0].chunk_id in {c.hit.chunk.id for c in named}:
+    if asks in ("permission", "info") and name_hits and cites and cites[0].chunk_id in {c.hit.chunk.id for c in name_hits}:
         # "could we bring CrowdStrike in and still be using one of AXA's approved firms?": the list names the firm
         shown = [w for w in re.findall(r"[A-Za-z][\w-]*", focus) if set(tokens(w)) & names]
         kind, summary = "yes", f"Yes — the wording names {shown[0] if shown else 'it'} ({_section_short(cites[0])}, {cites[0].pages})."
