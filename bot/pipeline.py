@@ -150,7 +150,7 @@ def _names_in(question: str, qt: QueryTerms, df: dict[str, int], most: int = DEF
     """The proper names of the question (no English word) that the wording uses in at most `most` clauses, other than
     the policy's own name: a firm on a vendor list, not "tech", which the word list lacks and wordings use throughout."""
     # (part of the policy's own name counts as it: "AXA" of the policy called axaxl)
-    return frozenset(n for n in proper_names(question) if not any(n in w for w in qt.ignored) and 0 < df.get(n, 0) <= most)
+    return proper_names(question, among=lambda n: not any(n in w for w in qt.ignored) and 0 < df.get(n, 0) <= most)
 
 
 def resolve_policy(text: str, index: PolicyIndex) -> tuple[str | None, str]:
@@ -647,9 +647,10 @@ def _subject_unaddressed(qt: QueryTerms, df: dict[str, int], index: PolicyIndex,
     # named by a whole phrase: "extortion threat" is not named by a wording with "threat" in one clause; or by the name
     # the question gives it, when that is a proper name the wording also uses ("is CrowdStrike on the panel?" of a
     # vendor list naming CrowdStrike, though it never says "endpoint detection")
-    names = proper_names(question)
-    unnamed = [c for c in qt.concepts if not c.named_in(df, wording)
-               and not any(len(p) == 1 and p[0] in names and df.get(p[0], 0) for p in c.users_say)]
+    unnamed = [c for c in qt.concepts if not c.named_in(df, wording)]
+    if unnamed:
+        names = proper_names(question, among=lambda n: df.get(n, 0) > 0)
+        unnamed = [c for c in unnamed if not any(len(p) == 1 and p[0] in names for p in c.users_say)]
     if unnamed and len(unnamed) == len(qt.concepts):
         return True
     return any(c.by_name for c in unnamed)

@@ -980,3 +980,12 @@ def test_how_regularly_asks_a_frequency_and_the_most_it_can_cost_asks_a_price():
     tail = "C. OPTIONAL EXTENDED REPORTING PERIOD: 1 year for 100%, 2 years for 150% or 3 years for 200% of the annual premium, if requested within 30 days."
     assert pick_figure("What's the most the run-off reporting option can cost?", tail) in ("100%", "200%")
     assert question_asks("What's the most the run-off reporting option can cost?") == "figure"
+
+
+def test_proper_names_are_read_only_among_the_words_asked_for():
+    from bot.vocabulary import proper_names
+
+    q = "is crowdstrike on the panel, or only kroll?"
+    assert proper_names(q) >= {"crowdstrik"} and "panel" not in proper_names(q)
+    assert proper_names(q, among=lambda stem: stem == "crowdstrik") == {"crowdstrik"}
+    assert proper_names(q, among=lambda stem: False) == frozenset()
