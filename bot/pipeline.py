@@ -10,6 +10,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from ingestion.classify import DEFINITION_OPENING
 from ingestion.injection import is_flagged
 from ingestion.terms import IN_DECLARATIONS, without_carve_backs
 from ingestion.types import Chunk
@@ -587,7 +588,8 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
 
         named = next((c for c in good[: tuning.exclusion_depth]
                       if (c.evidence.chunk.clause_type == "exclusion" and names_subject(c.evidence.chunk))
-                      or (c.evidence.chunk.clause_type in ("definition", "limit", "other") and _DEFINES.match(c.evidence.chunk.text)
+                      or (c.evidence.chunk.clause_type in ("definition", "limit", "other")
+                          and DEFINITION_OPENING.search(" ".join(c.evidence.chunk.text[:300].split()))
                           and leaves_out_subject(c.evidence.chunk))), None)
         if named is not None:
             naming = next((x for x in cites if x.chunk_id == named.hit.chunk.id), None)
@@ -657,7 +659,6 @@ def _subject_unaddressed(qt: QueryTerms, df: dict[str, int], index: PolicyIndex,
 
 
 # where a definition turns to what it leaves out ("Damages … shall not include", "Loss does not mean")
-_DEFINES = re.compile(r"\W*(?:[A-Z0-9]{1,3}[.)]\s+)?[\"“]?[A-Z][\w’'\- ]{1,60}[\"”]?\s+(?:means|shall mean)\b")
 _NEXT_DEFINITION = re.compile(r"[.;:]\s+(?=(?:[A-Z0-9]{1,3}[.)]\s+)?[\"“]?[A-Z][\w’'\-]*(?:\s+[\w’'\-]+){0,6}[\"”]?\s+(?:means|shall mean)\b)")
 _LEAVES_OUT = re.compile(r"\b(?:does|do|shall|will) not (?:include|mean|encompass)\b", re.I)
 _ITEM_REF = re.compile(r"\bItem\s+(\d{1,2})\s+of\s+the\s+(?:Declarations|Schedule)", re.I)

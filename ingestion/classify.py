@@ -26,6 +26,10 @@ _WEAK_REQUIREMENT = re.compile(r"^(?!.*(?:warrant|security requirements|minimum 
 SECTION_PRIOR_WEIGHT = 2.5  # what a telling section heading adds to its clause type's cue score
 WEAK_PRIOR_WEIGHT = 1.0  # the same for a heading that merely says "Conditions"
 
+# How a definition opens: "Waiting Period means", "7.22 Loss means", "I. Defense Costs means" (matched on a clause's
+# text with its line breaks collapsed)
+DEFINITION_OPENING = re.compile(r"^\s*(?:[A-Z0-9]{1,3}(?:\.\s?\d{1,2})*[.)]\s+)?[\"“]?[A-Z][\w’'\- ]{1,60}[\"”]?\s+(?:means|shall mean|includes|refers to)\b")
+
 _CUES: dict[str, list[tuple[re.Pattern, float]]] = {
     "requirement": [
         (re.compile(r"condition precedent|as a condition of (?:coverage|this (?:policy|insurance))", re.I), 3.0),
@@ -58,10 +62,7 @@ _CUES: dict[str, list[tuple[re.Pattern, float]]] = {
         (re.compile(r"proof of loss|prior written consent|without (?:our|the insurer'?s) (?:prior )?(?:written )?consent|does not constitute notice", re.I), 2.0),
         (re.compile(r"\bnotice of (?:a )?(?:claim|circumstance|loss)", re.I), 2.0),
     ],
-    "definition": [
-        # "Waiting Period means", "7.22 Loss means", "I. Defense Costs means"
-        (re.compile(r"^\s*(?:[A-Z0-9]{1,3}(?:\.\s?\d{1,2})*[.)]\s+)?[\"“]?[A-Z][\w’'\- ]{1,60}[\"”]?\s+(?:means|shall mean|includes|refers to)\b"), 3.0),
-    ],
+    "definition": [(DEFINITION_OPENING, 3.0)],
     "coverage": [
         (re.compile(r"\bwe (?:will|shall) (?:pay|indemnify|reimburse|cover)|agrees? to (?:pay|indemnify)|(?:underwriters|insurers?) will pay|to indemnify the insured", re.I), 3.0),
         (re.compile(r"insuring agreement|is covered|we cover\b|first discover(?:s|ed) during the policy period", re.I), 1.5),
