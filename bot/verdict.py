@@ -206,7 +206,10 @@ _ROLES = [
                      r"\bbefore\b.{0,40}\b(?:gets?|is|are) (?:paid|payable|covered|reimbursed)\b|"
                      r"\bhow long before\b.{0,40}\b(?:starts?|begins?|kicks? in)\b|"
                      r"how long (?:do|must|would) (?:we|i) (?:have to )?be (?:down|offline|out)", re.I),
-          re.compile(r"waiting period|waiting|time retention|hours? of (?:downtime|interruption|outage)|first \d+ hours of\b", re.I), "period"),
+          re.compile(r"waiting period|waiting|time retention|hours? of (?:downtime|interruption|outage)|first \d+ hours of\b", re.I), "period",
+          # "the 180 day period that begins at the conclusion of the waiting period": what runs after the wait, not the wait
+          not_followed=re.compile(r"^\W*(?:\w+\W+){0,3}?(?:begins|starts|commenc\w+|runs)\s+(?:at|on|from|after|upon)\s+the\s+"
+                                  r"(?:conclusion|end|expiry|expiration|close)\b", re.I)),
     _Role(re.compile(r"restoration|how long (?:will|do) they pay|how long\b.{0,40}\b(?:downtime|interruption|income|profits?|revenue|turnover|offline|outage)|"
                      # "the max number of days of lost profit", "the longest stretch of lost income"
                      r"\b(?:longest|max\w*|number of (?:days|weeks|months))\b.{0,40}\b(?:downtime|interruption|income|profits?|revenue|turnover|outage)|"
@@ -329,7 +332,7 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
             found = kept
         if not found:
             continue
-        anchors = [m.start() for m in near_rx.finditer(flat)]
+        anchors = [m.span() for m in near_rx.finditer(flat)]
         if not anchors:
             if strict:
                 return None  # the clause states a figure of this unit, but not as the role the question asks about
@@ -337,10 +340,12 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
                 return found[0][1]
             # a clause that never names the role (a waiting period, a cancellation, run-off) does not state its figure:
             # the 180-day Period of Restoration is no waiting period, nor 30 days of reputational harm a notice period
-            anchors = [m.start() for m in (role.topic or near_rx).finditer(flat)]
+            anchors = [m.span() for m in (role.topic or near_rx).finditer(flat)]
             if not anchors:
                 return None
-        dist, _, fig = min((min(abs(f[0] - a) for a in anchors), f[0], f[1]) for f in found)  # ties: the first
+        # the gap between the figure and the role's words, not between their starts: "an extended reporting period of
+        # 12 months … by requesting it within 30 days after the end" states the period right after its long name
+        dist, _, fig = min((min(_gap(f[0], f[0] + len(f[1]), a) for a in anchors), f[0], f[1]) for f in found)  # ties: the first
         if strict and dist > STRICT_NEAR_CHARS:
             return None
         return fig
@@ -390,6 +395,10 @@ def _defers(question: str, text: str) -> bool:
     period, a retention), by naming it beside the reference ("2. Item 6 of the Declarations is amended…" says nothing
     of a notice period); for "how much / the limit", by any reference to them."""
     return refers_figure_to_declarations(question, text) if asks_a_specific_figure(question) else bool(_DEFERS.search(text))
+
+
+def _gap(start: int, end: int, anchor: tuple[int, int]) -> int:
+    return max(anchor[0] - end, start - anchor[1], 0)
 
 
 def _is_cap(flat: str, at: int) -> bool:

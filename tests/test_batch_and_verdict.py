@@ -102,6 +102,21 @@ def test_run_off_figures_by_role(question, figure):
     assert pick_figure(question, _RUN_OFF) == figure
 
 
+def test_a_figure_is_chosen_by_its_gap_to_the_role_words_not_their_start():
+    # the period's long name ends right before it; the request window sits just before "after the end"
+    clause = ("If this Policy is cancelled or not renewed, the Named Insured may buy an extended reporting period of 12 months "
+              "for an additional premium of 100% of the annual premium, by requesting it within 30 days after the end of the "
+              "Policy Period.")
+    assert pick_figure("(a) how long a run-off reporting window can we buy", clause) == "12 months"
+
+
+def test_the_period_after_a_waiting_period_is_not_the_waiting_period():
+    clause = ("Reputation indemnity period means the one hundred and eighty (180) day period that begins at the conclusion of "
+              "the reputation waiting period.")
+    assert pick_figure("how long do we wait before the downtime cover starts paying?", clause, strict=True) is None
+    assert pick_figure("how long is the waiting period?", "The waiting period is 12 hours.", strict=True) == "12 hours"
+
+
 def test_what_happens_if_is_answered_from_the_leading_clause_kind():
     # "what happens if we miss it?" asks whether cover still holds: a notice condition makes it depend on meeting it
     notice = "The Insured shall give written notice of any Claim within 72 hours of discovery."
