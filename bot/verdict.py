@@ -346,6 +346,8 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
         # the gap between the figure and the role's words, not between their starts: "an extended reporting period of
         # 12 months … by requesting it within 30 days after the end" states the period right after its long name
         dist, _, fig = min((min(_gap(f[0], f[0] + len(f[1]), a) for a in anchors), f[0], f[1]) for f in found)  # ties: the first
+        if _LONGEST.search(question) and unit in ("period", "percent"):
+            fig = _largest_option(flat, found) or fig
         if strict and dist > STRICT_NEAR_CHARS:
             return None
         return fig
@@ -395,6 +397,40 @@ def _defers(question: str, text: str) -> bool:
     period, a retention), by naming it beside the reference ("2. Item 6 of the Declarations is amended…" says nothing
     of a notice period); for "how much / the limit", by any reference to them."""
     return refers_figure_to_declarations(question, text) if asks_a_specific_figure(question) else bool(_DEFERS.search(text))
+
+
+# "the longest run-off we can buy", "the most it can cost": the largest of the options a clause lists
+_LONGEST = re.compile(r"\b(?:longest|maximum|max|most|highest|biggest|greatest)\b(?!-)", re.I)
+# a sentence ends at a full stop before a capital; "premium; b. two years" is the next item of one list
+_SENTENCE_END = re.compile(r"(?<!\b[a-zA-Z])(?<!\b[ivx]{2})(?<!\b[ivx]{3})[.!?]\s+[A-Z(]")
+LIST_MIN_OPTIONS = 3  # figures of one unit in one sentence that make a list of options to choose from
+
+
+def _largest_option(flat: str, found: list[tuple[int, str]]) -> str | None:
+    """The largest figure of a list of options the clause offers ("a. one year for 100% …; e. five years for 250%"):
+    the sentence with the most figures of the unit, when it has at least LIST_MIN_OPTIONS."""
+    ends = [m.start() for m in _SENTENCE_END.finditer(flat)]
+    by_sentence: dict[int, list[str]] = {}
+    for start, fig in found:
+        by_sentence.setdefault(sum(e < start for e in ends), []).append(fig)
+    options = max(by_sentence.values(), key=len, default=[])
+    values = [(v, f) for f in options if (v := _figure_value(f)) is not None]
+    return max(values)[1] if len(values) >= LIST_MIN_OPTIONS else None
+
+
+_WORD_VALUES = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+_UNIT_DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 30, "year": 365}
+
+
+def _figure_value(fig: str) -> float | None:
+    """A period in days or a percentage, for comparing the options of one list; None when it cannot be read."""
+    digits = re.findall(r"\d+(?:\.\d+)?", fig.replace(",", ""))
+    words = re.findall(r"[a-z]+", fig.lower())
+    value = float(digits[-1]) if digits else next((float(_WORD_VALUES[w]) for w in words if w in _WORD_VALUES), None)
+    if value is None:
+        return None
+    unit = next((d for u, d in _UNIT_DAYS.items() for w in words if w.startswith(u)), 1)
+    return value * unit
 
 
 def _gap(start: int, end: int, anchor: tuple[int, int]) -> int:

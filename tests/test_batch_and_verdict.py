@@ -110,6 +110,20 @@ def test_a_figure_is_chosen_by_its_gap_to_the_role_words_not_their_start():
     assert pick_figure("(a) how long a run-off reporting window can we buy", clause) == "12 months"
 
 
+def test_the_longest_or_dearest_of_a_list_of_options():
+    clause = ("the named insured will have the right to purchase an Optional Extended Reporting Period for a period of "
+              "either: a. one year for an additional premium of 100% of the total annual premium; b. two years for an "
+              "additional premium of 150% of the total annual premium; c. five years for an additional premium of 250% of "
+              "the total annual premium. The right must be exercised no later than ninety (90) days following the "
+              "cancellation or non-renewal date.")
+    assert pick_figure("what's the longest run-off reporting period we can buy", clause) == "five years"
+    assert pick_figure("whats the most the tail can cost", clause) == "250%"
+    assert pick_figure("how long do we have to buy the run-off", clause) == "ninety (90) days"
+    # two figures are not a list of options, and "highest-severity" describes the fix, not the figure
+    patch = "Critical patches within 14 days. Other patches within 90 days."
+    assert pick_figure("how quickly must the highest-severity fixes go in?", patch) == "14 days"
+
+
 def test_the_period_after_a_waiting_period_is_not_the_waiting_period():
     clause = ("Reputation indemnity period means the one hundred and eighty (180) day period that begins at the conclusion of "
               "the reputation waiting period.")
