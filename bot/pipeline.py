@@ -254,7 +254,8 @@ def split_parts(question: str) -> list[str]:
         pieces = _marked_parts(question, _LETTERED_NEXT, _LETTER_MARK)
     else:
         pieces = [question]
-    parts = [p.strip(" ,;") for piece in pieces for p in _PART_SPLIT.split(piece) if p and p.strip(" ,;")]
+    # the parts a list marks out are the user's own: "(a) what's the longest tail and what does it cost" is one part
+    parts = [p.strip(" ,;") for piece in pieces for p in (_PART_SPLIT.split(piece) if len(pieces) == 1 else [piece]) if p and p.strip(" ,;")]
     if len(parts) > 1 and len(pieces) == 1:
         parts = [q for p in parts for q in _question_list(p)]
     parts = [re.sub(r"^(?:and|also|plus)\b[\s,]*", "", p, flags=re.I) for p in parts]

@@ -52,18 +52,23 @@ _ASKS = [
                              r"\b(?:affect|hurt|jeopardi[sz]e|prejudice) (?:our |the )?(?:cover|coverage|claim|policy)\b", re.I)),
     # "can they cancel / can AXA change our terms / could they treat the policy as void": the insurer's rights
     ("insurer_right", re.compile(
-        r"\b(?:can|could|may|will|would)\s+(?:they|the\s+insurers?|insurers?|the\s+underwriters?|underwriters?|the\s+carrier|(?-i:[A-Z][\w-]+))\s+"
+        r"\b(?:can|could|may|will|would)\s+(?:they|the\s+insurers?|insurers?|the\s+underwriters?|underwriters?|the\s+carrier|(?-i:[A-Z][\w-]+)(?:\s+(?-i:[A-Z][\w-]+))?)\s+"
         r"(?:still\s+|just\s+|legally\s+|actually\s+|then\s+)?"
         r"(?:cancel|drop|dump|terminate|end|void|rescind|avoid|tear\s+up|treat|change|alter|vary|increase|raise|refuse|deny|decline|reject|"
         r"audit|inspect|examine|go\s+through|look\s+(?:at|into)|access|take\s+over|appoint|recover|walk\s+away)\b", re.I)),
     # "can we claim / bill / get it back" asks whether the policy pays, not whether we are allowed to
     ("coverage", re.compile(
-        r"\b(?:can|could|may) (?:we|i) (?:still |also |just )?(?:claim|bill|recover|be reimbursed|get (?:it |that |this |the \w+ |our \w+ )?back)\b", re.I)),
+        r"\b(?:can|could|may) (?:we|i) (?:still |also |just )?(?:claim|bill|recover|be reimbursed|get (?:it |that |this |the \w+ |our \w+ )?back)\b|"
+        # "can we put their regular pay into the claim?", "can we add the overtime to what we claim?"
+        r"\b(?:can|could|may) (?:we|i) (?:still |also |just )?(?:put|include|add|count|submit|charge|tack)\b.{0,50}"
+        r"\b(?:in|into|on|onto|to|as part of|under) (?:the|our|a|this|that|what we) (?:claim|claims|claim form|invoice)\b", re.I)),
     ("permission", re.compile(
         r"\b(?:can|may|could) (?:we|i|us)\b|\b(?:are|r) we (?:still )?(?:allowed|ok|okay|free)\b|\b(?:is|are) (?:she|he|they|it|[\w-]+) (?:still )?(?:allowed|permitted) to\b|^\W*we (?:still )?(?:good|ok|okay|fine)\b|\bis it (?:ok|okay|fine)\b|\bok to\b|\bwithout (?:asking|telling|consent|permission|checking)\b|"
         r"\b(?:use|pick|choose|hire|bring in|go with|keep|call in) our own\b|\bpick (?:our|the|a)\b|\bchoose (?:our|the|a)\b", re.I)),
     ("obligation", re.compile(
         r"\b(?:must|have to|has to|need to|needs to|got to|gotta|required?|requirement|obliged|mandatory|condition of)\b|\bdo (?:we|i) need\b|\bshould we\b|"
+        # "does PHLY expect us to get the police involved?"
+        r"\b(?:expects?|wants?|requires?|obliges?) (?:us|me|the insured|the company|our (?:team|company|firm|staff)) to\b|"
         # "is there any policy condition tied to having MFA?"
         r"\b(?:any|a) (?:policy |coverage |security )?conditions? (?:tied|linked|attached|related|relating|about|on|around|for)\b", re.I)),
     ("coverage", re.compile(
@@ -73,7 +78,9 @@ _ASKS = [
         # the insurer paying, said other ways: "will they step in / stand behind us / keep paying / buy replacements"
         r"\b(?:step in|stand behind|back us|keep paying|get compensated|compensate us|put up (?:the )?(?:money|cash|funds)|buy (?:replacements?|new)|"
         r"defend (?:us|that|it|this|(?:a|an|the|our|any) \w+))\b|"
-        r"\bis (?:that|it|this) (?:something|on|in|part)\b|\bis there (?:any(?:one|thing)?|some(?:one|body)|a|free)\b|\bwho (?:do|can|could|should|will|would) (?:we\b|\w+ (?:for|with) us\b)|\bwho (?:can|could|will) (?:help|handle|deal|dig|investigate|negotiate|talk|answer|print|mail|send)\b|\bany (?:vendors?|firms?|one)\b", re.I)),
+        r"\bis (?:that|it|this) (?:something|on|in|part)\b|"
+        # "…the utility bill went through the roof. embroker?": a story, then just the policy's name
+        r"[.!]\s+\W*(?:[\w&'-]+\s+){0,1}[\w&'-]+\s*\?+\s*$|\bis there (?:any(?:one|thing)?|some(?:one|body)|a|free)\b|\bwho (?:do|can|could|should|will|would) (?:we\b|\w+ (?:for|with) us\b)|\bwho (?:can|could|will) (?:help|handle|deal|dig|investigate|negotiate|talk|answer|print|mail|send)\b|\bany (?:vendors?|firms?|one)\b", re.I)),
 ]
 
 # What binds the insured in a clause typed by its heading only: "any dispute … will first be submitted to mediation",
@@ -114,6 +121,8 @@ _CALL_IS_NOTICE = re.compile(r"\b(?:call|calls|calling|telephone|phone|hotline)\
 _INSURER = r"(?:we|the insurer|insurer|the company|the underwriters|underwriters|it)"
 _INSURER_MAY_NOT = re.compile(
     _INSURER + r"\s+(?:may|shall|will|can)\s*not\b|\b(?:may|shall) (?:only|not) be (?:cancelled|canceled|terminated)|"
+    # "The Insurer may only cancel this Policy for nonpayment of premium"
+    r"\b(?:may|can|shall|will) only (?:cancel|terminate|non-?renew|rescind|avoid|void)\b|"
     r"\b(?:shall|will) not be entitled\b", re.I)
 _INSURER_MAY = re.compile(
     _INSURER + r"\s+(?:may|can|(?:shall|will) (?:be entitled|have the right)|reserves? the right|(?:is|are) entitled)\b|"
@@ -161,7 +170,8 @@ _POLAR = re.compile(
 _ASKS_OFTEN = re.compile(r"how often|how regularly|frequen", re.I)
 # The retention (deductible, excess) is named next to its amount; "in excess of the Deductible and up to a maximum sum of
 # $250,000" states a cap, and "in excess of" is no excess.
-_ROLES_RETENTION_Q = re.compile(r"deductible|retention|excess|pay ourselves|out of pocket|first \$", re.I)
+_ROLES_RETENTION_Q = re.compile(r"deductible|retention|excess|pay ourselves|out of pocket|first \$|"
+                                r"how much (?:do|would|will|must|should) (?:we|i) (?:\w+ ){1,2}(?:ourselves|on our own)\b", re.I)
 _RETENTION_NEAR = re.compile(r"retention|deductible|\bexcess\b(?! of)", re.I)
 _CAP_BEFORE = re.compile(r"\b(?:up to|maximum|not (?:to )?exceed|limit(?:ed)? (?:of|to)|at most)\b[^$£€\d]{0,25}$", re.I)
 class _Role(NamedTuple):
@@ -226,6 +236,8 @@ _ROLES = [
     # Run-off cover (an extended reporting period) has two periods: the window for taking it up and how long it
     # lasts. "How long do we have to decide / buy it" wants the first, "how long after expiry can we report" the second.
     _Role(re.compile(r"\b(?:decide|elect|opt|take (?:it |that )?up|sign up|request|(?:have|got|get|time|deadline) to (?:buy|purchase))\b.{0,60}\b(?:run-?off|tail|extended reporting|ERP)\b|"
+                     # "how long after we leave do we have to decide?" (of the run-off the part before named)
+                     r"\b(?:after|following)\b.{0,40}\b(?:decide|elect|opt in|choose)\b|"
                      r"\b(?:run-?off|tail|extended reporting|ERP)\b.{0,60}\b(?:decide|elect|take (?:it |that )?up|to (?:buy|purchase|request))\b", re.I),
           re.compile(r"exercis|elect|request|must be received|written notice|no later than|within", re.I), "period", topic=_RUN_OFF_TOPIC),
     _Role(re.compile(r"\b(?:run-?off|tail|extended reporting|ERP|discovery period)\b|"
@@ -703,7 +715,7 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
             return "yes", f"Yes — the policy requires it ({where})."
         if ctype == "exclusion":
             return "yes", f"Effectively yes — without it an exclusion applies ({where})."
-        if ctype == "coverage":
+        if ctype == "coverage" and not _BINDS_INSURED.search(" ".join(top.quote.split())):
             return "depends", f"The policy covers this subject to its conditions ({where}); see the clauses below."
         if _BINDS_INSURED.search(" ".join(top.quote.split())) or _BINDS_INSURED.search(" ".join(text[:600].split())):
             # "do we have to mediate before we can sue them?" of "Any dispute … will first be submitted to non-binding

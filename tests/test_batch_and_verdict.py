@@ -16,6 +16,10 @@ runner = CliRunner()
 
 @pytest.mark.parametrize("question, kind", [
     ("How quickly must we tell the insurer?", "figure"),
+    # a story ending in just the policy's name asks whether it covers what happened
+    ("found cryptominers on our build boxes, utility bill went through the roof. embroker?", "coverage"),
+    ("does PHLY expect us to get the cops or federal agents involved?", "obligation"),
+    ("Our IT team worked all week on the clean-up. Can we put their regular pay into the claim?", "coverage"),
     ("what's our deductible per claim", "figure"),
     ("Can we use our own forensics company?", "permission"),
     ("can we pay the ransom w/o checking with them first if the deadline is tonight", "permission"),
@@ -108,6 +112,23 @@ def test_a_figure_is_chosen_by_its_gap_to_the_role_words_not_their_start():
               "for an additional premium of 100% of the annual premium, by requesting it within 30 days after the end of the "
               "Policy Period.")
     assert pick_figure("(a) how long a run-off reporting window can we buy", clause) == "12 months"
+
+
+def test_what_we_wear_ourselves_is_the_retention_and_deciding_after_leaving_is_the_election_window():
+    clause = "Retention: $50,000 each claim. Limit of liability: $500,000 in the aggregate."
+    assert pick_figure("How much do we wear ourselves before it pays on this kind of thing?", clause) == "$50,000"
+    assert pick_figure("how long after we leave do we have to decide?", _RUN_OFF) == "30 days"
+
+
+def test_an_obligation_stated_inside_an_insuring_clause_answers_must_we():
+    text = ("We will reimburse you for extortion monies resulting from a credible threat. You must make every reasonable "
+            "effort to notify the local law enforcement authorities before surrendering any extortion monies.")
+    cite = _cite("coverage", "You must make every reasonable effort to notify the local law enforcement authorities before "
+                             "surrendering any extortion monies.")
+    assert verdict("do we need to get the cops involved before paying?", [cite], [text]) == (
+        "yes", "Yes — the wording requires it (VII. CONDITIONS §C, p. 10).")
+    cover = _cite("coverage", "We will reimburse you for extortion monies resulting from a credible threat.")
+    assert verdict("do we need to get the cops involved before paying?", [cover], [text])[0] == "depends"
 
 
 def test_the_longest_or_dearest_of_a_list_of_options():
@@ -224,6 +245,9 @@ def test_whether_a_call_is_notice_is_read_from_the_notice_condition_wherever_it_
     ("can they still go through our books after the policy ends?",
      "We may examine and audit Your books and records during the Policy Period and within three years after.", "yes"),
     ("Could they treat the policy as if it never existed?", "If any representation is untrue this Policy shall be void.", "yes"),
+    # an insurer named in two words; "may only cancel for" allows nothing else
+    ("Can AXA XL cancel on us mid-term just because they've gone off our risk?",
+     "The Insurer may only cancel this Policy for nonpayment of premium.", "no"),
 ])
 def test_what_the_insurer_may_do(question, text, kind):
     assert question_asks(question) == "insurer_right"
@@ -377,6 +401,10 @@ def test_multi_part_questions_are_split():
         "Under last year's edition, what was the ransom cap", "what was our own share", "what was the waiting hours?"]
     assert split_parts("CFC: (a) how much notice is needed to cancel, and (b) do we get money back if we had a claim?") == [
         "CFC: how much notice is needed to cancel", "do we get money back if we had a claim?"]
+    # the parts a list marks out are the user's: a marked part asking two things is not split again
+    assert split_parts("If we leave: (a) what's the longest run-off we can buy and what does it cost, and (b) how long after we "
+                       "leave do we have to decide?") == ["If we leave: what's the longest run-off we can buy and what does it cost",
+                                                          "how long after we leave do we have to decide?"]
     # a comma list of questions ending in ", and <question word>"; a condition before a comma is no question of its own
     assert split_parts("can we still buy run-off, how long is it, what does it cost, and how soon must we ask?") == [
         "can we still buy run-off", "how long is it", "what does it cost", "how soon must we ask?"]
