@@ -24,7 +24,7 @@ from .types import Answer, Citation, Gap
 from .verdict import section_short as _section_short
 from .verdict import (asks_a_specific_figure, asks_if_a_call_is_notice, limit_words, pick_figure, question_asks,
                       refers_figure_to_declarations, says_a_call_is_notice, verdict, wants_written_notice)
-from .vocabulary import correct_typos, expand_shorthand, proper_names
+from .vocabulary import contains, correct_typos, expand_shorthand, proper_names
 
 RISK_TYPES = ("exclusion", "limit", "notice")
 
@@ -449,7 +449,7 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
         # "is CrowdStrike on the panel?": the clause naming the firm, product or place the question names answers it,
         # however little else of the question it shares (a vendor list is names and little else)
         good = name_hits + [c for c in good if c not in name_hits]
-    if _subject_unaddressed(qt, df, index, policy, version, focus):
+    if _subject_unaddressed(qt, df, index, policy, version, focus, good[0].evidence.chunk.text if good else ""):
         good = []
     asks = question_asks(focus)
     if qt.controls:
@@ -636,7 +636,7 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
 
 
 def _subject_unaddressed(qt: QueryTerms, df: dict[str, int], index: PolicyIndex, policy: str | None, version: str | None,
-                         question: str = "") -> bool:
+                         question: str = "", lead: str = "") -> bool:
     """Whether the wording leaves the question's subject out, whatever clauses share the story's other words.
 
     True when every subject the question names (ransom, regulator fines, bricked hardware…) has none of the
@@ -656,7 +656,12 @@ def _subject_unaddressed(qt: QueryTerms, df: dict[str, int], index: PolicyIndex,
         unnamed = [c for c in unnamed if not any(len(p) == 1 and p[0] in names for p in c.users_say)]
     if unnamed and len(unnamed) == len(qt.concepts):
         return True
-    return any(c.by_name for c in unnamed)
+    # a by-name subject that the clause leading the answer names answers the question, though a by-name word of the
+    # story is not in the wording ("hacked our phone switchboard … calling premium numbers abroad": the Telephone Fraud
+    # definition leads; territory is named nowhere)
+    seq = tokens(lead)
+    return any(c.by_name for c in unnamed) and not any(
+        c.by_name and c not in unnamed and any(contains(seq, p) for p in c.policy_phrases) for c in qt.concepts)
 
 
 # where a definition turns to what it leaves out ("Damages … shall not include", "Loss does not mean")

@@ -458,6 +458,28 @@ def test_the_cost_of_notifying_customers_is_a_cover_not_a_notice_duty(coalition_
         assert re.search(r"breach response costs", a.citations[0].quote, re.I), a.citations[0].quote
 
 
+def test_a_named_cover_leading_the_answer_is_not_undone_by_an_incidental_word_of_the_story(coalition_beazley):
+    """"Calling premium numbers abroad": territory is a subject wordings deal with by name, and Beazley never names
+    it; but the question is about telephone fraud, which Beazley insures by name and whose definition leads."""
+    a = answer("Somebody got into our office phone switchboard over Easter and racked up a huge bill calling premium numbers "
+               "abroad. Is that the kind of thing the Beazley crime bit pays for?", index=coalition_beazley, policy="beazley")
+    assert a.answered and a.verdict == "yes", a.summary
+    assert any("telephone fraud" in c.quote.lower() for c in a.citations), [c.quote for c in a.citations]
+    # with no by-name subject the wording names, a by-name subject it never names is still not addressed
+    b = answer("Does the Beazley policy pay anything for an incident at our office abroad during an earthquake?",
+               index=coalition_beazley, policy="beazley")
+    assert not b.answered, b.summary
+
+
+def test_an_ai_made_impersonation_is_social_engineering_where_the_wording_names_deepfakes(coalition_beazley):
+    a = answer("Our AP lead joined a video call with what looked and sounded exactly like our main supplier's finance director "
+               "asking to redirect payments. It was AI-generated. Does Coalition's crime section cover the money we sent?",
+               index=coalition_beazley, policy="coalition")
+    assert a.answered and a.verdict == "yes", a.summary
+    assert a.citations[0].clause_type == "coverage" and "FUNDS TRANSFER FRAUD" in a.citations[0].quote, a.citations[0]
+    assert any("deepfake" in c.quote.lower() and c.page_start == 24 for c in a.citations), [(c.page_start, c.quote[:80]) for c in a.citations]
+
+
 def test_money_stolen_from_the_bank_account_is_funds_transfer_fraud(coalition_beazley):
     """Money a hacker takes from the bank account is insured as funds transfer fraud (eCrime), not breach response or
     hardware replacement; Beazley's trading-loss exclusion names eCrime only to lift itself ("but this exclusion will
