@@ -45,7 +45,7 @@ _ASKS = [
         r"\bhow (?:much|long|many|soon|quickly|fast|big|high|low|far back)\b|" + _CONTACT_Q + "|"
         r"\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
         r"waiting period|coinsurance|co-insurance|cap|ceiling|max\w*|period of restoration|deadline|time ?limit)\b|\bdeadline\b|\bwithin how\b|"
-        r"\bhow many (?:days|hours)\b|\bhow often\b|\bhow regularly\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|cut|amount|sum|threshold)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b", re.I)),
+        r"\bhow many (?:days|hours)\b|\bhow often\b|\bhow regularly\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|cut|amount|sum|threshold)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit|allowance|per diem)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b", re.I)),
     # "…since before we bought the policy - problem?", "does that matter?", "will it affect our claim?" ask whether
     # something counts against cover, with the polarity of "is it excluded?" (yes is the bad news)
     ("exclusion", re.compile(r"\bexclu\w*\b|\b(?:a |any )?problem\W*$|\b(?:is|would|will) (?:it|that|this) (?:be )?a problem\b|\bdoes (?:that|this|it) matter\b|"
@@ -111,7 +111,9 @@ _COUNTS_AS_NOTICE = re.compile(
     # "so we've officially told them now, right?"
     r"\b(?:officially|formally|properly) (?:told|notified|informed|reported (?:it )?to)\b|"
     # "that covers our notice obligation, yeah?"
-    r"\b(?:covers?|satisf\w+|meets?|fulfil\w*|takes? care of|handles?|ticks?) (?:off )?(?:our |the |any )?notice (?:obligation|requirement|duty|condition)s?\b", re.I)
+    r"\b(?:covers?|satisf\w+|meets?|fulfil\w*|takes? care of|handles?|ticks?) (?:off )?(?:our |the |any )?notice (?:obligation|requirement|duty|condition)s?\b|"
+    # "so we've done our bit on telling them, right?"
+    r"\b(?:done|did|played) (?:our|my) (?:bit|part|duty)\b.{0,20}\b(?:tell\w*|told|notif\w*|notice|report\w*|inform\w*)", re.I)
 _BY_PHONE = re.compile(r"\b(?:call|calls|called|calling|ring|ringing|rang|phone|phoning|phoned|hotline|helpline|breach line|1-800)\b", re.I)
 _NOT_NOTICE = re.compile(r"\bnot (?:\w+ ){0,2}(?:constitute|be deemed|be considered|count as|satisfy) (?:\w+ ){0,3}notice|"
                          r"\bwritten notice|\bnotice (?:\w+ ){0,8}in writing", re.I)
@@ -274,6 +276,9 @@ _ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often|regularly)\b|\bh
                         r"\bnumber of (?:days|hours|weeks|months|years)\b|\b(?:longest|shortest|max\w*) (?:period|stretch|time|duration)\b", re.I)
 
 
+_FORM_FIGURE = re.compile(r"\bhow (?:far back|many|much|long|big|large|old|recent)\b", re.I)
+
+
 def question_asks(question: str) -> str:
     """form, figure, exclusion, insurer_right, coverage, permission, obligation or info."""
     # "can we pay the ransom without checking with them if the deadline is tonight?" asks leave, not a figure: a
@@ -284,6 +289,8 @@ def question_asks(question: str) -> str:
     for kind, rx in _ASKS:
         if kind == "figure" and leave:
             continue
+        if kind == "form" and _FORM_FIGURE.search(question):
+            continue  # "how far back does the form ask about past incidents?" wants the form's figure
         if rx.search(question):
             return kind
     return "info"

@@ -16,6 +16,10 @@ runner = CliRunner()
 
 @pytest.mark.parametrize("question, kind", [
     ("How quickly must we tell the insurer?", "figure"),
+    # a figure the form asks about is a figure; an allowance is an amount
+    ("(a) how far back do they ask about past incidents and claims", "figure"),
+    ("does the application ask about MFA?", "form"),
+    ("One of our engineers has to give evidence at the hearing. Is there a daily allowance for their time?", "figure"),
     # a story ending in just the policy's name asks whether it covers what happened
     ("found cryptominers on our build boxes, utility bill went through the roof. embroker?", "coverage"),
     ("does PHLY expect us to get the cops or federal agents involved?", "obligation"),
@@ -221,6 +225,8 @@ def test_a_call_counts_as_notice_only_where_the_wording_says_so(text, kind):
     said = "Called the 1-800 number at 2am and they were helpful. So we've officially told them now, right?"
     if kind != "info":
         assert verdict(said, [_cite("notice", text)], [text])[0] == kind  # the same question, told as a story
+        bit = "we rang the 24/7 incident number within the hour, so we've done our bit on telling them - right?"
+        assert verdict(bit, [_cite("notice", text)], [text])[0] == kind
 
 
 def test_whether_a_call_is_notice_is_read_from_the_notice_condition_wherever_it_is(sample_index):
