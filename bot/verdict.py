@@ -5,6 +5,7 @@ import re
 from typing import Callable, NamedTuple, Sequence
 
 from ingestion.guidance import Control, controls_asked
+from ingestion.sentences import split_sentences
 from ingestion.terms import EXCLUSION_LIFTED, without_carve_backs
 from vectorstore.text import tokens
 
@@ -79,6 +80,8 @@ _ASKS = [
         r"\b(?:step in|stand behind|back us|keep paying|get compensated|compensate us|put up (?:the )?(?:money|cash|funds)|buy (?:replacements?|new)|"
         r"defend (?:us|that|it|this|(?:a|an|the|our|any) \w+))\b|"
         r"\bis (?:that|it|this) (?:something|on|in|part)\b|"
+        # "does the endorsement pick that up?", "will they pick up the tab?"
+        r"\bpick (?:that|it|this|those|these) up\b|\bpick up (?:the )?(?:tab|bill|costs?|cheque|check)\b|"
         # "…the utility bill went through the roof. embroker?": a story, then just the policy's name
         r"[.!]\s+\W*(?:[\w&'-]+\s+){0,1}[\w&'-]+\s*\?+\s*$|\bis there (?:any(?:one|thing)?|some(?:one|body)|a|free)\b|\bwho (?:do|can|could|should|will|would) (?:we\b|\w+ (?:for|with) us\b)|\bwho (?:can|could|will) (?:help|handle|deal|dig|investigate|negotiate|talk|answer|print|mail|send)\b|\bany (?:vendors?|firms?|one)\b", re.I)),
 ]
@@ -648,6 +651,21 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
     return kind, sentence
 
 
+BINDING_SHARED_WORDS = 3  # words a binding sentence of an insuring clause shares with "must we …?" to answer it
+
+
+def _binding_about(question: str, text: str) -> bool:
+    """Whether a sentence of the clause binds the insured to what the question asks about ("For the contingent injury
+    cover to work, do we need to carry general liability insurance?" of "As a condition to coverage … You shall
+    maintain … a Comprehensive General Liability policy"): it shares BINDING_SHARED_WORDS words with the question."""
+    asked = set(tokens(question))
+    for start, end in split_sentences(text):
+        sentence = " ".join(text[start:end].split())
+        if _BINDS_INSURED.search(sentence) and len(asked & set(tokens(sentence))) >= BINDING_SHARED_WORDS:
+            return True
+    return False
+
+
 def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Sequence[str]) -> tuple[str, str]:
     top, text = cites[0], texts[0]
     where = _where(top)
@@ -722,7 +740,7 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
             return "yes", f"Yes — the policy requires it ({where})."
         if ctype == "exclusion":
             return "yes", f"Effectively yes — without it an exclusion applies ({where})."
-        if ctype == "coverage" and not _BINDS_INSURED.search(" ".join(top.quote.split())):
+        if ctype == "coverage" and not _BINDS_INSURED.search(" ".join(top.quote.split())) and not _binding_about(question, text):
             return "depends", f"The policy covers this subject to its conditions ({where}); see the clauses below."
         if _BINDS_INSURED.search(" ".join(top.quote.split())) or _BINDS_INSURED.search(" ".join(text[:600].split())):
             # "do we have to mediate before we can sue them?" of "Any dispute … will first be submitted to non-binding

@@ -23,6 +23,7 @@ runner = CliRunner()
     # a story ending in just the policy's name asks whether it covers what happened
     ("found cryptominers on our build boxes, utility bill went through the roof. embroker?", "coverage"),
     ("does PHLY expect us to get the cops or federal agents involved?", "obligation"),
+    ("If they get sued and hand it to us, does the Corvus tech E&O endorsement pick that up?", "coverage"),
     ("Our IT team worked all week on the clean-up. Can we put their regular pay into the claim?", "coverage"),
     ("what's our deductible per claim", "figure"),
     ("Can we use our own forensics company?", "permission"),
@@ -133,6 +134,12 @@ def test_an_obligation_stated_inside_an_insuring_clause_answers_must_we():
         "yes", "Yes — the wording requires it (VII. CONDITIONS §C, p. 10).")
     cover = _cite("coverage", "We will reimburse you for extortion monies resulting from a credible threat.")
     assert verdict("do we need to get the cops involved before paying?", [cover], [text])[0] == "depends"
+    # a binding sentence of the clause about what the question names answers it, though another sentence is quoted
+    gl = ("We shall pay Damages arising from Bodily Injury caused by Your products. As a condition to coverage afforded under "
+          "this Insuring Agreement, You shall maintain in full force a Comprehensive General Liability policy.")
+    lead = _cite("coverage", "We shall pay Damages arising from Bodily Injury caused by Your products.")
+    assert verdict("For the injury cover to work, do we need to be carrying a separate general liability policy?", [lead], [gl])[0] == "yes"
+    assert verdict("do we need to get the cops involved before paying?", [lead], [gl])[0] == "depends"
 
 
 def test_the_longest_or_dearest_of_a_list_of_options():
