@@ -24,6 +24,7 @@ runner = CliRunner()
     ("found cryptominers on our build boxes, utility bill went through the roof. embroker?", "coverage"),
     ("does PHLY expect us to get the cops or federal agents involved?", "obligation"),
     ("If they get sued and hand it to us, does the Corvus tech E&O endorsement pick that up?", "coverage"),
+    ("the new firewall costs 20% more than a like-for-like fix. Can that extra be claimed under Coalition?", "coverage"),
     ("Our IT team worked all week on the clean-up. Can we put their regular pay into the claim?", "coverage"),
     ("what's our deductible per claim", "figure"),
     ("Can we use our own forensics company?", "permission"),
