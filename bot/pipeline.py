@@ -576,9 +576,15 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     if asks == "coverage" and qt.concepts:
         # An exclusion that names what the question is about ("war", "betterment", "infrastructure") decides whether it
         # is covered, even when the insuring clause ranks above it and it is not among the three best clauses.
+        # a subject the leading cover names too is what the cover is about, not what sets the exclusion apart ("lost profit
+        # after a fat-fingered config push": business interruption is named by the cover and by the power-outage
+        # exclusion alike)
+        lead_seq = tokens(chunks[cites[0].chunk_id].text) if cites and cites[0].clause_type == "coverage" else ()
+        apart = [k for k in qt.concepts if not (lead_seq and k.named_specifically(lead_seq, df, n_docs, tuning.subject_rare))]
+
         def names_subject(ch: Chunk) -> bool:
             seq = tokens(without_carve_backs(ch.text))  # what a carve-back names is not excluded
-            return any(k.named_specifically(seq, df, n_docs, tuning.subject_rare) for k in qt.concepts)
+            return any(k.named_specifically(seq, df, n_docs, tuning.subject_rare) for k in apart)
 
         def leaves_out_subject(ch: Chunk) -> bool:
             # "Damages … shall not include … the return of fees": a definition that leaves the subject out of what is paid

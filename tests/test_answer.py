@@ -458,6 +458,16 @@ def test_the_cost_of_notifying_customers_is_a_cover_not_a_notice_duty(coalition_
         assert re.search(r"breach response costs", a.citations[0].quote, re.I), a.citations[0].quote
 
 
+def test_an_exclusion_naming_only_what_the_cover_names_does_not_decide(sample_index):
+    """The card schemes' fines: the PCI insuring agreement names PCI fines and assessments, and the contractual-liability
+    exclusion names them too ("… and except for PCI Fines and Assessments"); what the question is about is what the
+    cover is about, so that exclusion does not turn the answer to "probably not"."""
+    a = answer("the card schemes are fining us after the checkout skimmer thing, is that on the policy?", index=sample_index,
+               policy="northwind")
+    assert a.verdict == "yes" and a.summary.startswith("Yes — covered under I. INSURING AGREEMENTS"), a.summary
+    assert any("We will pay PCI Fines and Assessments" in c.quote and c.page_start == 3 for c in a.citations), a.citations
+
+
 def test_a_named_cover_leading_the_answer_is_not_undone_by_an_incidental_word_of_the_story(coalition_beazley):
     """"Calling premium numbers abroad": territory is a subject wordings deal with by name, and Beazley never names
     it; but the question is about telephone fraud, which Beazley insures by name and whose definition leads."""
