@@ -202,6 +202,9 @@ _AFTER_ENDING = re.compile(r"^\W*(?:\w+\W+){0,4}?(?:after|following|of|from|beyo
                            r"(?:the\s+)?(?:termination|cancell?ation|non-?renewal|expir\w*|inception)|"
                            r"^\W*(?:\w+\W+){0,4}?(?:after|following|from)\s+(?:the\s+)?(?:effective\s+)?date\s+of\s+"
                            r"(?!(?:the\s+|such\s+|this\s+|written\s+)*(?:notice|mailing|delivery))", re.I)
+# a number in words, as wordings write them before the digits: "seventy-two (72) hours", "one hundred and eighty (180) days"
+_NUMBER_WORD = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|"
+                r"eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)")
 _ROLES = [
     _Role(_PRICE_RX, re.compile(r"premium", re.I), "percent"),
     _Role(_PRICE_RX, re.compile(r"premium", re.I), "money"),
@@ -211,10 +214,12 @@ _ROLES = [
     # "how long do we have to hand them the numbers proving our lost income?": the proof of loss, a deadline apart from
     # the notice of the incident
     _Role(re.compile(r"\bproofs? of\b|\bprov(?:e|ing)\b.{0,40}\b(?:loss|losses|lost|income|revenue|profits?|costs?|damages?)\b|\bsubstantiat\w*|\bsworn\b|\b(?:paperwork|numbers|figures|documentation|evidence|"
-                     r"breakdown)\b.{0,40}\b(?:loss|losses|lost|income|revenue|profits?|costs?)\b", re.I),
+                     r"breakdown|write-?ups?|statement|calculation)\b.{0,40}\b(?:loss|losses|lost|income|revenue|profits?|costs?)\b", re.I),
           re.compile(r"proofs? of loss|\bproof\b|substantiat|sworn", re.I), "period"),
     _Role(_ROLES_RETENTION_Q, _RETENTION_NEAR, "money"),
-    _Role(re.compile(r"coinsurance|co-insurance|percent|%|share|\b(?:slice|portion|proportion|fraction|cut)\b", re.I), re.compile(r"coinsurance|co-insurance|percent|%", re.I), "percent"),
+    _Role(re.compile(r"coinsurance|co-insurance|percent|%|share|\b(?:slice|portion|proportion|fraction|cut)\b", re.I), re.compile(r"coinsurance|co-insurance|percent|%", re.I), "percent",
+          # "do not exceed 50% of the Retention": a threshold set against another figure, not a share of the loss
+          not_followed=re.compile(r"^\W*of\s+(?:the|your|its|any)\s+(?:applicable\s+)?(?:retention|deductible|excess|limit|sub-?limit)", re.I)),
     _Role(re.compile(r"waiting|before (?:it|they|cover|the cover|anything) (?:kicks?|starts?|pays?)|hours? (?:of )?(?:downtime|outage)|kicks? in|"
                      r"\b(?:start|begin)s? (?:getting |to get )(?:paid|compensated|covered)|"
                      r"\b(?:they|it|cover|insurer|policy|insurance) (?:start|begin)s? (?:paying|covering|to pay)|from what point|"
@@ -230,7 +235,9 @@ _ROLES = [
                      r"\b(?:longest|max\w*|number of (?:days|weeks|months))\b.{0,40}\b(?:downtime|interruption|income|profits?|revenue|turnover|outage)|"
                      # "for how long will they keep paying for the letters and the call centre?": how long a cover runs
                      r"how long\b.{0,60}\b(?:keep paying|keep covering|continue to pay|go on paying)", re.I),
-          re.compile(r"restoration|period of indemnity|continuous|days|months?\b", re.I), "period",
+          # "during the thirty (30) days after an Adverse Media Report": the stretch a cover pays over
+          re.compile(r"restoration|period of indemnity|indemnity period|continuous|\bduring the (?:first |next )?(?=(?:\d|" + _NUMBER_WORD + r")\b)",
+                     re.I), "period",
           # "trading results during the previous twelve months immediately prior to the event": a look-back, not the period paid
           not_followed=re.compile(r"^\W*(?:immediately\s+)?(?:prior|preceding|before)\b", re.I)),
     _Role(_ASKS_OFTEN, re.compile(r"every|at least|once|annual|each", re.I), "frequency"),
@@ -266,9 +273,6 @@ _PHONE = re.compile(r"(?<![\d$£€.,])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{3}\)\s?|\b\d
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _MONEY = re.compile(r"[$£€]\s?\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s?(?:million|m|k)\b)?|\b(?:USD|GBP|EUR|AUD)\s?\d(?:[\d,]*\d)?", re.I)
 _PERCENT = re.compile(r"\(\d+(?:\.\d+)?\)\s?(?:percent|per cent)\b|\b\d+(?:\.\d+)?\s?(?:%|percent\b|per cent\b)", re.I)
-# a number in words, as wordings write them before the digits: "seventy-two (72) hours", "one hundred and eighty (180) days"
-_NUMBER_WORD = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|"
-                r"eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)")
 _NUMBER = rf"(?:\d+|{_NUMBER_WORD}(?:(?:\s(?:and\s)?|-){_NUMBER_WORD})*(?:\s?\(\d+\))?)"
 # a period, or a list of them sharing one unit: "one (1), two (2), three (3), or six (6) years" (options to choose from)
 _PERIOD = re.compile(
@@ -367,7 +371,12 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
                 return None
         # the gap between the figure and the role's words, not between their starts: "an extended reporting period of
         # 12 months … by requesting it within 30 days after the end" states the period right after its long name
-        dist, _, fig = min((min(_gap(f[0], f[0] + len(f[1]), a) for a in anchors), f[0], f[1]) for f in found)  # ties: the first
+        # a role word inside the figure ("months" of "6 months") does not place it: the words around it do (a frequency
+        # is its own role words: "at least once every quarter")
+        inside = unit not in ("frequency", "percent")
+        dist, _, fig = min((min((_gap(f[0], f[0] + len(f[1]), a) for a in anchors
+                                 if not (inside and f[0] <= a[0] < f[0] + len(f[1]))), default=len(flat)), f[0], f[1])
+                           for f in found)  # ties: the first
         if _LONGEST.search(question) and unit in ("period", "percent"):
             fig = _largest_option(flat, found) or fig
         if strict and dist > STRICT_NEAR_CHARS:

@@ -143,6 +143,36 @@ def test_an_obligation_stated_inside_an_insuring_clause_answers_must_we():
     assert verdict("do we need to get the cops involved before paying?", [lead], [gl])[0] == "depends"
 
 
+def test_a_role_word_inside_the_figure_does_not_place_it():
+    # "months" of "6 months" is no restoration word: the proof-of-loss deadline is not how long lost profit is paid
+    notice = ("All loss described in this paragraph must be reported, and all proofs of loss must be provided, to the "
+              "Underwriters no later than 6 months after the end of the Policy Period.")
+    asked = "beazley BI - max number of days of lost profit they'll cover once an outage starts?"
+    assert pick_figure(asked, notice, strict=True) is None
+    assert pick_figure(asked, "Period of Restoration means the 180 days that begin upon the interruption.", strict=True) == "180 days"
+    assert pick_figure("whats the longest stretch of lost income they'd cover after an outage?",
+                       "However, in no event will the indemnity period exceed 365 days.", strict=True) == "365 days"
+    # "during the thirty (30) days after" states the stretch paid; "during the policy period and up to 12 months
+    # following our receipt of any proof of loss" is an audit window
+    press = "We shall pay Reputational Harm during the thirty (30) days after an Adverse Media Report."
+    assert pick_figure("how long is lost profit covered for after the bad press?", press, strict=True) == "thirty (30) days"
+    audit = ("you agree to allow us to examine and audit your books at any time during the policy period and up to 12 months "
+             "following our receipt of any proof of loss.")
+    assert pick_figure("whats the longest stretch of lost income they'd cover after an outage?", audit, strict=True) is None
+    # a signed write-up of lost profits is the proof of loss
+    proof = ("you must complete and sign a written, detailed, and affirmed proof of loss within 90 days after your discovery. "
+             "We may audit your books up to 12 months following our receipt of any proof of loss.")
+    assert pick_figure("How long do we have after spotting the outage to get a signed, detailed write-up of our lost profits "
+                       "over to them?", proof) == "90 days"
+    # a percentage of the retention is a threshold, not the share of the loss asked for
+    hammer = ("The Insured may settle any Claim where the Damages do not exceed 50% of the Retention. If the Insured refuses "
+              "a settlement, the Underwriters pay sixty percent (60%) of any Claims Expenses incurred after that date.")
+    assert pick_figure("What share of the later defence bills would they still pick up?", hammer, strict=True) == "60%"
+    # a frequency is its own role words
+    assert pick_figure("how often must we test restores?", "test the restoration of backups at least once every six months",
+                       strict=True) == "at least once every six months"
+
+
 def test_the_longest_or_dearest_of_a_list_of_options():
     clause = ("the named insured will have the right to purchase an Optional Extended Reporting Period for a period of "
               "either: a. one year for an additional premium of 100% of the total annual premium; b. two years for an "
