@@ -55,7 +55,7 @@ _ASKS = [
     ("insurer_right", re.compile(
         r"\b(?:can|could|may|will|would)\s+(?:they|the\s+insurers?|insurers?|the\s+underwriters?|underwriters?|the\s+carrier|(?-i:[A-Z][\w-]+)(?:\s+(?-i:[A-Z][\w-]+))?)\s+"
         r"(?:still\s+|just\s+|legally\s+|actually\s+|then\s+)?"
-        r"(?:cancel|drop|dump|terminate|end|void|rescind|avoid|tear\s+up|treat|change|alter|vary|increase|raise|refuse|deny|decline|reject|"
+        r"(?:cancel|drop|dump|terminate|end|void|rescind|unwind|avoid|tear\s+up|treat|change|alter|vary|increase|raise|refuse|deny|decline|reject|"
         r"audit|inspect|examine|go\s+through|look\s+(?:at|into)|access|take\s+over|appoint|recover|walk\s+away)\b", re.I)),
     # "can we claim / bill / get it back" asks whether the policy pays, not whether we are allowed to
     ("coverage", re.compile(
@@ -116,7 +116,9 @@ _COUNTS_AS_NOTICE = re.compile(
     # "that covers our notice obligation, yeah?"
     r"\b(?:covers?|satisf\w+|meets?|fulfil\w*|takes? care of|handles?|ticks?) (?:off )?(?:our |the |any )?notice (?:obligation|requirement|duty|condition)s?\b|"
     # "so we've done our bit on telling them, right?"
-    r"\b(?:done|did|played) (?:our|my) (?:bit|part|duty)\b.{0,20}\b(?:tell\w*|told|notif\w*|notice|report\w*|inform\w*)", re.I)
+    r"\b(?:done|did|played) (?:our|my) (?:bit|part|duty)\b.{0,20}\b(?:tell\w*|told|notif\w*|notice|report\w*|inform\w*)|"
+    # "have we done everything we need on the reporting side?"
+    r"\b(?:done|did) (?:everything|all|what)\b.{0,30}\b(?:tell\w*|told|notif\w*|notice|report\w*|inform\w*)", re.I)
 _BY_PHONE = re.compile(r"\b(?:call|calls|called|calling|ring|ringing|rang|phone|phoning|phoned|hotline|helpline|breach line|1-800)\b", re.I)
 _NOT_NOTICE = re.compile(r"\bnot (?:\w+ ){0,2}(?:constitute|be deemed|be considered|count as|satisfy) (?:\w+ ){0,3}notice|"
                          r"\bwritten notice|\bnotice (?:\w+ ){0,8}in writing", re.I)

@@ -265,6 +265,8 @@ def test_a_call_counts_as_notice_only_where_the_wording_says_so(text, kind):
         assert verdict(said, [_cite("notice", text)], [text])[0] == kind  # the same question, told as a story
         bit = "we rang the 24/7 incident number within the hour, so we've done our bit on telling them - right?"
         assert verdict(bit, [_cite("notice", text)], [text])[0] == kind
+        side = "We rang the hotline within an hour of spotting it. Have we done everything we need on the reporting side?"
+        assert verdict(side, [_cite("notice", text)], [text])[0] == kind
 
 
 def test_whether_a_call_is_notice_is_read_from_the_notice_condition_wherever_it_is(sample_index):
@@ -300,6 +302,8 @@ def test_what_the_insurer_may_do(question, text, kind):
 
 
 def test_a_question_about_someone_else_is_not_about_the_insurers_rights():
+    assert question_asks("We ticked yes on MFA but some accounts never had it. Could the carrier unwind the whole policy?") == "insurer_right"
+    (wrong, _), = [(c, p) for c, p in concepts_in("could they unwind the whole policy over that?") if "rescission" in c.policies_say]
     assert question_asks("could hackers sue us?") != "insurer_right"
     assert question_asks("can we cancel the policy?") == "permission"
 
