@@ -1036,6 +1036,8 @@ def test_lost_customers_name_reputational_harm_by_name_and_miners_name_cryptojac
     rep = [c for c, _ in concepts_in("after the breach we lost a bunch of customers, do they pay for the hit to our reputation?")]
     assert any(c.by_name and "reputational harm" in c.policies_say for c in rep)
     assert not any(c.by_name and "reputational harm" in c.policies_say for c, _ in concepts_in("can we get a PR firm paid for?"))
+    walked = "The breach made the local paper and two customers walked. Do they pay for the revenue we lose because people don't trust us anymore?"
+    assert any(c.by_name and "reputational harm" in c.policies_say for c, _ in concepts_in(walked))
     assert any("cryptojacking" in c.policies_say for c, _ in concepts_in("attackers run miners on our servers"))
 
 
