@@ -1032,6 +1032,12 @@ def test_a_definition_leading_the_answer_that_leaves_the_subject_out_answers_no(
     assert kind == "no" and line.startswith("Probably not — the definition (VII. CONDITIONS §C, p. 10) leaves this out"), line
 
 
+def test_going_after_the_vendor_names_subrogation_by_name_and_recovery_alone_does_not():
+    (sub, _), = [(c, p) for c, p in concepts_in("If they pay our claim, can they then go after the vendor whose bug caused it?")
+                 if "subrogation" in c.policies_say]
+    assert sub.by_name and "recovery" not in sub.policies_say  # data recovery is no right of recovery
+
+
 def test_lost_customers_name_reputational_harm_by_name_and_miners_name_cryptojacking():
     rep = [c for c, _ in concepts_in("after the breach we lost a bunch of customers, do they pay for the hit to our reputation?")]
     assert any(c.by_name and "reputational harm" in c.policies_say for c in rep)
