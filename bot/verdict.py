@@ -614,6 +614,12 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
         written = next((c for c, t in zip(cites, texts) if wants_written_notice(t)), None)
         if written is not None:
             return "no", f"No — a call is not notice: the wording wants notice in writing, or says a call is not notice ({_where(written)})."
+    if _COUNTS_AS.search(question) and cites[0].clause_type == "definition" and asks in ("coverage", "info", "exclusion"):
+        # "does a code emailed to the user pass as proper 2FA?": the definition answers no by a sentence saying what is
+        # not within it (what it does include is read as any other clause is, below)
+        out = _left_out_by(question, texts[0])
+        if out is not None:
+            return "no", f"No — the definition ({_where(cites[0])}) says: \"{out}\""
     kind, sentence = _verdict_top(question, asks, cites, texts)
     if asks == "obligation" and kind != "yes" and _ASKS_LEAVE.search(question):
         # "do we need to ask before paying?" is answered by any cited clause that wants the insurer's consent (a
@@ -660,6 +666,24 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
             return "no", (f"Probably not — an exclusion applies ({_where(excl)}), although {_where(cites[0])} "
                           "provides related cover; check any carve-back in the exclusion.")
     return kind, sentence
+
+
+_COUNTS_AS = re.compile(r"\b(?:count|counts|counted|pass|passes|qualif(?:y|ies)|treated|considered|classed|classified)\s+as\b", re.I)
+_SAYS_NOT = re.compile(r"\b(?:not|no|never|neither|nor)\b|\bexclud\w*", re.I)
+LEFT_OUT_SHARED_WORDS = 2  # words a definition's "… are not …" sentence shares with "does X count as Y?" to say no
+
+
+def _left_out_by(question: str, text: str) -> str | None:
+    """The sentence of a definition saying that what the question names is not within it ("A second password, security
+    questions and email-based codes are not a second factor"), or None."""
+    asked = set(tokens(question))
+    for start, end in split_sentences(text):
+        sentence = " ".join(text[start:end].split())
+        m = _SAYS_NOT.search(sentence)
+        # what the sentence leaves out is named before its "not": "… email-based codes are not a second factor"
+        if m and len(asked & set(tokens(sentence[: m.start()]))) >= LEFT_OUT_SHARED_WORDS:
+            return sentence
+    return None
 
 
 BINDING_SHARED_WORDS = 3  # words a binding sentence of an insuring clause shares with "must we …?" to answer it

@@ -126,6 +126,18 @@ def test_what_we_wear_ourselves_is_the_retention_and_deciding_after_leaving_is_t
     assert pick_figure("how long after we leave do we have to decide?", _RUN_OFF) == "30 days"
 
 
+def test_a_definition_saying_what_is_not_within_it_answers_does_x_count_as_y():
+    mfa = ("Multi-Factor Authentication means a login that requires a password and a second factor, such as a code from an "
+           "authenticator app or a hardware token. A second password, security questions and email-based codes are not a "
+           "second factor.")
+    d = _cite("definition", mfa)
+    q = "our o365 sign-in is password + a one-time code that gets sent to the user's gmail. that counts as proper 2FA doesn't it?"
+    kind, sentence = verdict(q, [d], [mfa])
+    assert kind == "no" and "email-based codes are not a second factor" in sentence, sentence
+    # what the definition does not set apart is read as before
+    assert verdict("does a hardware token count as a second factor?", [d], [mfa])[0] != "no"
+
+
 def test_an_obligation_stated_inside_an_insuring_clause_answers_must_we():
     text = ("We will reimburse you for extortion monies resulting from a credible threat. You must make every reasonable "
             "effort to notify the local law enforcement authorities before surrendering any extortion monies.")
