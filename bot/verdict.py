@@ -376,13 +376,17 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
         # a role word inside the figure ("months" of "6 months") does not place it: the words around it do (a frequency
         # is its own role words: "at least once every quarter")
         inside = unit not in ("frequency", "percent")
-        dist, _, fig = min((min((_gap(f[0], f[0] + len(f[1]), a) for a in anchors
-                                 if not (inside and f[0] <= a[0] < f[0] + len(f[1]))), default=len(flat)), f[0], f[1])
-                           for f in found)  # ties: the first
+
+        def near(f: tuple[int, str]) -> list[tuple[int, int]]:
+            return [a for a in anchors if not (inside and f[0] <= a[0] < f[0] + len(f[1]))]
+
+        _, at, fig = min((min((_gap(f[0], f[0] + len(f[1]), a) for a in near(f)), default=len(flat)), f[0], f[1])
+                         for f in found)  # ties: the first
+        # how near is near enough is measured from where the figure starts to where the role's words start
+        if strict and min((abs(at - a[0]) for a in near((at, fig))), default=len(flat)) > STRICT_NEAR_CHARS:
+            return None
         if _LONGEST.search(question) and unit in ("period", "percent"):
             fig = _largest_option(flat, found) or fig
-        if strict and dist > STRICT_NEAR_CHARS:
-            return None
         return fig
     if strict:
         return None
