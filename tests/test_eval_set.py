@@ -35,6 +35,17 @@ def test_eval_set_is_grounded_in_the_documents(verify):
     assert sum(not q["answerable"] for q in report.questions) >= 40  # the issue asks for at least 40 the named policy does not address
 
 
+def test_the_readme_states_the_split_sizes_the_files_hold(verify):
+    import re
+
+    report = verify.check(EVAL_DIR, SPECIMENS.parent)
+    readme = " ".join((EVAL_DIR.parents[1] / "README.md").read_text(encoding="utf-8").split())
+    m = re.search(r"dev now has (\d+) questions and test (\d+)", readme)
+    assert m, "README no longer states the split sizes"
+    sizes = {s: sum(q["_split"] == s for q in report.questions) for s in ("dev", "test")}
+    assert (int(m.group(1)), int(m.group(2))) == (sizes["dev"], sizes["test"])
+
+
 def test_verifier_reports_a_phrase_missing_from_its_page(verify, tmp_path):
     """An unquoted yes, a wrong page, a present 'absent' word, a question in the wrong split, a repeated question
     and an answered part of an unanswerable question are each reported."""
