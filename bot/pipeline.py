@@ -255,7 +255,8 @@ def split_parts(question: str) -> list[str]:
     else:
         pieces = [question]
     # the parts a list marks out are the user's own: "(a) what's the longest tail and what does it cost" is one part
-    parts = [p.strip(" ,;") for piece in pieces for p in (_PART_SPLIT.split(piece) if len(pieces) == 1 else [piece]) if p and p.strip(" ,;")]
+    parts = [p.strip(" ,;") for piece in pieces for p in (_PART_SPLIT.split(piece) if len(pieces) == 1 else [piece])
+             if p and p.strip(" ,;")]
     if len(parts) > 1 and len(pieces) == 1:
         parts = [q for p in parts for q in _question_list(p)]
     parts = [re.sub(r"^(?:and|also|plus)\b[\s,]*", "", p, flags=re.I) for p in parts]
@@ -648,7 +649,8 @@ def _subject_unaddressed(qt: QueryTerms, df: dict[str, int], index: PolicyIndex,
     True when every subject the question names (ransom, regulator fines, bricked hardware…) has none of the
     vocabulary's words for it in the wording, or when a peril or cover wordings deal with by name (an earthquake, a
     reward, a premium discount) has none of its wording phrases there whole: their phrases share common words
-    ("no claims bonus" and "claim"), so the clause texts are read when every word of a phrase occurs somewhere."""
+    ("no claims bonus" and "claim"), so the clause texts are read when every word of a phrase occurs somewhere.
+    `lead`: the text of the clause leading the answer; a by-name subject it names keeps the question answered."""
     def wording() -> Iterable[str]:
         for d in index.select_docs(policy=policy, version=version, kind="policy"):
             yield from (c.text for c in index.chunks_of(d.doc_id))

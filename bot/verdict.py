@@ -81,7 +81,9 @@ _ASKS = [
         r"defend (?:us|that|it|this|(?:a|an|the|our|any) \w+))\b|"
         r"\bis (?:that|it|this) (?:something|on|in|part)\b|"
         # "does the endorsement pick that up?", "will they pick up the tab?"
-        r"\bpick (?:that|it|this|those|these) up\b|\b(?:be|been|get|gets|is|are) (?:claimed|reclaimed|recouped|paid back)\b|\bpick up (?:the )?(?:tab|bill|costs?|cheque|check)\b|"
+        r"\bpick (?:that|it|this|those|these) up\b|\bpick up (?:the )?(?:tab|bill|costs?|cheque|check)\b|"
+        # "can that extra be claimed?"
+        r"\b(?:be|been|get|gets|is|are) (?:claimed|reclaimed|recouped|paid back)\b|"
         # "…the utility bill went through the roof. embroker?": a story, then just the policy's name
         r"[.!]\s+\W*(?:[\w&'-]+\s+){0,1}[\w&'-]+\s*\?+\s*$|\bis there (?:any(?:one|thing)?|some(?:one|body)|a|free)\b|\bwho (?:do|can|could|should|will|would) (?:we\b|\w+ (?:for|with) us\b)|\bwho (?:can|could|will) (?:help|handle|deal|dig|investigate|negotiate|talk|answer|print|mail|send)\b|\bany (?:vendors?|firms?|one)\b", re.I)),
 ]
