@@ -125,7 +125,8 @@ def make_chat_model(spec: str):
     except ImportError as exc:
         pkg = _INSTALL_HINT.get(provider, f"langchain-{provider}" if provider else "the provider's langchain package")
         extra = provider if provider in ("openai", "anthropic", "ollama") else None
-        hint = f"pip install 'policybot[{extra}]'" if extra else f"pip install {pkg}"
+        # an extra of ours comes from the lock (`./dev extra openai`), at the version the tests ran with
+        hint = f"./dev extra {extra} (the versions uv.lock holds)" if extra else f"pip install {pkg}"
         raise RuntimeError(f"The LLM '{spec}' needs {pkg}: {hint}  ({exc})") from None
 
 

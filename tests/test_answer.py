@@ -166,7 +166,7 @@ def test_missing_llm_provider_gives_install_hint():
 
     if importlib.util.find_spec("langchain_ollama"):
         pytest.skip("langchain-ollama is installed here")
-    with pytest.raises(RuntimeError, match=r"pip install 'policybot\[ollama\]'"):
+    with pytest.raises(RuntimeError, match=r"needs langchain-ollama: \./dev extra ollama \(the versions uv\.lock holds\)"):
         make_chat_model("ollama:llama3")
 
 
