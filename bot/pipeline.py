@@ -667,9 +667,10 @@ def _subject_unaddressed(qt: QueryTerms, df: dict[str, int], index: PolicyIndex,
     # a by-name subject that the clause leading the answer names answers the question, though a by-name word of the
     # story is not in the wording ("hacked our phone switchboard … calling premium numbers abroad": the Telephone Fraud
     # definition leads; territory is named nowhere)
+    if not any(c.by_name for c in unnamed):
+        return False
     seq = tokens(lead)
-    return any(c.by_name for c in unnamed) and not any(
-        c.by_name and c not in unnamed and any(contains(seq, p) for p in c.policy_phrases) for c in qt.concepts)
+    return not any(c.by_name and c not in unnamed and any(contains(seq, p) for p in c.policy_phrases) for c in qt.concepts)
 
 
 # where a definition turns to what it leaves out ("Damages … shall not include", "Loss does not mean")

@@ -622,8 +622,8 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
             return "no", f"No — a call is not notice: the wording wants notice in writing, or says a call is not notice ({_where(written)})."
     if _COUNTS_AS.search(question) and cites[0].clause_type == "definition" and asks in ("coverage", "info", "exclusion"):
         # "does a code emailed to the user pass as proper 2FA?": the definition answers no by a sentence saying what is
-        # not within it (what it does include is read as any other clause is, below)
-        out = _left_out_by(question, texts[0])
+        # not within it ("… email-based codes are not a second factor"); what it does include is read as any clause is
+        out = _sentence_about(question, texts[0], _SAYS_NOT, LEFT_OUT_SHARED_WORDS, before_cue=True)
         if out is not None:
             return "no", f"No — the definition ({_where(cites[0])}) says: \"{out}\""
     kind, sentence = _verdict_top(question, asks, cites, texts)
@@ -679,32 +679,20 @@ _SAYS_NOT = re.compile(r"\b(?:not|no|never|neither|nor)\b|\bexclud\w*", re.I)
 LEFT_OUT_SHARED_WORDS = 2  # words a definition's "… are not …" sentence shares with "does X count as Y?" to say no
 
 
-def _left_out_by(question: str, text: str) -> str | None:
-    """The sentence of a definition saying that what the question names is not within it ("A second password, security
-    questions and email-based codes are not a second factor"), or None."""
+def _sentence_about(question: str, text: str, cue: re.Pattern[str], least: int, *, before_cue: bool = False) -> str | None:
+    """The first sentence of `text` (white space collapsed) with `cue` that shares `least` words with the question,
+    counted before the cue when `before_cue` (what "… email-based codes are not a second factor" leaves out is named
+    before its "not"); None when there is none."""
     asked = set(tokens(question))
     for start, end in split_sentences(text):
         sentence = " ".join(text[start:end].split())
-        m = _SAYS_NOT.search(sentence)
-        # what the sentence leaves out is named before its "not": "… email-based codes are not a second factor"
-        if m and len(asked & set(tokens(sentence[: m.start()]))) >= LEFT_OUT_SHARED_WORDS:
+        m = cue.search(sentence)
+        if m and len(asked & set(tokens(sentence[: m.start()] if before_cue else sentence))) >= least:
             return sentence
     return None
 
 
 BINDING_SHARED_WORDS = 3  # words a binding sentence of an insuring clause shares with "must we …?" to answer it
-
-
-def _binding_about(question: str, text: str) -> bool:
-    """Whether a sentence of the clause binds the insured to what the question asks about ("For the contingent injury
-    cover to work, do we need to carry general liability insurance?" of "As a condition to coverage … You shall
-    maintain … a Comprehensive General Liability policy"): it shares BINDING_SHARED_WORDS words with the question."""
-    asked = set(tokens(question))
-    for start, end in split_sentences(text):
-        sentence = " ".join(text[start:end].split())
-        if _BINDS_INSURED.search(sentence) and len(asked & set(tokens(sentence))) >= BINDING_SHARED_WORDS:
-            return True
-    return False
 
 
 def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Sequence[str]) -> tuple[str, str]:
@@ -781,7 +769,11 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
             return "yes", f"Yes — the policy requires it ({where})."
         if ctype == "exclusion":
             return "yes", f"Effectively yes — without it an exclusion applies ({where})."
-        if ctype == "coverage" and not _BINDS_INSURED.search(" ".join(top.quote.split())) and not _binding_about(question, text):
+        # a cover makes "must we …?" depend on its conditions, unless the quote or a sentence of it binds the insured to
+        # what the question names ("for the injury cover to work, do we need general liability?" of "As a condition to
+        # coverage … You shall maintain … a Comprehensive General Liability policy")
+        if ctype == "coverage" and not _BINDS_INSURED.search(" ".join(top.quote.split())) and _sentence_about(
+                question, text, _BINDS_INSURED, BINDING_SHARED_WORDS) is None:
             return "depends", f"The policy covers this subject to its conditions ({where}); see the clauses below."
         if _BINDS_INSURED.search(" ".join(top.quote.split())) or _BINDS_INSURED.search(" ".join(text[:600].split())):
             # "do we have to mediate before we can sue them?" of "Any dispute … will first be submitted to non-binding
