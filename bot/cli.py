@@ -443,6 +443,8 @@ def _fit(sets, corpus: Path, ix) -> None:
     """Fit the relevance model and the answer threshold on dev; write them with the dev figures."""
     import datetime
 
+    import dataclasses
+
     import yaml
 
     from .evaluation import candidate_table, choose_threshold, fit_logistic, index_documents, load_eval
@@ -460,6 +462,7 @@ def _fit(sets, corpus: Path, ix) -> None:
         "pool": DEFAULT_TUNING.pool, "candidates": DEFAULT_TUNING.candidates, "cite_margin": DEFAULT_TUNING.cite_margin,
         "cite_floor": DEFAULT_TUNING.cite_floor,
         "answer_threshold": threshold, "bias": round(bias, 4), "weights": {k: round(v, 4) for k, v in weights.items()},
+        "reading": dataclasses.asdict(DEFAULT_TUNING.reading),  # not fitted: kept as chosen
     }
     head = (f"# Answer decision fitted on the dev split by `policybot eval --fit` ({datetime.date.today()}, "
             f"{len({q for q, *_ in table})} questions, {len(table)} candidate clauses).\n"

@@ -22,8 +22,8 @@ from .extract import Evidence, QueryTerms, amounts, assess, cite, query_terms, q
 from .posture import Posture
 from .types import Answer, Citation, Gap
 from .verdict import section_short as _section_short
-from .verdict import (asks_a_specific_figure, asks_if_a_call_is_notice, limit_words, pick_figure, question_asks,
-                      refers_figure_to_declarations, says_a_call_is_notice, verdict, wants_written_notice)
+from .verdict import (READING, Reading, asks_a_specific_figure, asks_if_a_call_is_notice, limit_words, pick_figure,
+                      question_asks, refers_figure_to_declarations, says_a_call_is_notice, verdict, wants_written_notice)
 from .vocabulary import contains, correct_typos, expand_shorthand, proper_names
 
 RISK_TYPES = ("exclusion", "limit", "notice")
@@ -79,6 +79,7 @@ class Tuning:
     unplaced_yes_threshold: float = 0.8  # a yes-or-no question no ask pattern places is answered "yes" (from the leading
     # clause's kind) only when its best clause's relevance reaches this; below, the wording is taken not to address it
     # (dev: the three such answers below 0.8 were to questions the wording does not address, the four above were not)
+    reading: Reading = READING  # how closely the verdict reads a clause's sentences (bot/verdict.py `Reading`)
     bias: float = -6.0
     weights: tuple[tuple[str, float], ...] = (
         ("absent_key", 0.0), ("cosine", 8.0), ("coverage", 2.0), ("literal", 1.0), ("concepts", 0.3), ("control", 1.5),
@@ -97,9 +98,11 @@ def load_tuning(path: str | Path = TUNING_PATH) -> Tuning:
     if not p.exists():
         return Tuning()
     raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    fields = {k: v for k, v in raw.items() if k in Tuning.__dataclass_fields__ and k != "weights"}
+    fields = {k: v for k, v in raw.items() if k in Tuning.__dataclass_fields__ and k not in ("weights", "reading")}
     if "weights" in raw:
         fields["weights"] = tuple((str(k), float(v)) for k, v in raw["weights"].items())
+    if "reading" in raw:
+        fields["reading"] = Reading(**{k: int(v) for k, v in raw["reading"].items() if k in Reading.__dataclass_fields__})
     return Tuning(**fields)
 
 
@@ -477,7 +480,7 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     # "how much / how long" is answered by the clause that states the figure, not one that points elsewhere; its quote
     # is the sentence stating it, which need not be the sentence sharing most of the question's words
     def figure_stated(text: str) -> bool:
-        return pick_figure(focus, text, strict=True) is not None
+        return pick_figure(focus, text, True, tuning.reading) is not None
 
     if asks_figure:
         good = [replace(c, evidence=quote_where(c.evidence, figure_stated)) for c in good]
@@ -605,7 +608,8 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
                 naming = cite(named.evidence, f"C{len(cites) + 1}")
                 cites.append(naming)
     kind, summary = verdict(focus, cites, [chunks[c.chunk_id].text for c in cites], controls=qt.controls, naming_exclusion=naming,
-                            subjects=qt.concepts, specific=lambda p: len(p) > 1 or df.get(p[0], 0) <= tuning.subject_rare * n_docs)
+                            subjects=qt.concepts, specific=lambda p: len(p) > 1 or df.get(p[0], 0) <= tuning.subject_rare * n_docs,
+                            reading=tuning.reading)
     if asks in ("permission", "info") and name_hits and cites and cites[0].chunk_id in {c.hit.chunk.id for c in name_hits}:
         # "could we bring CrowdStrike in and still be using one of AXA's approved firms?": the list names the firm
         shown = [w for w in re.findall(r"[A-Za-z][\w-]*", focus) if set(tokens(w)) & names]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Callable, NamedTuple, Sequence
 
 from ingestion.guidance import Control, controls_asked
@@ -11,6 +12,18 @@ from vectorstore.text import tokens
 
 from .types import Citation
 from .vocabulary import Concept, contains, places_in, regions_of
+
+@dataclass(frozen=True)
+class Reading:
+    """How closely the verdict reads a clause's sentences; part of the tuning chosen on dev (bot/data/tuning.yaml)."""
+
+    strict_near_chars: int = 80  # a figure further than this from its role's words is not taken for that role's figure
+    list_min_options: int = 3  # figures of one unit in one sentence that make a list of options to choose from
+    left_out_shared_words: int = 2  # words a definition's "… are not …" sentence shares with "does X count as Y?" to say no
+    binding_shared_words: int = 3  # words a binding sentence of an insuring clause shares with "must we …?" to answer it
+
+
+READING = Reading()
 
 # "What number do we call / where do we send it?": a phone number or an address is the figure asked for.
 _CONTACT_Q = (r"\bwhat(?:'s| is)? (?:the |their |our )?(?:(?:phone|telephone|hotline|emergency|claims?) )?number\b(?! of)|"
@@ -282,7 +295,6 @@ _NUMBER = rf"(?:\d+|{_NUMBER_WORD}(?:(?:\s(?:and\s)?|-){_NUMBER_WORD})*(?:\s?\(\
 _PERIOD = re.compile(
     rf"\b(?:(?:{_NUMBER},\s+)*{_NUMBER},?\s+(?:or|to)\s+)?{_NUMBER}[\s-](?:business\s|calendar\s|consecutive\s)?"
     r"(?:hours?|days?|months?|years?)\b", re.I)
-STRICT_NEAR_CHARS = 80  # a figure further than this from its role's words is not taken for that role's figure
 _ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often|regularly)\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months|years)\b|\bhow far back\b|\b(?:latest|earliest)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|"
                         r"\bnumber of (?:days|hours|weeks|months|years)\b|\b(?:longest|shortest|max\w*) (?:period|stretch|time|duration)\b", re.I)
 
@@ -315,7 +327,7 @@ _UNIT_RX = {"count": _COUNT, "money": _MONEY, "percent": _PERCENT, "period": _PE
 _HOW_MUCH = re.compile(r"\bhow much\b", re.I)
 
 
-def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
+def pick_figure(question: str, text: str, strict: bool = False, reading: Reading = READING) -> str | None:
     """The figure of the clause that answers a "how much / how long" question, chosen by its role.
 
     The question's role is the first of `_ROLES` it names whose unit the clause states. `strict` returns only a
@@ -385,10 +397,10 @@ def pick_figure(question: str, text: str, strict: bool = False) -> str | None:
         _, at, fig = min((min((_gap(f[0], f[0] + len(f[1]), a) for a in near(f)), default=len(flat)), f[0], f[1])
                          for f in found)  # ties: the first
         # how near is near enough is measured from where the figure starts to where the role's words start
-        if strict and min((abs(at - a[0]) for a in near((at, fig))), default=len(flat)) > STRICT_NEAR_CHARS:
+        if strict and min((abs(at - a[0]) for a in near((at, fig))), default=len(flat)) > reading.strict_near_chars:
             return None
         if _LONGEST.search(question) and unit in ("period", "percent"):
-            fig = _largest_option(flat, found) or fig
+            fig = _largest_option(flat, found, reading.list_min_options) or fig
         return fig
     if strict:
         return None
@@ -442,19 +454,18 @@ def _defers(question: str, text: str) -> bool:
 _LONGEST = re.compile(r"\b(?:longest|maximum|max|most|highest|biggest|greatest)\b(?!-)", re.I)
 # a sentence ends at a full stop before a capital; "premium; b. two years" is the next item of one list
 _SENTENCE_END = re.compile(r"(?<!\b[a-zA-Z])(?<!\b[ivx]{2})(?<!\b[ivx]{3})[.!?]\s+[A-Z(]")
-LIST_MIN_OPTIONS = 3  # figures of one unit in one sentence that make a list of options to choose from
 
 
-def _largest_option(flat: str, found: list[tuple[int, str]]) -> str | None:
+def _largest_option(flat: str, found: list[tuple[int, str]], least: int) -> str | None:
     """The largest figure of a list of options the clause offers ("a. one year for 100% …; e. five years for 250%"):
-    the sentence with the most figures of the unit, when it has at least LIST_MIN_OPTIONS."""
+    the sentence with the most figures of the unit, when it has at least `least`."""
     ends = [m.start() for m in _SENTENCE_END.finditer(flat)]
     by_sentence: dict[int, list[str]] = {}
     for start, fig in found:
         by_sentence.setdefault(sum(e < start for e in ends), []).append(fig)
     options = max(by_sentence.values(), key=len, default=[])
     values = [(v, f) for f in options if (v := _figure_value(f)) is not None]
-    return max(values)[1] if len(values) >= LIST_MIN_OPTIONS else None
+    return max(values)[1] if len(values) >= least else None
 
 
 _WORD_VALUES = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
@@ -518,7 +529,8 @@ def says_a_call_is_notice(text: str) -> bool:
 
 def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, controls: Sequence[Control] | None = None,
             naming_exclusion: Citation | None = None, subjects: Sequence[Concept] = (),
-            specific: Callable[[tuple[str, ...]], bool] = lambda phrase: len(phrase) > 1) -> tuple[str, str]:
+            specific: Callable[[tuple[str, ...]], bool] = lambda phrase: len(phrase) > 1,
+            reading: Reading = READING) -> tuple[str, str]:
     """(kind, sentence): kind is yes, no, depends, figure or info; the sentence says it with where.
 
     "Is it covered?" is not answered "yes" from the insuring clause when an exclusion about the same
@@ -526,8 +538,9 @@ def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, c
     caller has them already (else they are read from the question). `naming_exclusion`: a cited exclusion whose
     wording names what the question is about (the caller matches the question's subjects against it). `subjects`:
     the vocabulary concepts the question names; an exclusion whose carve-back names one of them by a phrase that
-    `specific` accepts (a word most clauses use, "claim", names nothing) does not decide."""
-    kind, sentence = _verdict(question, cites, texts, controls=controls, naming_exclusion=naming_exclusion)
+    `specific` accepts (a word most clauses use, "claim", names nothing) does not decide. `reading`: how closely
+    sentences are read (see `Reading`)."""
+    kind, sentence = _verdict(question, cites, texts, controls=controls, naming_exclusion=naming_exclusion, reading=reading)
     asks = question_asks(question)
     if asks == "coverage" and kind in ("yes", "info"):
         outside = _outside_territory(question, cites, texts)
@@ -611,7 +624,7 @@ def _carves_back(text: str, subjects: Sequence[Concept], specific: Callable[[tup
 
 
 def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, controls: Sequence[Control] | None,
-             naming_exclusion: Citation | None) -> tuple[str, str]:
+             naming_exclusion: Citation | None, reading: Reading) -> tuple[str, str]:
     asks = question_asks(question)
     if asks_if_a_call_is_notice(question):
         call = next((c for c, t in zip(cites, texts) if says_a_call_is_notice(t)), None)
@@ -623,10 +636,10 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
     if _COUNTS_AS.search(question) and cites[0].clause_type == "definition" and asks in ("coverage", "info", "exclusion"):
         # "does a code emailed to the user pass as proper 2FA?": the definition answers no by a sentence saying what is
         # not within it ("… email-based codes are not a second factor"); what it does include is read as any clause is
-        out = _sentence_about(question, texts[0], _SAYS_NOT, LEFT_OUT_SHARED_WORDS, before_cue=True)
+        out = _sentence_about(question, texts[0], _SAYS_NOT, reading.left_out_shared_words, before_cue=True)
         if out is not None:
             return "no", f"No — the definition ({_where(cites[0])}) says: \"{out}\""
-    kind, sentence = _verdict_top(question, asks, cites, texts)
+    kind, sentence = _verdict_top(question, asks, cites, texts, reading)
     if asks == "obligation" and kind != "yes" and _ASKS_LEAVE.search(question):
         # "do we need to ask before paying?" is answered by any cited clause that wants the insurer's consent (a
         # definition "ransom payment made with our prior written consent" included), not only the leading one
@@ -676,7 +689,6 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
 
 _COUNTS_AS = re.compile(r"\b(?:count|counts|counted|pass|passes|qualif(?:y|ies)|treated|considered|classed|classified)\s+as\b", re.I)
 _SAYS_NOT = re.compile(r"\b(?:not|no|never|neither|nor)\b|\bexclud\w*", re.I)
-LEFT_OUT_SHARED_WORDS = 2  # words a definition's "… are not …" sentence shares with "does X count as Y?" to say no
 
 
 def _sentence_about(question: str, text: str, cue: re.Pattern[str], least: int, *, before_cue: bool = False) -> str | None:
@@ -692,10 +704,7 @@ def _sentence_about(question: str, text: str, cue: re.Pattern[str], least: int, 
     return None
 
 
-BINDING_SHARED_WORDS = 3  # words a binding sentence of an insuring clause shares with "must we …?" to answer it
-
-
-def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Sequence[str]) -> tuple[str, str]:
+def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Sequence[str], reading: Reading) -> tuple[str, str]:
     top, text = cites[0], texts[0]
     where = _where(top)
     ctype = top.clause_type
@@ -708,11 +717,11 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
         # The figure of the role asked for, from the best-ranked cited clause that states one next to its role's
         # words (a run-off clause's take-up window is often a clause apart from how long the cover lasts) …
         for c, t in zip(cites[:3], texts[:3]):
-            fig = pick_figure(question, c.quote, strict=True) or pick_figure(question, t, strict=True)
+            fig = pick_figure(question, c.quote, True, reading) or pick_figure(question, t, True, reading)
             if fig:
                 return "figure", _figure_line(fig, c, t)
         # … else any figure of the best clause.
-        fig = pick_figure(question, top.quote) or pick_figure(question, text)
+        fig = pick_figure(question, top.quote, reading=reading) or pick_figure(question, text, reading=reading)
         if fig:
             return "figure", _figure_line(fig, top, text)
         if _ASAP.search(text):
@@ -722,7 +731,7 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
         # … else a figure, or a reference to the Declarations, in the next cited clauses (the leading clause may be
         # the cover the figure applies to, the figure a clause apart)
         for c, t in zip(cites[1:3], texts[1:3]):
-            fig = pick_figure(question, c.quote) or pick_figure(question, t)
+            fig = pick_figure(question, c.quote, reading=reading) or pick_figure(question, t, reading=reading)
             if fig:
                 return "figure", _figure_line(fig, c, t)
         for c, t in zip(cites[1:3], texts[1:3]):
@@ -773,7 +782,7 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
         # what the question names ("for the injury cover to work, do we need general liability?" of "As a condition to
         # coverage … You shall maintain … a Comprehensive General Liability policy")
         if ctype == "coverage" and not _BINDS_INSURED.search(" ".join(top.quote.split())) and _sentence_about(
-                question, text, _BINDS_INSURED, BINDING_SHARED_WORDS) is None:
+                question, text, _BINDS_INSURED, reading.binding_shared_words) is None:
             return "depends", f"The policy covers this subject to its conditions ({where}); see the clauses below."
         if _BINDS_INSURED.search(" ".join(top.quote.split())) or _BINDS_INSURED.search(" ".join(text[:600].split())):
             # "do we have to mediate before we can sue them?" of "Any dispute … will first be submitted to non-binding
@@ -788,7 +797,7 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
         if ctype == "coverage":
             return "yes", f"Yes — covered under {where}, subject to the limits, exclusions and conditions below."
         if ctype == "limit":
-            fig = pick_figure(question, top.quote)
+            fig = pick_figure(question, top.quote, reading=reading)
             if _DEFERS.search(text) and not fig:
                 return "depends", f"Covered up to a limit stated in your Declarations ({where})."
             return "yes", f"Yes, up to a limit ({where})" + (f": {fig}." if fig else ".")

@@ -8,7 +8,7 @@ from bot.batch import read_batch
 from bot.cli import app
 from bot.pipeline import split_parts
 from bot.types import Citation
-from bot.verdict import pick_figure, question_asks, verdict
+from bot.verdict import Reading, pick_figure, question_asks, verdict
 from bot.vocabulary import concepts_in, load_vocabulary
 
 runner = CliRunner()
@@ -197,6 +197,24 @@ def test_the_longest_or_dearest_of_a_list_of_options():
     # two figures are not a list of options, and "highest-severity" describes the fix, not the figure
     patch = "Critical patches within 14 days. Other patches within 90 days."
     assert pick_figure("how quickly must the highest-severity fixes go in?", patch) == "14 days"
+    # the number of figures that makes a list is a setting: asking for four leaves the first figure of the role
+    assert pick_figure("what's the longest run-off reporting period we can buy", clause,
+                       reading=Reading(list_min_options=4)) != "five years"
+
+
+def test_reading_settings_come_from_the_tuning_file(tmp_path):
+    from bot.pipeline import DEFAULT_TUNING, load_tuning
+    f = tmp_path / "tuning.yaml"
+    f.write_text("answer_threshold: 0.4\nreading:\n  strict_near_chars: 20\n  binding_shared_words: 5\n", encoding="utf-8")
+    t = load_tuning(f)
+    assert (t.answer_threshold, t.reading.strict_near_chars, t.reading.binding_shared_words) == (0.4, 20, 5)
+    assert t.reading.list_min_options == Reading().list_min_options
+    assert DEFAULT_TUNING.reading == Reading()  # the shipped file keeps the documented defaults
+    clause = "The Waiting Period for Business Interruption Loss under this Policy is twelve (12) hours."
+    q = "how many hours before the cover kicks in?"
+    assert pick_figure(q, clause, strict=True) == "twelve (12) hours"
+    # near enough within 80 characters, not within 20: the role's words start 67 characters before the figure
+    assert pick_figure(q, clause, True, t.reading) is None
 
 
 def test_the_period_after_a_waiting_period_is_not_the_waiting_period():
