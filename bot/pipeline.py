@@ -11,6 +11,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from ingestion.classify import DEFINITION_OPENING
+from ingestion.sentences import split_sentences
 from ingestion.injection import is_flagged
 from ingestion.terms import IN_DECLARATIONS, without_carve_backs
 from ingestion.types import Chunk
@@ -23,7 +24,8 @@ from .posture import Posture
 from .types import Answer, Citation, Gap
 from .verdict import section_short as _section_short
 from .verdict import (READING, Reading, asks_a_specific_figure, asks_if_a_call_is_notice, limit_words, pick_figure,
-                      question_asks, refers_figure_to_declarations, says_a_call_is_notice, verdict, wants_written_notice)
+                      question_asks, refers_figure_to_declarations, role_unit, says_a_call_is_notice, verdict,
+                      wants_written_notice)
 from .vocabulary import contains, correct_typos, expand_shorthand, proper_names
 
 RISK_TYPES = ("exclusion", "limit", "notice")
@@ -453,9 +455,10 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
         # "is CrowdStrike on the panel?": the clause naming the firm, product or place the question names answers it,
         # however little else of the question it shares (a vendor list is names and little else)
         good = name_hits + [c for c in good if c not in name_hits]
-    if _subject_unaddressed(qt, df, index, policy, version, focus, good[0].evidence.chunk.text if good else ""):
-        good = []
     asks = question_asks(focus)
+    if _subject_unaddressed(qt, df, index, policy, version, focus, good[0].evidence.chunk.text if good else "") and not (
+            asks == "figure" and role_unit(focus) in DEADLINE_UNITS and _story_only(focus, index, policy, version, df)):
+        good = []
     if qt.controls:
         # A question about a security control (MFA, EDR, backups…) is addressed only by a clause that names it,
         # by any of the catalogue's names for it or by the everyday name the question gives it ("is CrowdStrike on the
@@ -511,7 +514,14 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     # 0.70 vs 0.68, and cited it for 0.67 of answerable questions vs 0.64). Of those three, one that states the asked
     # figure, then one of the clause type the question asks about, then the retrievers' best leads and gives the verdict.
     good.sort(key=rank)
-    chosen = sorted(good[:3], key=lambda c: (not states(c), type_pref(c), -c.hit.score))
+    by_name = [k for k in qt.concepts if k.by_name]
+
+    def names_by_name(c: Candidate) -> bool:
+        # "is there a co-pay on extortion?": the clause naming coinsurance answers, not the extortion cover beside it
+        seq = tokens(c.evidence.chunk.text)
+        return any(contains(seq, p) for k in by_name for p in k.policy_phrases)
+
+    chosen = sorted(good[:3], key=lambda c: (not states(c), by_name != [] and not names_by_name(c), type_pref(c), -c.hit.score))
     cites = [cite(c.evidence, f"C{i}") for i, c in enumerate(chosen, 1)]
     chunks = {c.hit.chunk.id: c.hit.chunk for c in cands}
     source = None
@@ -644,6 +654,29 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     gaps = _gaps(list(cites) + list(related), chunks, posture, qt.controls, index=index)
     return Answer(question, True, summary, tuple(cites), tuple(gaps), tuple(related), mode, policy, tuple(notes),
                   verdict=kind, confidence=best)
+
+
+# A deadline, a phone number or an address answers "by when / whom do we call" whatever the story before it names.
+DEADLINE_UNITS = ("period", "phone", "email")
+
+
+_LOWER_START = re.compile(r"(?<=[a-z0-9)][.!?])\s+(?=[a-z])")
+
+
+def _asked_sentence(question: str) -> str:
+    """The sentence that asks: the last one with a question mark, else the last one. Slack sentences often start in
+    lower case ("… from his car. what's the latest …"), which a sentence splitter for documents does not end at."""
+    spans = [x for a, b in split_sentences(question) for x in _LOWER_START.split(question[a:b]) if x.strip()]
+    return next((x for x in reversed(spans) if "?" in x), spans[-1] if spans else question)
+
+
+def _story_only(question: str, index: PolicyIndex, policy: str | None, version: str | None, df: dict[str, int]) -> bool:
+    """Whether what the wording leaves out is named only in the story before the asking sentence ("the rep's laptop
+    got nicked from his car. what's the latest we can tell beazley?": a car is the scene, the notice deadline the ask)."""
+    ask = _asked_sentence(question)
+    if ask.strip() == question.strip():
+        return False
+    return not _subject_unaddressed(question_terms(ask, index, policy, df), df, index, policy, version, ask)
 
 
 def _subject_unaddressed(qt: QueryTerms, df: dict[str, int], index: PolicyIndex, policy: str | None, version: str | None,

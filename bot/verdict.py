@@ -59,7 +59,9 @@ _ASKS = [
         r"\bhow (?:much|long|many|soon|quickly|fast|big|high|low|far back)\b|" + _CONTACT_Q + "|"
         r"\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
         r"waiting period|coinsurance|co-insurance|cap|ceiling|max\w*|period of restoration|deadline|time ?limit)\b|\bdeadline\b|\bwithin how\b|"
-        r"\bhow many (?:days|hours)\b|\bhow often\b|\bhow regularly\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|cut|amount|sum|threshold)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit|allowance|per diem)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b", re.I)),
+        r"\bhow many (?:days|hours)\b|\bhow often\b|\bhow regularly\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|cut|amount|sum|threshold)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit|allowance|per diem)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b|"
+        # "what do we get per day for their time?": a rate is a figure, whatever the story says they "have to" do
+        r"\bwhat\b.{0,40}\b(?:per|a|each|every) (?:day|hour|week|diem)\b", re.I)),
     # "…since before we bought the policy - problem?", "does that matter?", "will it affect our claim?" ask whether
     # something counts against cover, with the polarity of "is it excluded?" (yes is the bad news)
     ("exclusion", re.compile(r"\bexclu\w*\b|\b(?:a |any )?problem\W*$|\b(?:is|would|will) (?:it|that|this) (?:be )?a problem\b|\bdoes (?:that|this|it) matter\b|"
@@ -233,6 +235,10 @@ _ROLES = [
     _Role(re.compile(r"\bproofs? of\b|\bprov(?:e|ing)\b.{0,40}\b(?:loss|losses|lost|income|revenue|profits?|costs?|damages?)\b|\bsubstantiat\w*|\bsworn\b|\b(?:paperwork|numbers|figures|documentation|evidence|"
                      r"breakdown|write-?ups?|statement|calculation)\b.{0,40}\b(?:loss|losses|lost|income|revenue|profits?|costs?)\b", re.I),
           re.compile(r"proofs? of loss|\bproof\b|substantiat|sworn", re.I), "period"),
+    # "what do we get per day for their time in court?": a rate, stated beside its unit of time ("$500 per day")
+    _Role(re.compile(r"\b(?:per|a|each|every) (?:day|hour|week|diem)\b|\bdaily\b|\ballowance\b", re.I),
+          re.compile(r"\bper (?:day|hour|week|diem)\b|\b(?:a|each) (?:day|hour|week)\b|\ballowance\b|\bdaily\b", re.I), "money",
+          generic=True),
     _Role(_ROLES_RETENTION_Q, _RETENTION_NEAR, "money"),
     _Role(re.compile(r"coinsurance|co-insurance|percent|%|share|\b(?:slice|portion|proportion|fraction|cut)\b", re.I), re.compile(r"coinsurance|co-insurance|percent|%", re.I), "percent",
           # "do not exceed 50% of the Retention": a threshold set against another figure, not a share of the loss
@@ -325,6 +331,7 @@ _UNIT_RX = {"count": _COUNT, "money": _MONEY, "percent": _PERCENT, "period": _PE
 
 
 _HOW_MUCH = re.compile(r"\bhow much\b", re.I)
+_PER_TIME = re.compile(r"\s(?:per|a|each) (?:day|hour|week|diem)\b", re.I)
 
 
 def pick_figure(question: str, text: str, strict: bool = False, reading: Reading = READING) -> str | None:
@@ -401,6 +408,8 @@ def pick_figure(question: str, text: str, strict: bool = False, reading: Reading
             return None
         if _LONGEST.search(question) and unit in ("period", "percent"):
             fig = _largest_option(flat, found, reading.list_min_options) or fig
+        if unit == "money" and (rate := _PER_TIME.match(flat, at + len(fig))):
+            fig += rate.group(0)  # "$500 per day": an amount without its unit of time reads as a lump sum
         return fig
     if strict:
         return None
@@ -410,6 +419,12 @@ def pick_figure(question: str, text: str, strict: bool = False, reading: Reading
     caps_out = "money" in named_units and bool(_ROLES_RETENTION_Q.search(question))  # a deductible is never a cap
     any_fig = next((m for rx in units for m in rx.finditer(flat) if not (caps_out and _is_cap(flat, m.start()))), None)
     return any_fig.group(0) if any_fig else None
+
+
+def role_unit(question: str) -> str | None:
+    """The unit of the figure the question asks for by its role (period, money, percent, phone…), None for no role."""
+    role = _role_asked(question)
+    return role.unit if role else None
 
 
 def _role_asked(question: str) -> _Role | None:

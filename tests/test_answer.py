@@ -676,3 +676,26 @@ def test_how_much_of_what_we_paid_is_gone_asks_the_premium_earned(hiscox_swissre
     assert a.verdict == "figure", a.summary
     assert any(c.page_start == 25 and "twenty (20%) per cent of the Premium" in " ".join(c.quote.split()) for c in a.citations), \
         [(c.page_start, c.quote[:80]) for c in a.citations]
+
+
+def test_a_deadline_asked_after_a_story_is_answered_whatever_the_story_names(coalition_beazley):
+    """A car is a subject wordings deal with by name (motor liability), and Beazley never names it; but "the laptop got
+    stolen from his car. what's the latest we can tell them?" asks the notice deadline, which the wording states. A
+    by-name subject named in the asking sentence itself still makes the question one the wording does not address."""
+    a = answer("the rep's laptop with customer files got stolen from his car. what's the latest we can tell beazley in writing?",
+               index=coalition_beazley, policy="beazley")
+    assert a.verdict == "figure" and "60 days" in a.summary, a.summary
+    assert a.citations[0].section.endswith("Notice of Claim or Loss") and a.citations[0].page_start == 21, a.citations[0]
+    b = answer("how long do we have to tell beazley about a car crash claim?", index=coalition_beazley, policy="beazley")
+    assert not b.answered and b.summary.startswith(NO_ANSWER), b.summary
+
+
+def test_a_co_pay_is_coinsurance(sample_index, coalition_beazley):
+    """Users borrow "co-pay" from health insurance for coinsurance, a term wordings deal with by name: the sample names
+    its Ransomware Coinsurance; Beazley and Coalition impose none."""
+    a = answer("is there a co-pay on ransom payments?", index=sample_index, policy="northwind")
+    assert a.answered and a.verdict == "yes", a.summary
+    assert any("Ransomware Coinsurance" in c.quote for c in a.citations), [c.quote for c in a.citations]
+    for policy in ("beazley", "coalition"):
+        b = answer(f"is there a co-pay on ransom payments under {policy}?", index=coalition_beazley, policy=policy)
+        assert not b.answered and b.summary.startswith(NO_ANSWER), (policy, b.summary)

@@ -27,6 +27,8 @@ runner = CliRunner()
     ("the new firewall costs 20% more than a like-for-like fix. Can that extra be claimed under Coalition?", "coverage"),
     ("Our IT team worked all week on the clean-up. Can we put their regular pay into the claim?", "coverage"),
     ("what's our deductible per claim", "figure"),
+    # a rate asked after a story of what they "have to" do
+    ("two of our devs have to appear in court for a client dispute. what do we get per day for their time?", "figure"),
     ("Can we use our own forensics company?", "permission"),
     ("can we pay the ransom w/o checking with them first if the deadline is tonight", "permission"),
     ("who can dig into how the attackers got in? need names of firms", "coverage"),
@@ -217,6 +219,14 @@ def test_reading_settings_come_from_the_tuning_file(tmp_path):
     assert pick_figure(q, clause, True, t.reading) is None
 
 
+def test_a_rate_is_the_amount_stated_per_unit_of_time():
+    clause = ("Court Attendance Costs means an allowance of $500 per day for any Insured who attends a court hearing at our "
+              "request, subject to a maximum of $10,000 for any one Claim.")
+    assert pick_figure("what do we get per day for their time?", clause) == "$500 per day"
+    assert pick_figure("is there a daily allowance when our engineers attend the hearing?", clause) == "$500 per day"
+    assert pick_figure("what's the most we get for attending court on one claim?", clause) == "$10,000"
+
+
 def test_the_period_after_a_waiting_period_is_not_the_waiting_period():
     clause = ("Reputation indemnity period means the one hundred and eighty (180) day period that begins at the conclusion of "
               "the reputation waiting period.")
@@ -265,7 +275,7 @@ def test_periods_written_hyphenated_or_in_words_and_a_not_to_exceed_cap_are_read
     # an amount the liability "shall not exceed" is the cap asked for, though the clause names another amount first
     assert pick_figure("what's the most they pay for court attendance?",
                        "The Retention is $10,000. The amount payable for court attendance shall not exceed $250 per day.",
-                       strict=True) == "$250"
+                       strict=True) == "$250 per day"  # with its unit of time
     assert pick_figure("how much notice must they give to cancel?", "A sublimit of $500,000. We may cancel on 30 days notice.") == "30 days"
     assert pick_figure("how long does the cover last?", "The cost is $100 per day.") is None  # a rate is no duration
 
