@@ -33,7 +33,7 @@ _CONTACT_Q = (r"\bwhat(?:'s| is)? (?:the |their |our )?(?:(?:phone|telephone|hot
 # What kind of answer the question wants, checked in this order.
 # "what does that cost / what's the price of the tail": the premium charged for an option (run-off, an extension)
 _PRICE_Q = (r"\b(?:what|how much) (?:does|would|will|do) (?:it|that|this|they|the|our|an?|(?:one|two|three|four|five|six|\d+) (?:years?|months?))(?: [\w-]+){0,3} cost\b|"
-            r"\bwhat'?s the (?:price|cost|premium) (?:of|for)\b|\b(?:extra|additional) premium\b|"
+            r"\bwhat'?s the (?:price|cost|premium) (?:of|for)\b|\b(?:extra|additional) premium\b|\bprice (?:ceiling|cap|tag|limit)\b|"
             r"\bwhat'?s the most (?:[\w-]+ ){0,5}(?:can|could|might|would) cost\b|"
             r"\bthey (?:can |could |will |would |may )?charge\b|\bcharge (?:us )?for (?:it|that|this|the)\b|"
             # "is the tail free?", "does it cost anything?": the price asked the other way round
@@ -131,7 +131,8 @@ _COUNTS_AS_NOTICE = re.compile(
     # "so we've officially told them now, right?"
     r"\b(?:officially|formally|properly) (?:told|notified|informed|reported (?:it )?to)\b|"
     # "that covers our notice obligation, yeah?"
-    r"\b(?:covers?|satisf\w+|meets?|fulfil\w*|takes? care of|handles?|ticks?) (?:off )?(?:our |the |any )?notice (?:obligation|requirement|duty|condition)s?\b|"
+    r"\b(?:covers?|satisf\w+|meets?|fulfil\w*|takes? care of|handles?|ticks?) (?:off )?(?:our |the |any )?(?:notice (?:obligation|requirement|duty|condition)s?|"
+    r"(?:obligation|duty|requirement)s? to (?:tell|notify|inform|report))\b|"
     # "so we've done our bit on telling them, right?"
     r"\b(?:done|did|played) (?:our|my) (?:bit|part|duty)\b.{0,20}\b(?:tell\w*|told|notif\w*|notice|report\w*|inform\w*)|"
     # "have we done everything we need on the reporting side?"
@@ -233,7 +234,8 @@ _ROLES = [
     # "how long do we have to hand them the numbers proving our lost income?": the proof of loss, a deadline apart from
     # the notice of the incident
     _Role(re.compile(r"\bproofs? of\b|\bprov(?:e|ing)\b.{0,40}\b(?:loss|losses|lost|income|revenue|profits?|costs?|damages?)\b|\bsubstantiat\w*|\bsworn\b|\b(?:paperwork|numbers|figures|documentation|evidence|"
-                     r"breakdown|write-?ups?|statement|calculation)\b.{0,40}\b(?:loss|losses|lost|income|revenue|profits?|costs?)\b", re.I),
+                     r"breakdown|write-?ups?|statement|calculation)\b.{0,40}\b(?:loss|losses|lost|income|revenue|profits?|costs?)\b|"
+                     r"\bsupporting (?:documents|documentation|evidence)\b", re.I),
           re.compile(r"proofs? of loss|\bproof\b|substantiat|sworn", re.I), "period"),
     # "what do we get per day for their time in court?": a rate, stated beside its unit of time ("$500 per day")
     _Role(re.compile(r"\b(?:per|a|each|every) (?:day|hour|week|diem)\b|\bdaily\b|\ballowance\b", re.I),
@@ -246,9 +248,11 @@ _ROLES = [
     _Role(re.compile(r"waiting|before (?:it|they|cover|the cover|anything) (?:kicks?|starts?|pays?)|hours? (?:of )?(?:downtime|outage)|kicks? in|"
                      r"\b(?:start|begin)s? (?:getting |to get )(?:paid|compensated|covered)|"
                      r"\b(?:they|it|cover|insurer|policy|insurance) (?:start|begin)s? (?:paying|covering|to pay)|from what point|"
-                     r"\bbefore\b.{0,40}\b(?:gets?|is|are) (?:paid|payable|covered|reimbursed)\b|"
+                     r"\bbefore\b.{0,40}\b(?:gets?|is|are) (?:paid|payable|covered|reimbursed|owed|due)\b|"
                      r"\bhow long before\b.{0,40}\b(?:starts?|begins?|kicks? in)\b|"
-                     r"how long (?:do|must|would) (?:we|i) (?:have to )?be (?:down|offline|out)", re.I),
+                     r"how long (?:do|must|would) (?:we|i) (?:have to )?be (?:down|offline|out)|"
+                     # "how many hours do we have to be knocked offline before anything is owed?"
+                     r"\bhow (?:long|many hours|many days)\b.{0,40}\b(?:down|offline|out of action|knocked out)\b.{0,30}\bbefore\b", re.I),
           re.compile(r"waiting period|waiting|time retention|hours? of (?:downtime|interruption|outage)|first \d+ hours of\b", re.I), "period",
           # "the 180 day period that begins at the conclusion of the waiting period": what runs after the wait, not the wait
           not_followed=re.compile(r"^\W*(?:\w+\W+){0,3}?(?:begins|starts|commenc\w+|runs)\s+(?:at|on|from|after|upon)\s+the\s+"
@@ -284,7 +288,8 @@ _ROLES = [
     _Role(re.compile(r"\b(?:notice|warning|heads[- ]up)\b.{0,60}\b(?:cancel\w*|terminat\w*|non-?renew\w*|drop|dump|end)|"
                      r"\b(?:cancel\w*|terminat\w*|non-?renew\w*)\b.{0,60}\b(?:notice|warning|heads[- ]up)\b", re.I),
           re.compile(r"cancel\w*|terminat\w*|non-?renew\w*", re.I), "period", not_followed=_AFTER_ENDING),
-    _Role(re.compile(r"notif|notice|tell|report|inform|deadline|how (?:soon|quickly|fast)|when (?:do|must|should) we|by when|\bin writing\b", re.I),
+    _Role(re.compile(r"notif|notice|tell|report|inform|deadline|how (?:soon|quickly|fast)|when (?:do|must|should) we|by when|\bin writing\b|"
+                     r"\bheads[- ]up\b|\bon paper\b", re.I),
           re.compile(r"notice|notif|report|within|later than", re.I), "period"),
     _Role(re.compile(r"sub-?limit|limit|most|max|cap|ceiling|how much|dollar", re.I),
           re.compile(r"sub-?limit|limit|aggregate|in the amount|up to|exceed|maximum|no more than|at most", re.I), "money", generic=True),
@@ -301,7 +306,7 @@ _NUMBER = rf"(?:\d+|{_NUMBER_WORD}(?:(?:\s(?:and\s)?|-){_NUMBER_WORD})*(?:\s?\(\
 _PERIOD = re.compile(
     rf"\b(?:(?:{_NUMBER},\s+)*{_NUMBER},?\s+(?:or|to)\s+)?{_NUMBER}[\s-](?:business\s|calendar\s|consecutive\s)?"
     r"(?:hours?|days?|months?|years?)\b", re.I)
-_ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often|regularly)\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months|years)\b|\bhow far back\b|\b(?:latest|earliest)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|"
+_ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often|regularly)\b|\bcut-?off\b|\boutside limit\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months|years)\b|\bhow far back\b|\b(?:latest|earliest)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|"
                         r"\bnumber of (?:days|hours|weeks|months|years)\b|\b(?:longest|shortest|max\w*) (?:period|stretch|time|duration)\b", re.I)
 
 
@@ -702,7 +707,9 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
     return kind, sentence
 
 
-_COUNTS_AS = re.compile(r"\b(?:count|counts|counted|pass|passes|qualif(?:y|ies)|treated|considered|classed|classified)\s+as\b", re.I)
+_COUNTS_AS = re.compile(r"\b(?:count|counts|counted|pass|passes|qualif(?:y|ies)|treated|considered|classed|classified)\s+as\b|"
+                        # "does that tick the box for the MFA rule?", "is that good enough for their 2FA requirement?"
+                        r"\bticks? (?:the|that|this|our) box(?:es)? (?:for|on)\b|\bgood enough (?:for|as)\b", re.I)
 _SAYS_NOT = re.compile(r"\b(?:not|no|never|neither|nor)\b|\bexclud\w*", re.I)
 
 

@@ -699,3 +699,15 @@ def test_a_co_pay_is_coinsurance(sample_index, coalition_beazley):
     for policy in ("beazley", "coalition"):
         b = answer(f"is there a co-pay on ransom payments under {policy}?", index=coalition_beazley, policy=policy)
         assert not b.answered and b.summary.startswith(NO_ANSWER), (policy, b.summary)
+
+
+def test_a_list_of_response_firms_is_named_or_not_there(tmp_path, minilm, sample_index):
+    """An insurer's list of response firms is set out by name (a panel, preferred or approved providers). Embroker's
+    wording names none, so "must we use their list?" is not addressed there, though its consent conditions share the
+    question's other words; the sample names its Panel Vendors and answers from them."""
+    ix = _specimens(tmp_path / "d", minilm, embroker="embroker_everspan_tech_eo_cyber_coverage_part.pdf")
+    a = answer("does embroker force us to use their own list of incident response firms?", index=ix, policy="embroker")
+    assert not a.answered and a.summary.startswith(NO_ANSWER), a.summary
+    b = answer("do we have to use their own list of incident response firms?", index=sample_index, policy="northwind")
+    assert b.answered and b.verdict == "yes", b.summary
+    assert any("breach response panel" in " ".join(c.quote.split()) and c.page_start == 10 for c in b.citations), [(c.page_start, c.quote[:60]) for c in b.citations]

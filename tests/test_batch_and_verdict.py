@@ -219,6 +219,20 @@ def test_reading_settings_come_from_the_tuning_file(tmp_path):
     assert pick_figure(q, clause, True, t.reading) is None
 
 
+def test_figures_asked_in_everyday_words():
+    tail = ("The additional premium for the Optional Extended Reporting Period shall not exceed 200% of the annualized "
+            "expiring premium and must be paid within 30 days of the end of the Policy Period.")
+    assert pick_figure("if we want 3 extra years to report late suits, what's the price ceiling?", tail) == "200%"
+    decl = "Waiting Period: 12 hours for Business Interruption Loss. Period of Restoration: 120 days."
+    assert pick_figure("how many hours do we have to be knocked offline before anything is owed?", decl) == "12 hours"
+    proof = ("The Insured shall provide a proof of loss no later than 6 months after the end of the Policy Period; we will "
+             "pay the costs of an accountant to prepare it, not to exceed USD 50,000.")
+    assert pick_figure("what's the cutoff for getting our numbers and supporting documents to them?", proof) == "6 months"
+    notice = ("The Insured shall give written notice as soon as practicable and in no event later than 30 days after "
+              "discovery. The Limit of Liability is $2,000,000.")
+    assert pick_figure("what's the outside limit for getting the formal heads-up to them on paper?", notice) == "30 days"
+
+
 def test_a_rate_is_the_amount_stated_per_unit_of_time():
     clause = ("Court Attendance Costs means an allowance of $500 per day for any Insured who attends a court hearing at our "
               "request, subject to a maximum of $10,000 for any one Claim.")
@@ -307,6 +321,8 @@ def test_a_call_counts_as_notice_only_where_the_wording_says_so(text, kind):
         assert verdict(bit, [_cite("notice", text)], [text])[0] == kind
         side = "We rang the hotline within an hour of spotting it. Have we done everything we need on the reporting side?"
         assert verdict(side, [_cite("notice", text)], [text])[0] == kind
+        duty = "we rang the insurer's incident line on day one - that ticks off our obligation to tell them, yeah?"
+        assert verdict(duty, [_cite("notice", text)], [text])[0] == kind
 
 
 def test_whether_a_call_is_notice_is_read_from_the_notice_condition_wherever_it_is(sample_index):
