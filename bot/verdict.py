@@ -91,6 +91,10 @@ _ASKS = [
         r"\b(?:covered|cover|covers|covering|pay|pays|paid|payout|reimburse\w*|protected|claimable|recoverable|claim (?:for|on)|insured for|help with|foot the bill|"
         r"fund|funds|buy us|do we get|get anything|handles?|on the policy|in the policy|kind of thing|(?:bi|a) claim|"
         r"anything for|in scope|where do we stand)\b|"
+        # "do we at least still get their incident response help?", "anything in CFC for the revenue we lost?",
+        # "does it treat that as something it will defend?", "… no attack. BI under axa xl?"
+        r"\bdo (?:we|i) (?:(?:at least|still|also|even|actually) )+get\b|\banything in (?:[\w&'-]+ ){1,3}for\b|\bwill defend\b|"
+        r"\bunder (?:the )?(?:[\w&'-]+\s+){0,2}[\w&'-]+\s*\?+\s*$|"
         # the insurer paying, said other ways: "will they step in / stand behind us / keep paying / buy replacements"
         r"\b(?:step in|stand behind|back us|keep paying|get compensated|compensate us|put up (?:the )?(?:money|cash|funds)|buy (?:replacements?|new)|"
         r"defend (?:us|that|it|this|(?:a|an|the|our|any) \w+))\b|"
@@ -659,6 +663,12 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
         out = _sentence_about(question, texts[0], _SAYS_NOT, reading.left_out_shared_words, before_cue=True)
         if out is not None:
             return "no", f"No — the definition ({_where(cites[0])}) says: \"{out}\""
+    if asks in ("coverage", "info") and _IS_THERE.search(question) and asks_a_specific_figure(question):
+        # "is there an automatic grace window for reporting after it runs out?": yes, and its figure is the answer
+        for c, t in zip(cites[:3], texts[:3]):
+            fig = pick_figure(question, c.quote, True, reading) or pick_figure(question, t, True, reading)
+            if fig:
+                return "figure", _figure_line(fig, c, t)
     kind, sentence = _verdict_top(question, asks, cites, texts, reading)
     if asks == "obligation" and kind != "yes" and _ASKS_LEAVE.search(question):
         # "do we need to ask before paying?" is answered by any cited clause that wants the insurer's consent (a
@@ -707,6 +717,7 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
     return kind, sentence
 
 
+_IS_THERE = re.compile(r"\b(?:is|are) there (?:an? |any |some )", re.I)
 _COUNTS_AS = re.compile(r"\b(?:count|counts|counted|pass|passes|qualif(?:y|ies)|treated|considered|classed|classified)\s+as\b|"
                         # "does that tick the box for the MFA rule?", "is that good enough for their 2FA requirement?"
                         r"\bticks? (?:the|that|this|our) box(?:es)? (?:for|on)\b|\bgood enough (?:for|as)\b", re.I)

@@ -27,6 +27,13 @@ runner = CliRunner()
     ("the new firewall costs 20% more than a like-for-like fix. Can that extra be claimed under Coalition?", "coverage"),
     ("Our IT team worked all week on the clean-up. Can we put their regular pay into the claim?", "coverage"),
     ("what's our deductible per claim", "figure"),
+    # the insurer paying, asked other ways
+    ("If a wiper attack attributed to a foreign government trashes our network, do we at least still get CFC's incident "
+     "response help?", "coverage"),
+    ("An EU regulator has opened a probe. Does the Embroker cyber part treat that as something it will defend?", "coverage"),
+    ("a contractor dug through the street fibre and we were offline two days - no attack. BI under axa xl?", "coverage"),
+    ("new sign-ups have fallen off a cliff since the breach story. anything in CFC for the revenue we're not getting?", "coverage"),
+    ("what is the retention under the policy?", "figure"),
     # a rate asked after a story of what they "have to" do
     ("two of our devs have to appear in court for a client dispute. what do we get per day for their time?", "figure"),
     ("Can we use our own forensics company?", "permission"),
@@ -231,6 +238,16 @@ def test_figures_asked_in_everyday_words():
     notice = ("The Insured shall give written notice as soon as practicable and in no event later than 30 days after "
               "discovery. The Limit of Liability is $2,000,000.")
     assert pick_figure("what's the outside limit for getting the formal heads-up to them on paper?", notice) == "30 days"
+
+
+def test_is_there_a_figure_of_its_own_is_answered_with_the_figure():
+    erp = "An extended reporting period of 60 days following the expiry date will be automatically granted at no additional premium."
+    kind, summary = verdict("After the policy runs out, is there some automatic grace window at no extra charge for reporting "
+                            "things we found during the year?", [_cite("other", erp)], [erp])
+    assert (kind, summary) == ("figure", "60 days (VII. CONDITIONS §C, p. 10).")
+    # a cover asked about with "is there" is still a yes or no
+    cover = "We will pay Court Attendance Costs incurred by the Insured."
+    assert verdict("is there anything for our staff's time in court?", [_cite("coverage", cover)], [cover])[0] == "yes"
 
 
 def test_a_rate_is_the_amount_stated_per_unit_of_time():
