@@ -33,7 +33,7 @@ _CONTACT_Q = (r"\bwhat(?:'s| is)? (?:the |their |our )?(?:(?:phone|telephone|hot
 # What kind of answer the question wants, checked in this order.
 # "what does that cost / what's the price of the tail": the premium charged for an option (run-off, an extension)
 _PRICE_Q = (r"\b(?:what|how much) (?:does|would|will|do) (?:it|that|this|they|the|our|an?|(?:one|two|three|four|five|six|\d+) (?:years?|months?))(?: [\w-]+){0,3} cost\b|"
-            r"\bwhat'?s the (?:price|cost|premium) (?:of|for)\b|\b(?:extra|additional) premium\b|\bprice (?:ceiling|cap|tag|limit)\b|"
+            r"\bwhat'?s the (?:price|cost|premium) (?:of|for)\b|\b(?:extra|additional) premium\b|\bprice (?:ceiling|cap|tag|limit)\b|\b(?:ceiling|cap|limit) on what (?:it|that|this|they) (?:costs?|charges?)\b|"
             r"\bwhat'?s the most (?:[\w-]+ ){0,5}(?:can|could|might|would) cost\b|"
             r"\bthey (?:can |could |will |would |may )?charge\b|\bcharge (?:us )?for (?:it|that|this|the)\b|"
             # "is the tail free?", "does it cost anything?": the price asked the other way round
@@ -59,7 +59,9 @@ _ASKS = [
         r"\bhow (?:much|long|many|soon|quickly|fast|big|high|low|far back)\b|" + _CONTACT_Q + "|"
         r"\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
         r"waiting period|coinsurance|co-insurance|cap|ceiling|max\w*|period of restoration|deadline|time ?limit)\b|\bdeadline\b|\bwithin how\b|"
-        r"\bhow many (?:days|hours)\b|\bhow often\b|\bhow regularly\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|cut|amount|sum|threshold)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit|allowance|per diem)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b|"
+        r"\bhow many (?:days|hours)\b|\bhow often\b|\bhow regularly\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|cut|amount|sum|threshold)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit|allowance|per diem)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b|\b(?:longest|shortest)\b|"
+        # "when do the numbers have to be in?": a deadline, though "have to" would make it an obligation
+        r"\bwhen (?:do|does|must|should|will) (?:[\w'-]+ ){1,3}(?:have|need) to be\b|"
         # "what do we get per day for their time?": a rate is a figure, whatever the story says they "have to" do
         r"\bwhat\b.{0,40}\b(?:per|a|each|every) (?:day|hour|week|diem)\b", re.I)),
     # "…since before we bought the policy - problem?", "does that matter?", "will it affect our claim?" ask whether
@@ -76,6 +78,8 @@ _ASKS = [
     ("coverage", re.compile(
         r"\b(?:can|could|may) (?:we|i) (?:still |also |just )?(?:claim|bill|recover|be reimbursed|get (?:it |that |this |the \w+ |our \w+ )?back)\b|"
         # "can we put their regular pay into the claim?", "can we add the overtime to what we claim?"
+        # "does hiscox still have to fight it for us?": the insurer's duty to defend or pay is cover, not ours to meet
+        r"\b(?:does|do|will|would) (?!we\b|i\b|you\b)(?:[\w&'-]+ ){1,2}(?:still )?(?:have|need|got) to (?:fight|defend|pay|cover|indemnify|reimburse|honou?r)\b|"
         r"\b(?:can|could|may) (?:we|i) (?:still |also |just )?(?:put|include|add|count|submit|charge|tack)\b.{0,50}"
         r"\b(?:in|into|on|onto|to|as part of|under) (?:the|our|a|this|that|what we) (?:claim|claims|claim form|invoice)\b", re.I)),
     ("permission", re.compile(
@@ -94,6 +98,7 @@ _ASKS = [
         # "do we at least still get their incident response help?", "anything in CFC for the revenue we lost?",
         # "does it treat that as something it will defend?", "… no attack. BI under axa xl?"
         r"\bdo (?:we|i) (?:(?:at least|still|also|even|actually) )+get\b|\banything in (?:[\w&'-]+ ){1,3}for\b|\bwill defend\b|"
+        r"\b(?:will|would|does|do) (?:[\w&'-]+ ){1,2}defend\s*\?|"
         r"\bunder (?:the )?(?:[\w&'-]+\s+){0,2}[\w&'-]+\s*\?+\s*$|"
         # the insurer paying, said other ways: "will they step in / stand behind us / keep paying / buy replacements"
         r"\b(?:step in|stand behind|back us|keep paying|get compensated|compensate us|put up (?:the )?(?:money|cash|funds)|buy (?:replacements?|new)|"
@@ -239,7 +244,8 @@ _ROLES = [
     # the notice of the incident
     _Role(re.compile(r"\bproofs? of\b|\bprov(?:e|ing)\b.{0,40}\b(?:loss|losses|lost|income|revenue|profits?|costs?|damages?)\b|\bsubstantiat\w*|\bsworn\b|\b(?:paperwork|numbers|figures|documentation|evidence|"
                      r"breakdown|write-?ups?|statement|calculation)\b.{0,40}\b(?:loss|losses|lost|income|revenue|profits?|costs?)\b|"
-                     r"\bsupporting (?:documents|documentation|evidence)\b", re.I),
+                     r"\bsupporting (?:documents|documentation|evidence)\b|"
+                     r"\b(?:downtime|interruption|lost income|lost profits?|loss)\b.{0,30}\b(?:numbers|figures|paperwork|documentation)\b", re.I),
           re.compile(r"proofs? of loss|\bproof\b|substantiat|sworn", re.I), "period"),
     # "what do we get per day for their time in court?": a rate, stated beside its unit of time ("$500 per day")
     _Role(re.compile(r"\b(?:per|a|each|every) (?:day|hour|week|diem)\b|\bdaily\b|\ballowance\b", re.I),
@@ -265,7 +271,7 @@ _ROLES = [
                      # "the max number of days of lost profit", "the longest stretch of lost income"
                      r"\b(?:longest|max\w*|number of (?:days|weeks|months))\b.{0,40}\b(?:downtime|interruption|income|profits?|revenue|turnover|outage)|"
                      # "for how long will they keep paying for the letters and the call centre?": how long a cover runs
-                     r"how long\b.{0,60}\b(?:keep paying|keep covering|continue to pay|go on paying)", re.I),
+                     r"how long\b.{0,60}\b(?:keep paying|keep covering|continue to pay|go on paying|stay covered|remain covered)", re.I),
           # "during the thirty (30) days after an Adverse Media Report": the stretch a cover pays over
           re.compile(r"restoration|period of indemnity|indemnity period|continuous|\bduring the (?:first |next )?(?=(?:\d|" + _NUMBER_WORD + r")\b)",
                      re.I), "period",
@@ -295,6 +301,9 @@ _ROLES = [
     _Role(re.compile(r"notif|notice|tell|report|inform|deadline|how (?:soon|quickly|fast)|when (?:do|must|should) we|by when|\bin writing\b|"
                      r"\bheads[- ]up\b|\bon paper\b", re.I),
           re.compile(r"notice|notif|report|within|later than", re.I), "period"),
+    # "how long do we get to push out the critical fixes?": the patching window, not a notice or a waiting period; users
+    # ask for the critical one ("within 14 days of their release, and all other security patches within 90 days")
+    _Role(re.compile(r"\b(?:patch\w*|fixes|hotfix\w*|updates)\b", re.I), re.compile(r"critical|severity|release", re.I), "period"),
     _Role(re.compile(r"sub-?limit|limit|most|max|cap|ceiling|how much|dollar", re.I),
           re.compile(r"sub-?limit|limit|aggregate|in the amount|up to|exceed|maximum|no more than|at most", re.I), "money", generic=True),
 ]

@@ -284,6 +284,7 @@ def test_a_specific_cover_the_wording_never_names_is_not_addressed(sample_index)
     policy names none of them, so these are declined although their other words (claim, hacked, power) match clauses."""
     for q in ("any price cut at renewal if we stay claim-free?", "could we offer a reward for info on who hacked us and claim it back?",
               "someone hijacked our servers to mine crypto and the power bill exploded, covered?",
+              "compute hijacked to mint crypto, cloud bill 5x - anything in northwind for the extra charges?",
               "if we disagree with northwind about a claim is there arbitration or some independent process?",
               "someone posted defamatory stuff about a competitor on our blog and they're suing, covered?",
               # a ransom for a person is kidnap cover, not cyber extortion, although "ransom" matches the extortion clause

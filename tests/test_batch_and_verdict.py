@@ -34,6 +34,12 @@ runner = CliRunner()
     ("a contractor dug through the street fibre and we were offline two days - no attack. BI under axa xl?", "coverage"),
     ("new sign-ups have fallen off a cliff since the breach story. anything in CFC for the revenue we're not getting?", "coverage"),
     ("what is the retention under the policy?", "figure"),
+    # the insurer's duty to defend is cover, ours is an obligation
+    ("client's lawsuit against us is total nonsense. does hiscox still have to fight it for us?", "coverage"),
+    ("do we have to defend ourselves?", "obligation"),
+    ("a startup we hold a 20% stake in is suing us - will corvus defend?", "coverage"),
+    ("longest coalition will pay lost profits for a single outage?", "figure"),
+    ("for the downtime claim, when do the numbers have to be in", "figure"),
     # a rate asked after a story of what they "have to" do
     ("two of our devs have to appear in court for a client dispute. what do we get per day for their time?", "figure"),
     ("Can we use our own forensics company?", "permission"),
@@ -238,6 +244,13 @@ def test_figures_asked_in_everyday_words():
     notice = ("The Insured shall give written notice as soon as practicable and in no event later than 30 days after "
               "discovery. The Limit of Liability is $2,000,000.")
     assert pick_figure("what's the outside limit for getting the formal heads-up to them on paper?", notice) == "30 days"
+    patch = ("C. Patching. The Insured shall apply security patches rated critical by the vendor within 14 days of their "
+             "release, and all other security patches within 90 days, on all internet-facing systems and endpoints.")
+    assert pick_figure("how long do we get to push out the really severe vendor fixes?", patch) == "14 days"
+    response = ("We will pay the costs the Insured incurs for a continuous eighteen (18) month period resulting from a breach. "
+                "The Insured shall provide the Insurer proof of loss with full particulars within three (3) months.")
+    assert pick_figure("once we report a breach, for how long do the response costs stay covered?", response) == "eighteen (18) month"
+    assert pick_figure("for the run-off option, what's the ceiling on what it costs?", tail) == "200%"
 
 
 def test_is_there_a_figure_of_its_own_is_answered_with_the_figure():
