@@ -232,25 +232,30 @@ def test_reading_settings_come_from_the_tuning_file(tmp_path):
     assert pick_figure(q, clause, True, t.reading) is None
 
 
-def test_figures_asked_in_everyday_words():
-    tail = ("The additional premium for the Optional Extended Reporting Period shall not exceed 200% of the annualized "
-            "expiring premium and must be paid within 30 days of the end of the Policy Period.")
-    assert pick_figure("if we want 3 extra years to report late suits, what's the price ceiling?", tail) == "200%"
-    decl = "Waiting Period: 12 hours for Business Interruption Loss. Period of Restoration: 120 days."
-    assert pick_figure("how many hours do we have to be knocked offline before anything is owed?", decl) == "12 hours"
-    proof = ("The Insured shall provide a proof of loss no later than 6 months after the end of the Policy Period; we will "
-             "pay the costs of an accountant to prepare it, not to exceed USD 50,000.")
-    assert pick_figure("what's the cutoff for getting our numbers and supporting documents to them?", proof) == "6 months"
-    notice = ("The Insured shall give written notice as soon as practicable and in no event later than 30 days after "
-              "discovery. The Limit of Liability is $2,000,000.")
-    assert pick_figure("what's the outside limit for getting the formal heads-up to them on paper?", notice) == "30 days"
-    patch = ("C. Patching. The Insured shall apply security patches rated critical by the vendor within 14 days of their "
-             "release, and all other security patches within 90 days, on all internet-facing systems and endpoints.")
-    assert pick_figure("how long do we get to push out the really severe vendor fixes?", patch) == "14 days"
-    response = ("We will pay the costs the Insured incurs for a continuous eighteen (18) month period resulting from a breach. "
-                "The Insured shall provide the Insurer proof of loss with full particulars within three (3) months.")
-    assert pick_figure("once we report a breach, for how long do the response costs stay covered?", response) == "eighteen (18) month"
-    assert pick_figure("for the run-off option, what's the ceiling on what it costs?", tail) == "200%"
+_TAIL = ("The additional premium for the Optional Extended Reporting Period shall not exceed 200% of the annualized "
+         "expiring premium and must be paid within 30 days of the end of the Policy Period.")
+
+
+@pytest.mark.parametrize("question, clause, figure", [
+    ("if we want 3 extra years to report late suits, what's the price ceiling?", _TAIL, "200%"),
+    ("for the run-off option, what's the ceiling on what it costs?", _TAIL, "200%"),
+    ("how many hours do we have to be knocked offline before anything is owed?",
+     "Waiting Period: 12 hours for Business Interruption Loss. Period of Restoration: 120 days.", "12 hours"),
+    ("what's the cutoff for getting our numbers and supporting documents to them?",
+     "The Insured shall provide a proof of loss no later than 6 months after the end of the Policy Period; we will pay the "
+     "costs of an accountant to prepare it, not to exceed USD 50,000.", "6 months"),
+    ("what's the outside limit for getting the formal heads-up to them on paper?",
+     "The Insured shall give written notice as soon as practicable and in no event later than 30 days after discovery. The "
+     "Limit of Liability is $2,000,000.", "30 days"),
+    ("how long do we get to push out the really severe vendor fixes?",
+     "C. Patching. The Insured shall apply security patches rated critical by the vendor within 14 days of their release, "
+     "and all other security patches within 90 days, on all internet-facing systems and endpoints.", "14 days"),
+    ("once we report a breach, for how long do the response costs stay covered?",
+     "We will pay the costs the Insured incurs for a continuous eighteen (18) month period resulting from a breach. The "
+     "Insured shall provide the Insurer proof of loss with full particulars within three (3) months.", "eighteen (18) month"),
+])
+def test_figures_asked_in_everyday_words(question, clause, figure):
+    assert pick_figure(question, clause) == figure
 
 
 def test_is_there_a_figure_of_its_own_is_answered_with_the_figure():
