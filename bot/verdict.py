@@ -298,12 +298,15 @@ _ROLES = [
     _Role(re.compile(r"\b(?:notice|warning|heads[- ]up)\b.{0,60}\b(?:cancel\w*|terminat\w*|non-?renew\w*|drop|dump|end)|"
                      r"\b(?:cancel\w*|terminat\w*|non-?renew\w*)\b.{0,60}\b(?:notice|warning|heads[- ]up)\b", re.I),
           re.compile(r"cancel\w*|terminat\w*|non-?renew\w*", re.I), "period", not_followed=_AFTER_ENDING),
+    # "how long do we get to push out the critical fixes?": the patching window, not a notice or a waiting period; users
+    # ask for the critical one ("within 14 days of their release, and all other security patches within 90 days")
+    _Role(re.compile(r"\b(?:apply|install|push|roll|get|deploy)\w*\b.{0,40}\b(?:patch\w*|fixes|hotfix\w*|updates)\b|"
+                     r"\b(?:patch\w*|fixes|hotfix\w*|updates)\b.{0,30}\b(?:applied|installed|deployed|in|on|onto)\b|"
+                     r"\bpatch(?:ing)? (?:window|deadline)\b|\bfor the \w+ (?:patch\w*|fixes)\b", re.I),
+          re.compile(r"critical|severity|release", re.I), "period"),
     _Role(re.compile(r"notif|notice|tell|report|inform|deadline|how (?:soon|quickly|fast)|when (?:do|must|should) we|by when|\bin writing\b|"
                      r"\bheads[- ]up\b|\bon paper\b", re.I),
           re.compile(r"notice|notif|report|within|later than", re.I), "period"),
-    # "how long do we get to push out the critical fixes?": the patching window, not a notice or a waiting period; users
-    # ask for the critical one ("within 14 days of their release, and all other security patches within 90 days")
-    _Role(re.compile(r"\b(?:patch\w*|fixes|hotfix\w*|updates)\b", re.I), re.compile(r"critical|severity|release", re.I), "period"),
     _Role(re.compile(r"sub-?limit|limit|most|max|cap|ceiling|how much|dollar", re.I),
           re.compile(r"sub-?limit|limit|aggregate|in the amount|up to|exceed|maximum|no more than|at most", re.I), "money", generic=True),
 ]

@@ -285,6 +285,9 @@ def test_a_specific_cover_the_wording_never_names_is_not_addressed(sample_index)
     for q in ("any price cut at renewal if we stay claim-free?", "could we offer a reward for info on who hacked us and claim it back?",
               "someone hijacked our servers to mine crypto and the power bill exploded, covered?",
               "compute hijacked to mint crypto, cloud bill 5x - anything in northwind for the extra charges?",
+              # staff claims are employment practices, which the sample never names
+              "we let a developer go last month and he's now suing, saying he was pushed out for raising security concerns. "
+              "is that something this policy responds to?",
               "if we disagree with northwind about a claim is there arbitration or some independent process?",
               "someone posted defamatory stuff about a competitor on our blog and they're suing, covered?",
               # a ransom for a person is kidnap cover, not cyber extortion, although "ransom" matches the extortion clause
@@ -295,6 +298,10 @@ def test_a_specific_cover_the_wording_never_names_is_not_addressed(sample_index)
         assert not a.answered and a.summary.startswith(NO_ANSWER) and not a.citations, q
     b = answer("hackers want a ransom to unlock our files, is that covered?", index=sample_index, policy="northwind")
     assert b.answered and b.citations[0].page_start == 3
+    # words match on stems: a code the 2FA "fires", fixes to "push out" are no firing or pushing out of staff
+    for q in ("our webmail 2FA just fires a one-time code to each user's personal gmail inbox. does that tick the box for "
+              "the MFA rule?", "how long do we get to push out the really severe vendor fixes?"):
+        assert answer(q, index=sample_index, policy="northwind").answered, q
     # a term the wording does name (its cancellation condition) is answered from it
     c = answer("can northwind cancel us mid-year?", index=sample_index, policy="northwind")
     assert c.answered and any(x.page_start == 11 and x.quote.startswith("B. Cancellation.") for x in c.citations)

@@ -236,6 +236,10 @@ _TAIL = ("The additional premium for the Optional Extended Reporting Period shal
          "expiring premium and must be paid within 30 days of the end of the Policy Period.")
 
 
+_PATCH = ("C. Patching. The Insured shall apply security patches rated critical by the vendor within 14 days of their release, "
+          "and all other security patches within 90 days, on all internet-facing systems and endpoints.")
+
+
 @pytest.mark.parametrize("question, clause, figure", [
     ("if we want 3 extra years to report late suits, what's the price ceiling?", _TAIL, "200%"),
     ("for the run-off option, what's the ceiling on what it costs?", _TAIL, "200%"),
@@ -247,9 +251,10 @@ _TAIL = ("The additional premium for the Optional Extended Reporting Period shal
     ("what's the outside limit for getting the formal heads-up to them on paper?",
      "The Insured shall give written notice as soon as practicable and in no event later than 30 days after discovery. The "
      "Limit of Liability is $2,000,000.", "30 days"),
-    ("how long do we get to push out the really severe vendor fixes?",
-     "C. Patching. The Insured shall apply security patches rated critical by the vendor within 14 days of their release, "
-     "and all other security patches within 90 days, on all internet-facing systems and endpoints.", "14 days"),
+    ("how long do we get to push out the really severe vendor fixes?", _PATCH, "14 days"),
+    ("how fast did we have to get the vendor's top-severity fixes onto internet-facing boxes?", _PATCH, "14 days"),
+    ("how fast must we tell them about an unpatched server being hacked?",
+     "The Insured shall give written notice within 30 days. " + _PATCH, "30 days"),
     ("once we report a breach, for how long do the response costs stay covered?",
      "We will pay the costs the Insured incurs for a continuous eighteen (18) month period resulting from a breach. The "
      "Insured shall provide the Insurer proof of loss with full particulars within three (3) months.", "eighteen (18) month"),
