@@ -60,6 +60,8 @@ _ASKS = [
         r"\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
         r"waiting period|coinsurance|co-insurance|cap|ceiling|max\w*|period of restoration|deadline|time ?limit)\b|\bdeadline\b|\bwithin how\b|"
         r"\bhow many (?:days|hours)\b|\bhow often\b|\bhow regularly\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|cut|amount|sum|threshold)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit|allowance|per diem)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b|\b(?:longest|shortest)\b|"
+        # "what do we pay ourselves on each suit before they step in?": the retention
+        r"\bwhat (?:do|would|will|must) (?:we|i) (?:have to )?(?:pay|cover|carry|bear) (?:ourselves|myself|out of pocket|first)\b|"
         # "when do the numbers have to be in?": a deadline, though "have to" would make it an obligation
         r"\bwhen (?:do|does|must|should|will) (?:[\w'-]+ ){1,3}(?:have|need) to be\b|"
         # "what do we get per day for their time?": a rate is a figure, whatever the story says they "have to" do
@@ -305,7 +307,7 @@ _ROLES = [
                      r"\bpatch(?:ing)? (?:window|deadline)\b|\bfor the \w+ (?:patch\w*|fixes)\b", re.I),
           re.compile(r"critical|severity|release", re.I), "period"),
     _Role(re.compile(r"notif|notice|tell|report|inform|deadline|how (?:soon|quickly|fast)|when (?:do|must|should) we|by when|\bin writing\b|"
-                     r"\bheads[- ]up\b|\bon paper\b", re.I),
+                     r"\bheads[- ]up\b|\bon paper\b|\b(?:call|ring|phone) (?:the|their|them|it)\b", re.I),
           re.compile(r"notice|notif|report|within|later than", re.I), "period"),
     _Role(re.compile(r"sub-?limit|limit|most|max|cap|ceiling|how much|dollar", re.I),
           re.compile(r"sub-?limit|limit|aggregate|in the amount|up to|exceed|maximum|no more than|at most", re.I), "money", generic=True),

@@ -1198,3 +1198,15 @@ def test_proper_names_are_read_only_among_the_words_asked_for():
     assert proper_names(q) >= {"crowdstrik"} and "panel" not in proper_names(q)
     assert proper_names(q, among=lambda stem: stem == "crowdstrik") == {"crowdstrik"}
     assert proper_names(q, among=lambda stem: False) == frozenset()
+
+
+def test_everyday_names_for_responders_and_the_hotline_deadline():
+    """Who investigates a breach, as users name them, is the wording's forensic or incident response cost; words match
+    on stems, so the entry says "incident responders", never "responders" ("does the policy respond?")."""
+    from bot.verdict import role_unit
+
+    forensic = [c for c, _ in concepts_in("can I get our usual DFIR shop started before they sign off?")]
+    assert any("forensic" in c.policies_say for c in forensic)
+    assert not any("forensic" in c.policies_say for c, _ in concepts_in("our platform was down, does the policy respond?"))
+    assert role_unit("how long after discovering an incident do we have to call the hotline?") == "period"
+    assert role_unit("what number do we call?") == "phone"
