@@ -40,6 +40,7 @@ runner = CliRunner()
     ("a startup we hold a 20% stake in is suing us - will corvus defend?", "coverage"),
     ("longest coalition will pay lost profits for a single outage?", "figure"),
     ("for the downtime claim, when do the numbers have to be in", "figure"),
+    ("finance wants to budget: what do we pay ourselves on each client suit before they step in?", "figure"),
     # a rate asked after a story of what they "have to" do
     ("two of our devs have to appear in court for a client dispute. what do we get per day for their time?", "figure"),
     ("Can we use our own forensics company?", "permission"),
