@@ -517,7 +517,10 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     by_name = [k for k in qt.concepts if k.by_name]
 
     def names_by_name(c: Candidate) -> bool:
-        # "is there a co-pay on extortion?": the clause naming coinsurance answers, not the extortion cover beside it
+        # "is there a co-pay on extortion?": the clause naming coinsurance answers, not the extortion cover beside it;
+        # a definition naming the subject ("Impersonation … including deepfakes") says what a word means, not the terms
+        if c.evidence.chunk.clause_type == "definition":
+            return False
         seq = tokens(c.evidence.chunk.text)
         return any(contains(seq, p) for k in by_name for p in k.policy_phrases)
 

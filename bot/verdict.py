@@ -69,7 +69,10 @@ _ASKS = [
     # "…since before we bought the policy - problem?", "does that matter?", "will it affect our claim?" ask whether
     # something counts against cover, with the polarity of "is it excluded?" (yes is the bad news)
     ("exclusion", re.compile(r"\bexclu\w*\b|\b(?:a |any )?problem\W*$|\b(?:is|would|will) (?:it|that|this) (?:be )?a problem\b|\bdoes (?:that|this|it) matter\b|"
-                             r"\b(?:affect|hurt|jeopardi[sz]e|prejudice) (?:our |the )?(?:cover|coverage|claim|policy)\b", re.I)),
+                             r"\b(?:affect|hurt|jeopardi[sz]e|prejudice) (?:our |the )?(?:cover|coverage|claim|policy)\b|"
+                             # "does the war wording still knock us out?", "does that automatically sink the claim?"
+                             r"\bknocks? (?:us|it|that|this|the claim|our claim) out\b|\b(?:sink|kill|torpedo|tank)s? (?:the|our|a) claim\b|"
+                             r"\brules? (?:us|it|that|this) out\b", re.I)),
     # "can they cancel / can AXA change our terms / could they treat the policy as void": the insurer's rights
     ("insurer_right", re.compile(
         r"\b(?:can|could|may|will|would)\s+(?:they|the\s+insurers?|insurers?|the\s+underwriters?|underwriters?|the\s+carrier|(?-i:[A-Z][\w-]+)(?:\s+(?-i:[A-Z][\w-]+))?)\s+"

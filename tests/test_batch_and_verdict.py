@@ -41,6 +41,9 @@ runner = CliRunner()
     ("longest coalition will pay lost profits for a single outage?", "figure"),
     ("for the downtime claim, when do the numbers have to be in", "figure"),
     ("finance wants to budget: what do we pay ourselves on each client suit before they step in?", "figure"),
+    # whether an exclusion bites, asked in everyday words
+    ("We got hit as collateral damage by a wiper a foreign military used. Does PHLY's war wording still knock us out?", "exclusion"),
+    ("the crew behind our breach works for a foreign intelligence service. does that automatically sink the claim?", "exclusion"),
     # a rate asked after a story of what they "have to" do
     ("two of our devs have to appear in court for a client dispute. what do we get per day for their time?", "figure"),
     ("Can we use our own forensics company?", "permission"),
