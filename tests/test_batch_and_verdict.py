@@ -1214,3 +1214,19 @@ def test_everyday_names_for_responders_and_the_hotline_deadline():
     assert not any("forensic" in c.policies_say for c, _ in concepts_in("our platform was down, does the policy respond?"))
     assert role_unit("how long after discovering an incident do we have to call the hotline?") == "period"
     assert role_unit("what number do we call?") == "phone"
+
+
+def test_a_definition_leaving_out_loss_without_the_control_answers_a_story_without_it():
+    """A story saying the payment change was not checked ("Nobody phoned the vendor to double-check") of a wording whose
+    Fraudulent Instruction leaves out instructions "not first authenticated via a method other than the original means of
+    request" is answered "probably not", from the definition; the same story with the check done stays covered."""
+    cover = _cite("coverage", "We will pay for loss resulting from a Fraudulent Instruction.")
+    text = ("Fraudulent Instruction will not include loss arising out of: 1. fraudulent instructions received by the Insured "
+            "which are not first authenticated via a method other than the original means of request.")
+    defn = _next_cite("DEFINITIONS > Fraudulent Instruction", 9, "definition", text)
+    story = ("AP got an email that looked like it came from our hosting vendor saying their bank details had changed, and paid "
+             "$60k to the new account. Nobody phoned the vendor to double-check. Is that covered?")
+    kind, sentence = verdict(story, [cover, defn], [cover.quote, text])
+    assert kind == "no" and "leaves out loss where this was not done (DEFINITIONS §Fraudulent Instruction, p. 9)" in sentence
+    checked = story.replace("Nobody phoned the vendor to double-check", "We phoned the vendor on a known number to check")
+    assert verdict(checked, [cover, defn], [cover.quote, text])[0] != "no"
