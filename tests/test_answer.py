@@ -719,3 +719,14 @@ def test_a_list_of_response_firms_is_named_or_not_there(tmp_path, minilm, sample
     b = answer("do we have to use their own list of incident response firms?", index=sample_index, policy="northwind")
     assert b.answered and b.verdict == "yes", b.summary
     assert any("breach response panel" in " ".join(c.quote.split()) and c.page_start == 10 for c in b.citations), [(c.page_start, c.quote[:60]) for c in b.citations]
+
+
+def test_whether_cover_is_limited_to_certain_countries_is_read_from_a_territory_clause(sample_index, coalition_beazley):
+    """"Is it limited to certain countries?" asks the territory clause, a subject wordings deal with by name: the sample
+    answers from its Territory condition ("anywhere in the world"); Beazley has no territory clause and declines."""
+    q = "does the policy apply to incidents at our berlin office or is it limited to certain countries?"
+    a = answer(q, index=sample_index, policy="northwind")
+    assert a.answered and a.verdict == "yes", a.summary
+    assert "anywhere in the world" in a.citations[0].quote and a.citations[0].page_start == 11, a.citations[0]
+    b = answer(q, index=coalition_beazley, policy="beazley")
+    assert not b.answered and b.summary.startswith(NO_ANSWER), b.summary
