@@ -730,3 +730,13 @@ def test_whether_cover_is_limited_to_certain_countries_is_read_from_a_territory_
     assert "anywhere in the world" in a.citations[0].quote and a.citations[0].page_start == 11, a.citations[0]
     b = answer(q, index=coalition_beazley, policy="beazley")
     assert not b.answered and b.summary.startswith(NO_ANSWER), b.summary
+
+
+def test_which_law_governs_is_read_from_a_governing_law_clause(sample_index, coalition_beazley):
+    """The law that governs the policy is set by name in a governing-law clause: the sample's "G. Governing Law" answers,
+    Beazley has none and declines (its conditions about actions against the underwriters are no answer)."""
+    a = answer("which state's law governs this policy?", index=sample_index, policy="northwind")
+    assert a.answered and a.citations[0].section.endswith("GENERAL CONDITIONS > G") and a.citations[0].page_start == 11, a.citations
+    b = answer("which state's law would govern a coverage fight with the underwriters under this form?", index=coalition_beazley,
+               policy="beazley")
+    assert not b.answered and b.summary.startswith(NO_ANSWER), b.summary
