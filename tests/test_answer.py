@@ -654,6 +654,9 @@ def test_a_firm_the_question_names_is_answered_from_the_list_naming_it(tmp_path,
     assert c.verdict == "yes" and c.summary.startswith("Yes — the wording names CrowdStrike"), c.summary
     b = answer("is SentinelOne on the AXA XL panel?", index=ix, policy="axaxl-panel")
     assert not b.answered and b.summary.startswith(NO_ANSWER), b.summary
+    # a firm the list names, but a rate it never states ("preferred rates" is no hourly rate)
+    d = answer("What hourly rate will Kroll bill us under the AXA XL arrangement?", index=ix, policy="axaxl-panel")
+    assert not d.answered and d.summary.startswith(NO_ANSWER), d.summary
 
 
 def test_a_definition_that_leaves_the_subject_out_of_what_is_paid_decides_cover(tmp_path, minilm):
