@@ -11,8 +11,8 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from ingestion.classify import DEFINITION_OPENING
-from ingestion.sentences import split_sentences
 from ingestion.injection import is_flagged
+from ingestion.sentences import split_sentences
 from ingestion.terms import IN_DECLARATIONS, without_carve_backs
 from ingestion.types import Chunk
 from prompts import NO_ANSWER
@@ -524,7 +524,7 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
         seq = tokens(c.evidence.chunk.text)
         return any(contains(seq, p) for k in by_name for p in k.policy_phrases)
 
-    chosen = sorted(good[:3], key=lambda c: (not states(c), by_name != [] and not names_by_name(c), type_pref(c), -c.hit.score))
+    chosen = sorted(good[:3], key=lambda c: (not states(c), bool(by_name) and not names_by_name(c), type_pref(c), -c.hit.score))
     cites = [cite(c.evidence, f"C{i}") for i, c in enumerate(chosen, 1)]
     chunks = {c.hit.chunk.id: c.hit.chunk for c in cands}
     source = None
@@ -661,8 +661,6 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
 
 # A deadline, a phone number or an address answers "by when / whom do we call" whatever the story before it names.
 DEADLINE_UNITS = ("period", "phone", "email")
-
-
 _LOWER_START = re.compile(r"(?<=[a-z0-9)][.!?])\s+(?=[a-z])")
 
 

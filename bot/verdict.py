@@ -682,10 +682,9 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
             return "no", f"No — the definition ({_where(cites[0])}) says: \"{out}\""
     if asks in ("coverage", "info") and _IS_THERE.search(question) and asks_a_specific_figure(question):
         # "is there an automatic grace window for reporting after it runs out?": yes, and its figure is the answer
-        for c, t in zip(cites[:3], texts[:3]):
-            fig = pick_figure(question, c.quote, True, reading) or pick_figure(question, t, True, reading)
-            if fig:
-                return "figure", _figure_line(fig, c, t)
+        stated = _stated_figure(question, cites, texts, reading)
+        if stated is not None:
+            return "figure", stated
     kind, sentence = _verdict_top(question, asks, cites, texts, reading)
     if asks == "obligation" and kind != "yes" and _ASKS_LEAVE.search(question):
         # "do we need to ask before paying?" is answered by any cited clause that wants the insurer's consent (a
@@ -762,6 +761,16 @@ def _sentence_about(question: str, text: str, cue: re.Pattern[str], least: int, 
     return None
 
 
+def _stated_figure(question: str, cites: Sequence[Citation], texts: Sequence[str], reading: Reading) -> str | None:
+    """The figure line of the best-ranked of the first three cited clauses stating the asked figure next to its role's
+    words, None when none does."""
+    for c, t in zip(cites[:3], texts[:3]):
+        fig = pick_figure(question, c.quote, True, reading) or pick_figure(question, t, True, reading)
+        if fig:
+            return _figure_line(fig, c, t)
+    return None
+
+
 def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Sequence[str], reading: Reading) -> tuple[str, str]:
     top, text = cites[0], texts[0]
     where = _where(top)
@@ -774,10 +783,9 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
     if asks == "figure":
         # The figure of the role asked for, from the best-ranked cited clause that states one next to its role's
         # words (a run-off clause's take-up window is often a clause apart from how long the cover lasts) …
-        for c, t in zip(cites[:3], texts[:3]):
-            fig = pick_figure(question, c.quote, True, reading) or pick_figure(question, t, True, reading)
-            if fig:
-                return "figure", _figure_line(fig, c, t)
+        stated = _stated_figure(question, cites, texts, reading)
+        if stated is not None:
+            return "figure", stated
         # … else any figure of the best clause.
         fig = pick_figure(question, top.quote, reading=reading) or pick_figure(question, text, reading=reading)
         if fig:
