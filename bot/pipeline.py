@@ -26,7 +26,7 @@ from .verdict import section_short as _section_short
 from .verdict import (READING, Reading, asks_a_specific_figure, asks_if_a_call_is_notice, limit_words, pick_figure,
                       question_asks, refers_figure_to_declarations, role_unit, says_a_call_is_notice, verdict,
                       wants_written_notice)
-from .vocabulary import contains, correct_typos, expand_shorthand, proper_names
+from .vocabulary import correct_typos, expand_shorthand, proper_names
 
 RISK_TYPES = ("exclusion", "limit", "notice")
 
@@ -522,7 +522,7 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
         if c.evidence.chunk.clause_type == "definition":
             return False
         seq = tokens(c.evidence.chunk.text)
-        return any(contains(seq, p) for k in by_name for p in k.policy_phrases)
+        return any(k.named_by(seq) for k in by_name)
 
     chosen = sorted(good[:3], key=lambda c: (not states(c), bool(by_name) and not names_by_name(c), type_pref(c), -c.hit.score))
     cites = [cite(c.evidence, f"C{i}") for i, c in enumerate(chosen, 1)]
@@ -708,7 +708,7 @@ def _subject_unaddressed(qt: QueryTerms, df: dict[str, int], index: PolicyIndex,
     if not any(c.by_name for c in unnamed):
         return False
     seq = tokens(lead)
-    return not any(c.by_name and c not in unnamed and any(contains(seq, p) for p in c.policy_phrases) for c in qt.concepts)
+    return not any(c.by_name and c not in unnamed and c.named_by(seq) for c in qt.concepts)
 
 
 # where a definition turns to what it leaves out ("Damages … shall not include", "Loss does not mean")

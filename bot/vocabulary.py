@@ -46,6 +46,10 @@ class Concept:
                 return True
         return False
 
+    def named_by(self, seq: Sequence[str]) -> bool:
+        """Whether a clause's stems `seq` hold one of the concept's wording phrases, however common its words."""
+        return any(contains(seq, p) for p in self.policy_phrases)
+
     def named_specifically(self, seq: Sequence[str], df: dict[str, int], n: int, rare: float) -> bool:
         """Whether a clause's stems `seq` hold one of the concept's wording phrases that says something specific: a
         phrase of several words, or one word found in at most `rare` of the wording's `n` clauses ("war" names the
