@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, NamedTuple, Sequence
 
+from ingestion.figures import period_hours
 from ingestion.guidance import Control, controls_asked
 from ingestion.sentences import split_sentences
 from ingestion.terms import EXCLUSION_LIFTED, without_carve_backs
@@ -505,23 +506,8 @@ def _largest_option(flat: str, found: list[tuple[int, str]], least: int) -> str 
     for start, fig in found:
         by_sentence.setdefault(sum(e < start for e in ends), []).append(fig)
     options = max(by_sentence.values(), key=len, default=[])
-    values = [(v, f) for f in options if (v := _figure_value(f)) is not None]
+    values = [(v, f) for f in options if (v := period_hours(f, last=True)) is not None]
     return max(values)[1] if len(values) >= least else None
-
-
-_WORD_VALUES = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
-_UNIT_DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 30, "year": 365}
-
-
-def _figure_value(fig: str) -> float | None:
-    """A period in days or a percentage, for comparing the options of one list; None when it cannot be read."""
-    digits = re.findall(r"\d+(?:\.\d+)?", fig.replace(",", ""))
-    words = re.findall(r"[a-z]+", fig.lower())
-    value = float(digits[-1]) if digits else next((float(_WORD_VALUES[w]) for w in words if w in _WORD_VALUES), None)
-    if value is None:
-        return None
-    unit = next((d for u, d in _UNIT_DAYS.items() for w in words if w.startswith(u)), 1)
-    return value * unit
 
 
 def _gap(start: int, end: int, anchor: tuple[int, int]) -> int:

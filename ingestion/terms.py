@@ -18,6 +18,7 @@ from typing import Iterable, Sequence
 import yaml
 
 from .chunking import section_at
+from .figures import period_hours, unit_hours
 from .types import Chunk
 
 VOCAB_PATH = Path(__file__).parent / "data" / "terms.yaml"
@@ -150,8 +151,6 @@ _TRAILING_LABEL = re.compile(r"(?:(?<=\s)|^)\(?[a-z0-9]{1,3}[.)]$")
 _REF_END = re.compile(r"\b(?:Agreements?|Sections?|Items?|Clauses?|Parts?|Coverages?|Exclusions?|Paragraphs?)\s+[A-Z0-9]{1,3}(?:\.[A-Z0-9]{1,3})*\.$")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _PHONE = re.compile(r"(?:\+?\d{1,2}[\s-])?(?:\(\d{3}\)\s?|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b")
-_UNIT_HOURS = {"hours": 1, "hour": 1, "days": 24, "day": 24, "months": 24 * 30, "month": 24 * 30}
-_WORD_NUM = {"three": 3, "six": 6, "twelve": 12}
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -216,11 +215,10 @@ def _deadline(s: str, v: _Vocab) -> tuple[str, float | None]:
             if any(p <= m.start() < p + len(t) for p, t in found):
                 continue  # a shorter cue inside a longer one already found
             found.append((m.start(), _flat(m.group(0))))
-            nums = [g for g in m.groups() if g]
-            if len(nums) >= 2 and nums[0].isdigit() and nums[1].lower() in _UNIT_HOURS:
-                hours.append(int(nums[0]) * _UNIT_HOURS[nums[1].lower()])
-            elif nums and nums[0].lower() in _WORD_NUM:
-                hours.append(_WORD_NUM[nums[0].lower()] * _UNIT_HOURS["months"])
+            # the number and unit the cue captured ("within ninety days (90)"); a cue without them has no hours
+            nums = " ".join(g for g in m.groups() if g)
+            if nums and any(unit_hours(w) for w in nums.split()) and (h := period_hours(nums)) is not None:
+                hours.append(h)
     found.sort()
     texts = list(dict.fromkeys(t for _, t in found))
     if len(texts) > 1 and "during the policy period" in (t.lower() for t in texts):

@@ -97,3 +97,19 @@ def test_the_words_lifting_an_exclusion_are_not_what_it_excludes():
     wrapped = ("K. MERCHANT LIABILITY Any charge back, except that this exclusion will not\napply to coverage afforded under "
                "Section II.C, PCI FINES AND\nASSESSMENTS.")
     assert "PCI" not in without_carve_backs(wrapped) and "charge back" in without_carve_backs(wrapped)
+
+
+def test_periods_are_read_alike_by_terms_and_verdict():
+    from ingestion.figures import period_hours
+    from ingestion.types import Chunk
+
+    assert period_hours("sixty (60) days") == 60 * 24
+    assert period_hours("six months") == 6 * 30 * 24
+    assert period_hours("twelve months") > period_hours("ninety (90) days") > period_hours("72 hours")
+    assert period_hours("30%") == 30 and period_hours("as soon as practicable") is None
+    # a spelled-out number with its digits after the unit: the deadline has hours, not only words
+    text = "You must give us written notice of any Claim within ninety days (90) after the end of the policy period."
+    chunk = Chunk("d#0001", "d", text, "f.pdf", "0" * 64, "t", "p", "v1", "policy", 23, 23, "VII. CONDITIONS", "B.",
+                  "notice", 0, len(text))
+    notice = [t for t in extract_terms([chunk]) if t.kind == "notice"]
+    assert notice and notice[0].deadline_hours == 90 * 24 and "ninety days (90)" in notice[0].deadline

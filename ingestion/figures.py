@@ -1,0 +1,38 @@
+"""Reading a number and its unit out of a wording's figure ("sixty (60) days", "six months", "48 hours").
+
+Term extraction (a notice deadline in hours) and the verdict (which option of a list is the largest) both
+compare periods; they read them here so the two agree on what "twelve months" is.
+"""
+from __future__ import annotations
+
+import re
+
+NUMBER_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+# A month is taken as 30 days: the figures are compared, not added to a calendar.
+UNIT_HOURS = {"hour": 1.0, "day": 24.0, "week": 24.0 * 7, "month": 24.0 * 30, "year": 24.0 * 365}
+
+_WORDS = re.compile(r"[a-z]+")
+_DIGITS = re.compile(r"\d+(?:\.\d+)?")
+
+
+def unit_hours(word: str) -> float | None:
+    """Hours in a unit word ("days" → 24), or None when the word is no unit of time."""
+    w = word.lower()
+    return next((h for u, h in UNIT_HOURS.items() if w == u or w == u + "s"), None)
+
+
+def number(text: str, *, last: bool = False) -> float | None:
+    """The first (or `last`) number written in digits, else the first number word up to twelve; None when none."""
+    digits = _DIGITS.findall(text.replace(",", ""))
+    if digits:
+        return float(digits[-1] if last else digits[0])
+    return next((float(NUMBER_WORDS[w]) for w in _WORDS.findall(text.lower()) if w in NUMBER_WORDS), None)
+
+
+def period_hours(text: str, *, last: bool = False) -> float | None:
+    """A period in hours ("thirty (30) days" → 720), a bare number when no unit of time follows; None when no number."""
+    value = number(text, last=last)
+    if value is None:
+        return None
+    unit = next((h for w in _WORDS.findall(text.lower()) if (h := unit_hours(w)) is not None), 1.0)
+    return value * unit
