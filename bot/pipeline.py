@@ -23,7 +23,7 @@ from .extract import Evidence, QueryTerms, amounts, assess, cite, query_terms, q
 from .posture import Posture
 from .types import Answer, Citation, Gap
 from .verdict import section_short as _section_short
-from .verdict import (READING, Reading, asks_a_specific_figure, asks_if_a_call_is_notice, limit_words, pick_figure,
+from .verdict import (LEAVES_OUT, READING, Reading, asks_a_specific_figure, asks_if_a_call_is_notice, limit_words, pick_figure,
                       question_asks, refers_figure_to_declarations, role_unit, says_a_call_is_notice, verdict,
                       wants_written_notice)
 from .vocabulary import correct_typos, expand_shorthand, proper_names
@@ -605,7 +605,7 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
 
         def leaves_out_subject(ch: Chunk) -> bool:
             # "Damages … shall not include … the return of fees": a definition that leaves the subject out of what is paid
-            m = _LEAVES_OUT.search(ch.text)
+            m = LEAVES_OUT.search(ch.text)
             # … up to the next definition, which may follow in the same chunk
             seq = tokens(without_carve_backs(_NEXT_DEFINITION.split(ch.text[m.end():], maxsplit=1)[0])) if m else ()
             return bool(seq) and any(k.named_specifically(seq, df, n_docs, tuning.subject_rare) for k in qt.concepts)
@@ -713,7 +713,6 @@ def _subject_unaddressed(qt: QueryTerms, df: dict[str, int], index: PolicyIndex,
 
 # where a definition turns to what it leaves out ("Damages … shall not include", "Loss does not mean")
 _NEXT_DEFINITION = re.compile(r"[.;:]\s+(?=(?:[A-Z0-9]{1,3}[.)]\s+)?[\"“]?[A-Z][\w’'\-]*(?:\s+[\w’'\-]+){0,6}[\"”]?\s+(?:means|shall mean)\b)")
-_LEAVES_OUT = re.compile(r"\b(?:does|do|shall|will) not (?:include|mean|encompass)\b", re.I)
 _ITEM_REF = re.compile(r"\bItem\s+(\d{1,2})\s+of\s+the\s+(?:Declarations|Schedule)", re.I)
 
 

@@ -690,7 +690,7 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
         # … also where an exclusion, or a definition in what it leaves out, refuses loss without the control ("Fraudulent
         # Instruction will not include loss arising out of fraudulent instructions … not first authenticated …")
         left = next((c for c, t in zip(cites, texts) if (c.clause_type == "exclusion" or (
-            c.clause_type == "definition" and _LEAVES_OUT_LOSS.search(t))) and any(k.denied_in(question) and k.matches(t) for k in named)), None)
+            c.clause_type == "definition" and LEAVES_OUT.search(t))) and any(k.denied_in(question) and k.matches(t) for k in named)), None)
         if left is not None:
             return "no", (f"Probably not — the wording leaves out loss where this was not done ({_where(left)}), and the "
                           "question says it was not.")
@@ -726,7 +726,8 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
     return kind, sentence
 
 
-_LEAVES_OUT_LOSS = re.compile(r"\b(?:will|shall|does|do) not (?:include|cover|apply to)\b", re.I)
+# "Damages shall not include …", "this Policy does not cover …": a wording that leaves something out of what is paid
+LEAVES_OUT = re.compile(r"\b(?:does|do|shall|will) not (?:include|mean|encompass|cover|apply to)\b", re.I)
 _IS_THERE = re.compile(r"\b(?:is|are) there (?:an? |any |some )", re.I)
 _COUNTS_AS = re.compile(r"\b(?:count|counts|counted|pass|passes|qualif(?:y|ies)|treated|considered|classed|classified)\s+as\b|"
                         # "does that tick the box for the MFA rule?", "is that good enough for their 2FA requirement?"
