@@ -34,7 +34,7 @@ _CONTACT_Q = (r"\bwhat(?:'s| is)? (?:the |their |our )?(?:(?:phone|telephone|hot
 # What kind of answer the question wants, checked in this order.
 # "what does that cost / what's the price of the tail": the premium charged for an option (run-off, an extension)
 _PRICE_Q = (r"\b(?:what|how much) (?:does|would|will|do) (?:it|that|this|they|the|our|an?|(?:one|two|three|four|five|six|\d+) (?:years?|months?))(?: [\w-]+){0,3} cost\b|"
-            r"\bwhat'?s the (?:price|cost|premium) (?:of|for)\b|\b(?:extra|additional) premium\b|\bprice (?:ceiling|cap|tag|limit)\b|\b(?:ceiling|cap|limit) on what (?:it|that|this|they) (?:costs?|charges?)\b|"
+            r"\bwhat'?s the (?:price|cost|premium) (?:of|for)\b|\b(?:extra|additional) premium\b|\bprice (?:ceiling|cap|tag|limit)\b|\b(?:max(?:imum)?|top|highest) (?:price|premium)\b|\b(?:ceiling|cap|limit) on what (?:it|that|this|they) (?:costs?|charges?)\b|"
             r"\bwhat'?s the most (?:[\w-]+ ){0,5}(?:can|could|might|would) cost\b|"
             r"\bthey (?:can |could |will |would |may )?charge\b|\bcharge (?:us )?for (?:it|that|this|the)\b|"
             # "is the tail free?", "does it cost anything?": the price asked the other way round
@@ -59,8 +59,8 @@ _ASKS = [
     ("figure", re.compile(
         r"\bhow (?:much|long|many|soon|quickly|fast|big|high|low|far back)\b|" + _CONTACT_Q + "|"
         r"\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
-        r"waiting period|coinsurance|co-insurance|cap|ceiling|max\w*|period of restoration|deadline|time ?limit)\b|\bdeadline\b|\bwithin how\b|"
-        r"\bhow many (?:days|hours)\b|\bhow often\b|\bhow regularly\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|cut|amount|sum|threshold)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit|allowance|per diem)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b|\b(?:longest|shortest)\b|"
+        r"waiting period|coinsurance|co-insurance|cap|ceiling|max\w*|period of restoration|deadline|time ?limit|window)\b|\bdeadline\b|\bwithin how\b|"
+        r"\bhow many (?:days|hours)\b|\bhow often\b|\bhow regularly\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|cut|amount|sum|threshold)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\blast (?:possible )?(?:date|day)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit|allowance|per diem)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b|\b(?:longest|shortest)\b|"
         # "what do we pay ourselves on each suit before they step in?": the retention
         r"\bwhat (?:do|would|will|must) (?:we|i) (?:have to )?(?:pay|cover|carry|bear) (?:ourselves|myself|out of pocket|first)\b|"
         # "when do the numbers have to be in?": a deadline, though "have to" would make it an obligation
@@ -95,12 +95,13 @@ _ASKS = [
         r"\b(?:must|have to|has to|need to|needs to|got to|gotta|required?|requirement|obliged|mandatory|condition of)\b|\bdo (?:we|i) need\b|\bshould we\b|"
         # "does PHLY expect us to get the police involved?"
         r"\b(?:expects?|wants?|requires?|obliges?) (?:us|me|the insured|the company|our (?:team|company|firm|staff)) to\b|"
+        r"\b(?:do|does|will|would) (?:they|the insurers?|the carrier|the underwriters?) (?:still )?(?:expect|require)\b|"
         # "is there any policy condition tied to having MFA?"
         r"\b(?:any|a) (?:policy |coverage |security )?conditions? (?:tied|linked|attached|related|relating|about|on|around|for)\b", re.I)),
     ("coverage", re.compile(
         r"\b(?:covered|cover|covers|covering|pay|pays|paid|payout|reimburse\w*|protected|claimable|recoverable|claim (?:for|on)|insured for|help with|foot the bill|"
         r"fund|funds|buy us|do we get|get anything|handles?|on the policy|in the policy|kind of thing|(?:bi|a) claim|"
-        r"anything for|in scope|where do we stand)\b|"
+        r"anything for|in scope|where do we stand|respond|responds)\b|"
         # "do we at least still get their incident response help?", "anything in CFC for the revenue we lost?",
         # "does it treat that as something it will defend?", "… no attack. BI under axa xl?"
         r"\bdo (?:we|i) (?:(?:at least|still|also|even|actually) )+get\b|\banything in (?:[\w&'-]+ ){1,3}for\b|\bwill defend\b|"
@@ -328,7 +329,7 @@ _NUMBER = rf"(?:\d+|{_NUMBER_WORD}(?:(?:\s(?:and\s)?|-){_NUMBER_WORD})*(?:\s?\(\
 _PERIOD = re.compile(
     rf"\b(?:(?:{_NUMBER},\s+)*{_NUMBER},?\s+(?:or|to)\s+)?{_NUMBER}[\s-](?:business\s|calendar\s|consecutive\s)?"
     r"(?:hours?|days?|months?|years?)\b", re.I)
-_ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often|regularly)\b|\bcut-?off\b|\boutside limit\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months|years)\b|\bhow far back\b|\b(?:latest|earliest)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|"
+_ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often|regularly)\b|\bcut-?off\b|\boutside limit\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months|years)\b|\bhow far back\b|\b(?:latest|earliest)\b|\blast (?:possible )?(?:date|day)\b|\bwindow (?:for|to)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|"
                         r"\bnumber of (?:days|hours|weeks|months|years)\b|\b(?:longest|shortest|max\w*) (?:period|stretch|time|duration)\b", re.I)
 
 
@@ -663,7 +664,10 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
     if _COUNTS_AS.search(question) and cites[0].clause_type == "definition" and asks in ("coverage", "info", "exclusion"):
         # "does a code emailed to the user pass as proper 2FA?": the definition answers no by a sentence saying what is
         # not within it ("… email-based codes are not a second factor"); what it does include is read as any clause is
-        out = _sentence_about(question, texts[0], _SAYS_NOT, reading.left_out_shared_words, before_cue=True)
+        # words shared with the question's subject, not with the category it names ("… count as a system failure?"
+        # shares "system failure" with every sentence of that definition)
+        subject = question[: _COUNTS_AS.search(question).start()]
+        out = _sentence_about(subject, texts[0], _SAYS_NOT, reading.left_out_shared_words, before_cue=True)
         if out is not None:
             return "no", f"No — the definition ({_where(cites[0])}) says: \"{out}\""
     if asks in ("coverage", "info") and _IS_THERE.search(question) and asks_a_specific_figure(question):
@@ -729,9 +733,12 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
 # "Damages shall not include …", "this Policy does not cover …": a wording that leaves something out of what is paid
 LEAVES_OUT = re.compile(r"\b(?:does|do|shall|will) not (?:include|mean|encompass|cover|apply to)\b", re.I)
 _IS_THERE = re.compile(r"\b(?:is|are) there (?:an? |any |some )", re.I)
-_COUNTS_AS = re.compile(r"\b(?:count|counts|counted|pass|passes|qualif(?:y|ies)|treated|considered|classed|classified)\s+as\b|"
+_COUNTS_AS = re.compile(r"\b(?:count|counts|counted|pass|passes|qualif(?:y|ies)|treat|treats|treated|considered|classed|classified)\s+as\b|"
                         # "does that tick the box for the MFA rule?", "is that good enough for their 2FA requirement?"
-                        r"\bticks? (?:the|that|this|our) box(?:es)? (?:for|on)\b|\bgood enough (?:for|as)\b", re.I)
+                        r"\bticks? (?:the|that|this|our) box(?:es)? (?:for|on)\b|\bgood enough (?:for|as)\b|"
+                        # "does that satisfy the 2FA condition?", "covered as a systems failure?"
+                        r"\b(?:satisf(?:y|ies)|meets?|fulfil+s?) (?:the|that|this|their|our|its|your) (?:[\w-]+ ){0,3}"
+                        r"(?:conditions?|requirements?|rules?|definitions?|standards?)\b|\b(?:covered|insured) as (?:an? )?(?=\w)", re.I)
 _SAYS_NOT = re.compile(r"\b(?:not|no|never|neither|nor)\b|\bexclud\w*", re.I)
 
 

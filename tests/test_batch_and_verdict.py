@@ -83,6 +83,12 @@ runner = CliRunner()
     ("what's the ceiling on it?", "figure"),
     ("whats the absolute latest we can send the written notice?", "figure"),
     ("The grid went down for a day. Any chance of them covering the lost business?", "coverage"),
+    # a time asked as a window or a last date; a price asked as its maximum; what the insurer expects; whether it responds
+    ("under last year's wording what was the window for getting vendor-critical fixes onto servers?", "figure"),
+    ("we found the breach two weeks before expiry. what's the last possible date to notify them?", "figure"),
+    ("max price for a 3-yr tail?", "figure"),
+    ("do they expect fake-phish campaigns for staff?", "obligation"),
+    ("does their crime section respond?", "coverage"),
 ])
 def test_question_asks_what_kind_of_answer(question, kind):
     assert question_asks(question) == kind
@@ -155,6 +161,14 @@ def test_a_definition_saying_what_is_not_within_it_answers_does_x_count_as_y():
     assert kind == "no" and "email-based codes are not a second factor" in sentence, sentence
     # what the definition does not set apart is read as before
     assert verdict("does a hardware token count as a second factor?", [d], [mfa])[0] != "no"
+    # "satisfy the … condition" and "covered as a …" ask the same
+    q = "our VPN emails a one-time code to the user as the second step at login. does that satisfy the 2FA condition?"
+    assert verdict(q, [d], [mfa])[0] == "no"
+    # the words shared must be the subject's, not the category's: "system failure" is in every sentence of its definition
+    sf = ("System Failure means unintentional and unplanned outage of Your Computer System, including outage caused by Your "
+          "human error, that is not caused by a Network Security Event.")
+    q = "an admin fat-fingered a firewall rule and took prod down for 10h. does that count as a system failure for BI?"
+    assert verdict(q, [_cite("definition", sf)], [sf])[0] != "no"
 
 
 def test_an_obligation_stated_inside_an_insuring_clause_answers_must_we():
@@ -436,7 +450,7 @@ def _next_cite(section: str, page: int, ctype: str, quote: str) -> Citation:
 
 
 @pytest.mark.parametrize("question,ctype,text,kind,start", [
-    ("Our hosting company went down and the client says we owe them. Does the tech policy respond?", "exclusion",
+    ("Our hosting company went down and the client says we owe them. Is the tech policy any use here?", "exclusion",
      "This Policy does not apply to any Claim arising out of the failure of any utility or hosting provider.", "no", "Probably not"),
     ("We rang the hotline straight away. Is that enough as our formal notice?", "notice",
      "The Insured shall give notice of a Claim to the Insurer at the address shown in Item 8.", "depends", "It depends"),
