@@ -34,7 +34,7 @@ _CONTACT_Q = (r"\bwhat(?:'s| is)? (?:the |their |our )?(?:(?:phone|telephone|hot
 # What kind of answer the question wants, checked in this order.
 # "what does that cost / what's the price of the tail": the premium charged for an option (run-off, an extension)
 _PRICE_Q = (r"\b(?:what|how much) (?:does|would|will|do) (?:it|that|this|they|the|our|an?|(?:one|two|three|four|five|six|\d+) (?:years?|months?))(?: [\w-]+){0,3} cost\b|"
-            r"\bwhat'?s the (?:price|cost|premium) (?:of|for)\b|\b(?:extra|additional) premium\b|\bprice (?:ceiling|cap|tag|limit)\b|\b(?:max(?:imum)?|top|highest) (?:price|premium)\b|\b(?:ceiling|cap|limit) on what (?:it|that|this|they) (?:costs?|charges?)\b|"
+            r"\bwhat'?s the (?:price|cost|premium) (?:of|for)\b|(?<!without )(?<!no )\b(?:extra|additional) premium\b|\bprice (?:ceiling|cap|tag|limit)\b|\b(?:max(?:imum)?|top|highest) (?:price|premium)\b|\b(?:ceiling|cap|limit) on what (?:it|that|this|they) (?:costs?|charges?)\b|"
             r"\bwhat'?s the most (?:[\w-]+ ){0,5}(?:can|could|might|would) cost\b|"
             r"\bthey (?:can |could |will |would |may )?charge\b|\bcharge (?:us )?for (?:it|that|this|the)\b|"
             # "is the tail free?", "does it cost anything?": the price asked the other way round
@@ -60,7 +60,7 @@ _ASKS = [
         r"\bhow (?:much|long|many|soon|quickly|fast|big|high|low|far back)\b|" + _CONTACT_Q + "|"
         r"\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
         r"waiting period|coinsurance|co-insurance|cap|ceiling|max\w*|period of restoration|deadline|time ?limit|window)\b|\bdeadline\b|\bwithin how\b|"
-        r"\bhow many (?:days|hours)\b|\bhow often\b|\bhow regularly\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|cut|amount|sum|threshold)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\blast (?:possible )?(?:date|day)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit|allowance|per diem)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b|\b(?:longest|shortest)\b|"
+        r"\bhow many (?:days|hours)\b|\bhow often\b|\bhow regularly\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|cut|amount|sum|threshold|size)\b|\bnumber of (?:days|hours|weeks|months)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\blast (?:possible )?(?:date|day)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit|allowance|per diem)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b|\b(?:longest|shortest)\b|"
         # "what do we pay ourselves on each suit before they step in?": the retention
         r"\bwhat (?:do|would|will|must) (?:we|i) (?:have to )?(?:pay|cover|carry|bear) (?:ourselves|myself|out of pocket|first)\b|"
         # "when do the numbers have to be in?": a deadline, though "have to" would make it an obligation
@@ -670,6 +670,10 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
         out = _sentence_about(subject, texts[0], _SAYS_NOT, reading.left_out_shared_words, before_cue=True)
         if out is not None:
             return "no", f"No — the definition ({_where(cites[0])}) says: \"{out}\""
+        # … and whether something counts as a defined term is the definition's to say, not an exclusion's beside it
+        if naming_exclusion is not None and naming_exclusion.chunk_id == cites[0].chunk_id:
+            return "no", f"Probably not — the definition ({_where(cites[0])}) leaves this out."
+        return "yes", f"Yes, as far as the definition says ({_where(cites[0])}); read it below for what it includes."
     if asks in ("coverage", "info") and _IS_THERE.search(question) and asks_a_specific_figure(question):
         # "is there an automatic grace window for reporting after it runs out?": yes, and its figure is the answer
         stated = _stated_figure(question, cites, texts, reading)
@@ -750,7 +754,12 @@ def _sentence_about(question: str, text: str, cue: re.Pattern[str], least: int, 
     for start, end in split_sentences(text):
         sentence = " ".join(text[start:end].split())
         m = cue.search(sentence)
-        if m and len(asked & set(tokens(sentence[: m.start()] if before_cue else sentence))) >= least:
+        if not m:
+            continue
+        # "… does not include failure of any hardware declared end-of-life": what is left out follows the cue
+        left = LEAVES_OUT.search(sentence) if before_cue else None
+        named = sentence[left.end():] if left else sentence[: m.start()] if before_cue else sentence
+        if len(asked & set(tokens(named))) >= least:
             return sentence
     return None
 

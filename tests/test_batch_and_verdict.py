@@ -88,6 +88,10 @@ runner = CliRunner()
     ("we found the breach two weeks before expiry. what's the last possible date to notify them?", "figure"),
     ("max price for a 3-yr tail?", "figure"),
     ("do they expect fake-phish campaigns for staff?", "obligation"),
+    ("for the prior-losses question: what size of incident counts?", "figure"),
+    ("does the endorsement itself set a number of days for letting them know?", "figure"),
+    # "without extra premium" is whether it is covered, not what it costs
+    ("we bought a small shop. is it covered through to expiry without extra premium?", "coverage"),
     ("does their crime section respond?", "coverage"),
 ])
 def test_question_asks_what_kind_of_answer(question, kind):
@@ -168,7 +172,18 @@ def test_a_definition_saying_what_is_not_within_it_answers_does_x_count_as_y():
     sf = ("System Failure means unintentional and unplanned outage of Your Computer System, including outage caused by Your "
           "human error, that is not caused by a Network Security Event.")
     q = "an admin fat-fingered a firewall rule and took prod down for 10h. does that count as a system failure for BI?"
-    assert verdict(q, [_cite("definition", sf)], [sf])[0] != "no"
+    assert verdict(q, [_cite("definition", sf)], [sf])[0] == "yes"
+    # what a definition "does not include" is named after those words
+    eol = ("System Failure means an unplanned outage of Your Computer System. System Failure does not include failure of "
+           "any computer hardware that has been declared as end-of-life by the original equipment manufacturer.")
+    q = "our SAN was past its end-of-life date from the manufacturer and just died. covered as a system failure?"
+    kind, sentence = verdict(q, [_cite("definition", eol)], [eol])
+    assert kind == "no" and "declared as end-of-life" in sentence, sentence
+    # whether it counts as the defined term is the definition's to say, not an exclusion's cited beside it
+    pii = "Personally identifiable information means any animal's name in combination with other veterinary records."
+    excl = "R. Any claim arising out of the intentional unlawful collection of personally identifiable information."
+    q = "if pet owner + animal treatment records leak, does that count as protected personal info under PHLY?"
+    assert verdict(q, [_cite("definition", pii), _next_cite("III. EXCLUSIONS > R", 18, "exclusion", excl)], [pii, excl])[0] == "yes"
 
 
 def test_an_obligation_stated_inside_an_insuring_clause_answers_must_we():
