@@ -678,6 +678,12 @@ def test_coinsurance_is_not_named_by_an_insured_who_did_not_participate():
     ("we wired $80k to a spoofed supplier, is the lost money covered?",
      "Damages do not include the monetary value of an electronic fund transfer or transaction that is lost.",
      "We will pay your loss from a Fraudulent Instruction or Social Engineering attack."),
+    ("do we need to hold ISO 27001 certification to keep this cover?",
+     "Inquiry means any hearing or review into licensing, registration or accreditation, by or of the Insured.",
+     "Does the Applicant hold a current ISO 27001 or SOC 2 certification?"),
+    ("a competitor is suing us over a nasty post our marketing guy put on our blog about them",
+     "We will pay the costs of a public relations firm after an Adverse Media Report.",
+     "We will pay Damages arising from defamation, libel or slander in Media Content."),
 ])
 def test_a_cover_dealt_with_by_name_is_not_named_by_a_common_word_used_for_something_else(question, unrelated, naming):
     from vectorstore.text import tokens
