@@ -684,6 +684,9 @@ def test_coinsurance_is_not_named_by_an_insured_who_did_not_participate():
     ("a competitor is suing us over a nasty post our marketing guy put on our blog about them",
      "We will pay the costs of a public relations firm after an Adverse Media Report.",
      "We will pay Damages arising from defamation, libel or slander in Media Content."),
+    ("is there a 24/7 helpline we're supposed to ring first?",
+     "The Insured shall give notice by telephone or in writing as soon as practicable.",
+     "access to the 24/7 breach response hotline detailed in Item 9"),
 ])
 def test_a_cover_dealt_with_by_name_is_not_named_by_a_common_word_used_for_something_else(question, unrelated, naming):
     from vectorstore.text import tokens
