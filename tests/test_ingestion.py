@@ -130,6 +130,7 @@ def test_everyday_control_names_are_matched_in_questions_never_in_clauses():
     # acronyms typed in lower case, as in Slack; a name spelled like one ("pam") only in capitals
     assert [c.id for c in controls_asked("does beazley make mfa a condition of coverage?")] == ["mfa"]
     assert [c.id for c in controls_asked("is edr required on our servers?")] == ["edr"]
+    assert [c.id for c in controls_asked("is there any question on phishing sims or staff security awareness?")] == ["training"]
     assert "pam" not in {c.id for c in controls_asked("pam in accounts asked whether the policy pays for lost sales")}
     assert [c.id for c in controls_asked("do we need PAM for admin accounts?")] == ["pam"]
     assert [c.id for c in controls_asked("must our copies of data be air-gapped?")] == ["backups"]
