@@ -687,6 +687,9 @@ def test_coinsurance_is_not_named_by_an_insured_who_did_not_participate():
     ("is there a 24/7 helpline we're supposed to ring first?",
      "The Insured shall give notice by telephone or in writing as soon as practicable.",
      "access to the 24/7 breach response hotline detailed in Item 9"),
+    ("does the panel include a forensic bean-counter to work out our lost income?",
+     "Digital forensic and incident response firms investigate how the attackers got in.",
+     "We will pay the costs of an accountant to prepare the proof of loss."),
 ])
 def test_a_cover_dealt_with_by_name_is_not_named_by_a_common_word_used_for_something_else(question, unrelated, naming):
     from vectorstore.text import tokens
