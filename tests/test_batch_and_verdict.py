@@ -1271,3 +1271,9 @@ def test_a_definition_leaving_out_loss_without_the_control_answers_a_story_witho
     assert kind == "no" and "leaves out loss where this was not done (DEFINITIONS §Fraudulent Instruction, p. 9)" in sentence
     checked = story.replace("Nobody phoned the vendor to double-check", "We phoned the vendor on a known number to check")
     assert verdict(checked, [cover, defn], [cover.quote, text])[0] != "no"
+
+
+def test_ransomware_is_named_by_what_it_does_to_systems():
+    # "paying off criminals who lock our systems", "we got cryptolocked": the extortion wording's subject
+    for q in ("does the endorsement change anything about paying off criminals who lock our systems?", "we got cryptolocked overnight"):
+        assert any("extortion" in c.policies_say for c, _ in concepts_in(q)), q
