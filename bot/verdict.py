@@ -144,8 +144,9 @@ _FORM_QUESTION = re.compile(
 _COUNTS_AS_NOTICE = re.compile(
     r"\b(?:count|counts|counted|treated|considered|deemed|enough|suffice|satisfy|satisfies)\b(?: as)?(?: \w+){0,3} "
     r"(?:notice|notif\w*|report\w*|telling|told|inform\w*|letting (?:them|the insurer|\w+) know)\b|"
-    # "so we've officially told them now, right?"
+    # "so we've officially told them now, right?", "is that our formal report done?"
     r"\b(?:officially|formally|properly) (?:told|notified|informed|reported (?:it )?to)\b|"
+    r"\b(?:our|the|a) (?:formal|official|proper) (?:report|notice|notification|claim notice)\b|"
     # "that covers our notice obligation, yeah?"
     r"\b(?:covers?|satisf\w+|meets?|fulfil\w*|takes? care of|handles?|ticks?) (?:off )?(?:our |the |any )?(?:notice (?:obligation|requirement|duty|condition)s?|"
     r"(?:obligation|duty|requirement)s? to (?:tell|notify|inform|report))\b|"

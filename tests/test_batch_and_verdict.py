@@ -390,6 +390,8 @@ def test_a_call_counts_as_notice_only_where_the_wording_says_so(text, kind):
     said = "Called the 1-800 number at 2am and they were helpful. So we've officially told them now, right?"
     if kind != "info":
         assert verdict(said, [_cite("notice", text)], [text])[0] == kind  # the same question, told as a story
+        said = "We phoned their breach line and they sent us a coach. Is that our formal report done?"
+        assert verdict(said, [_cite("notice", text)], [text])[0] == kind
         bit = "we rang the 24/7 incident number within the hour, so we've done our bit on telling them - right?"
         assert verdict(bit, [_cite("notice", text)], [text])[0] == kind
         side = "We rang the hotline within an hour of spotting it. Have we done everything we need on the reporting side?"
