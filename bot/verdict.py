@@ -60,7 +60,7 @@ _ASKS = [
         r"\bhow (?:much|long|many|soon|quickly|fast|big|high|low|far back)\b|" + _CONTACT_Q + "|"
         r"\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
         r"waiting period|coinsurance|co-insurance|cap|ceiling|max\w*|period of restoration|deadline|time ?limit|window)\b|\bdeadline\b|\bwithin how\b|"
-        r"\bhow many (?:days|hours)\b|\bhow often\b|\bhow regularly\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|cut|amount|sum|threshold|size)\b|\bnumber of (?:days|hours|weeks|months)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\blast (?:possible )?(?:date|day)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit|allowance|per diem)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b|\b(?:longest|shortest)\b|"
+        r"\bhow many (?:days|hours)\b|\bhow often\b|\bhow regularly\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|cut|amount|sum|threshold|size)\b|\bwhat number of\b|\b(?:above|over|below|under) what\b|\bnumber of (?:days|hours|weeks|months)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\blast (?:possible )?(?:date|day)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit|allowance|per diem)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b|\b(?:longest|shortest)\b|"
         # "what do we pay ourselves on each suit before they step in?": the retention
         r"\bwhat (?:do|would|will|must) (?:we|i) (?:have to )?(?:pay|cover|carry|bear) (?:ourselves|myself|out of pocket|first)\b|"
         # "when do the numbers have to be in?": a deadline, though "have to" would make it an obligation
@@ -287,7 +287,7 @@ _ROLES = [
           not_followed=re.compile(r"^\W*(?:immediately\s+)?(?:prior|preceding|before)\b", re.I)),
     _Role(_ASKS_OFTEN, re.compile(r"every|at least|once|annual|each", re.I), "frequency"),
     # "above how many people's records does the question flip to yes?": a count, not an amount or a period
-    _Role(re.compile(r"\bhow many\b(?! (?:days|hours|weeks|months|years|times)\b)", re.I),
+    _Role(re.compile(r"\b(?:how many|what number of)\b(?! (?:days|hours|weeks|months|years|times)\b)", re.I),
           re.compile(r"more than|in excess of|over|at least|fewer than|records|individuals|people|persons|employees", re.I), "count",
           generic=True),
     # Run-off cover (an extended reporting period) has two periods: the window for taking it up and how long it
@@ -334,7 +334,7 @@ _ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often|regularly)\b|\bc
                         r"\bnumber of (?:days|hours|weeks|months|years)\b|\b(?:longest|shortest|max\w*) (?:period|stretch|time|duration)\b", re.I)
 
 
-_FORM_FIGURE = re.compile(r"\bhow (?:far back|many|much|long|big|large|old|recent)\b", re.I)
+_FORM_FIGURE = re.compile(r"\bhow (?:far back|many|much|long|big|large|old|recent)\b|\bwhat number of\b|\b(?:above|over|below|under) what\b", re.I)
 
 
 def question_asks(question: str) -> str:

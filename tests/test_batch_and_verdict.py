@@ -89,6 +89,7 @@ runner = CliRunner()
     ("max price for a 3-yr tail?", "figure"),
     ("do they expect fake-phish campaigns for staff?", "obligation"),
     ("for the prior-losses question: what size of incident counts?", "figure"),
+    ("Above what number of people's records does the At-Bay form want a headcount?", "figure"),
     ("does the endorsement itself set a number of days for letting them know?", "figure"),
     # "without extra premium" is whether it is covered, not what it costs
     ("we bought a small shop. is it covered through to expiry without extra premium?", "coverage"),
