@@ -60,7 +60,7 @@ _ASKS = [
         r"\bhow (?:much|long|many|soon|quickly|fast|big|high|low|far back)\b|" + _CONTACT_Q + "|"
         r"\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
         r"waiting period|coinsurance|co-insurance|cap|ceiling|max\w*|period of restoration|deadline|time ?limit|window)\b|\bdeadline\b|\bwithin how\b|"
-        r"\bhow many (?:days|hours)\b|\bhow often\b|\bhow regularly\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|cut|amount|sum|threshold|size)\b|\bwhat number of\b|\b(?:above|over|below|under) what\b|\bnumber of (?:days|hours|weeks|months)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\blast (?:possible )?(?:date|day)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit|allowance|per diem)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b|\b(?:longest|shortest)\b|"
+        r"\bhow many (?:days|hours)\b|\bhow often\b|\bhow regularly\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|cut|amount|sum|threshold|size)\b|\bwhat number of\b|\b(?:above|over|below|under) what\b|\bwhat'?s the minimum\b|\bnumber of (?:days|hours|weeks|months)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\blast (?:possible )?(?:date|day)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit|allowance|per diem)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b|\b(?:longest|shortest)\b|"
         # "what do we pay ourselves on each suit before they step in?": the retention
         r"\bwhat (?:do|would|will|must) (?:we|i) (?:have to )?(?:pay|cover|carry|bear) (?:ourselves|myself|out of pocket|first)\b|"
         # "when do the numbers have to be in?": a deadline, though "have to" would make it an obligation
@@ -212,7 +212,7 @@ _POLAR = re.compile(
 _ASKS_OFTEN = re.compile(r"how often|how regularly|frequen", re.I)
 # The retention (deductible, excess) is named next to its amount; "in excess of the Deductible and up to a maximum sum of
 # $250,000" states a cap, and "in excess of" is no excess.
-_ROLES_RETENTION_Q = re.compile(r"deductible|retention|excess|pay ourselves|out of pocket|first \$|"
+_ROLES_RETENTION_Q = re.compile(r"deductible|retention|excess|pay ourselves|out of pocket|first \$|\b(?:we|i) (?:have to )?(?:eat|absorb|swallow|wear)\b|"
                                 r"how much (?:do|would|will|must|should) (?:we|i) (?:\w+ ){1,2}(?:ourselves|on our own)\b", re.I)
 _RETENTION_NEAR = re.compile(r"retention|deductible|\bexcess\b(?! of)", re.I)
 _CAP_BEFORE = re.compile(r"\b(?:up to|maximum|not (?:to )?exceed|limit(?:ed)? (?:of|to)|at most)\b[^$£€\d]{0,25}$", re.I)

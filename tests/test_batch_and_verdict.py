@@ -286,6 +286,8 @@ _PATCH = ("C. Patching. The Insured shall apply security patches rated critical 
      "The Insured shall give written notice as soon as practicable and in no event later than 30 days after discovery. The "
      "Limit of Liability is $2,000,000.", "30 days"),
     ("how long do we get to push out the really severe vendor fixes?", _PATCH, "14 days"),
+    ("what's the minimum we eat before they pay on a social engineering loss?",
+     "We shall pay Social Engineering Loss up to $250,000 which exceeds the greater of $25,000 or Your Retention.", "$25,000"),
     ("how fast did we have to get the vendor's top-severity fixes onto internet-facing boxes?", _PATCH, "14 days"),
     ("how fast must we tell them about an unpatched server being hacked?",
      "The Insured shall give written notice within 30 days. " + _PATCH, "30 days"),
