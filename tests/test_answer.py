@@ -372,7 +372,8 @@ def test_an_unplaced_yes_needs_a_clear_match(sample_index):
     """A yes-or-no question no ask pattern places gets "yes" from the leading clause's kind only on a clear match
     (`Tuning.unplaced_yes_threshold`): Northwind has no media or securities cover, and the nearest clauses (a data
     breach, network security liability) used to answer "Yes, as far as the wording says"."""
-    for q in ("Does it help if a journalist writes that we leaked data?", "Would the policy respond to a lawsuit from a shareholder?"):
+    # ("would the policy respond to …?" asks about cover, as "would it cover …?" does: not an unplaced question)
+    for q in ("Does it help if a journalist writes that we leaked data?", "Would the policy do anything about a lawsuit from a shareholder?"):
         a = answer(q, index=sample_index, policy="northwind")
         assert not a.answered and a.verdict == "not_addressed" and a.summary.startswith(NO_ANSWER), q
         assert 0.5 <= a.confidence < 0.8, (q, a.confidence)  # relevant enough to answer, not to say yes on
