@@ -662,13 +662,12 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
         written = next((c for c, t in zip(cites, texts) if wants_written_notice(t)), None)
         if written is not None:
             return "no", f"No — a call is not notice: the wording wants notice in writing, or says a call is not notice ({_where(written)})."
-    if _COUNTS_AS.search(question) and cites[0].clause_type == "definition" and asks in ("coverage", "info", "exclusion"):
+    counts_as = _COUNTS_AS.search(question)
+    if counts_as and cites[0].clause_type == "definition" and asks in ("coverage", "info", "exclusion"):
         # "does a code emailed to the user pass as proper 2FA?": the definition answers no by a sentence saying what is
-        # not within it ("… email-based codes are not a second factor"); what it does include is read as any clause is
-        # words shared with the question's subject, not with the category it names ("… count as a system failure?"
-        # shares "system failure" with every sentence of that definition)
-        subject = question[: _COUNTS_AS.search(question).start()]
-        out = _sentence_about(subject, texts[0], _SAYS_NOT, reading.left_out_shared_words, before_cue=True)
+        # not within it ("… email-based codes are not a second factor"), sharing words with the question's subject, not
+        # with the category it names ("… count as a system failure?" shares "system failure" with every sentence of it)
+        out = _sentence_about(question[: counts_as.start()], texts[0], _SAYS_NOT, reading.left_out_shared_words, before_cue=True)
         if out is not None:
             return "no", f"No — the definition ({_where(cites[0])}) says: \"{out}\""
         # … and whether something counts as a defined term is the definition's to say, not an exclusion's beside it
