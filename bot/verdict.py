@@ -662,6 +662,9 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
         written = next((c for c, t in zip(cites, texts) if wants_written_notice(t)), None)
         if written is not None:
             return "no", f"No — a call is not notice: the wording wants notice in writing, or says a call is not notice ({_where(written)})."
+    # the leading clause is a definition (or limit) that leaves the question's subject out of what it covers
+    leading_definition_leaves_out = (naming_exclusion is not None and naming_exclusion.clause_type != "exclusion"
+                                     and naming_exclusion.chunk_id == cites[0].chunk_id)
     counts_as = _COUNTS_AS.search(question)
     if counts_as and cites[0].clause_type == "definition" and asks in ("coverage", "info", "exclusion"):
         # "does a code emailed to the user pass as proper 2FA?": the definition answers no by a sentence saying what is
@@ -671,7 +674,7 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
         if out is not None:
             return "no", f"No — the definition ({_where(cites[0])}) says: \"{out}\""
         # … and whether something counts as a defined term is the definition's to say, not an exclusion's beside it
-        if naming_exclusion is not None and naming_exclusion.chunk_id == cites[0].chunk_id:
+        if leading_definition_leaves_out:
             return "no", f"Probably not — the definition ({_where(cites[0])}) leaves this out."
         return "yes", f"Yes, as far as the definition says ({_where(cites[0])}); read it below for what it includes."
     if asks in ("coverage", "info") and _IS_THERE.search(question) and asks_a_specific_figure(question):
@@ -710,8 +713,7 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
         # without one unless the wording insures such failures (system failure, unintentional or accidental outages).
         return "no", (f"Probably not — the cover cited responds to an attack or breach ({_where(cites[0])}), and the clauses "
                       "cited name no cover for a failure without one (system failure).")
-    if (asks == "coverage" and kind in ("depends", "info") and naming_exclusion is not None
-            and naming_exclusion.clause_type != "exclusion" and naming_exclusion.chunk_id == cites[0].chunk_id):
+    if asks == "coverage" and kind in ("depends", "info") and leading_definition_leaves_out:
         # "would Hiscox pay back the fees the client wants returned?" led by the Damages definition that leaves "the
         # return … of fees" out: the limit it sets is no answer, what it leaves out is
         return "no", f"Probably not — the definition ({_where(cites[0])}) leaves this out of what is paid."
