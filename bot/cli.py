@@ -418,6 +418,8 @@ def eval_cmd(
     eval_dir: Path = typer.Option(Path(__file__).resolve().parents[1] / "examples" / "eval", "--eval-dir", help="Folder with dev/ and test/ question files."),
     corpus: Path = typer.Option(Path(__file__).resolve().parents[2] / "shared" / "corpus", "--corpus", help="The shared corpus folder."),
     fit: bool = typer.Option(False, "--fit", help="Fit the answer decision on the dev split and write bot/data/tuning.yaml."),
+    fit_ranker: bool = typer.Option(False, "--fit-ranker", help="Fit the candidate ranker on the dev split (printing its "
+                                    "leave-one-file-out figures) and write bot/data/ranker.json."),
     json_out: bool = typer.Option(False, "--json"),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", envvar="POLICYBOT_DATA_DIR"),
 ):
@@ -431,12 +433,35 @@ def eval_cmd(
     if not sets:
         _fail(f"no question files found for --splits {splits} (looked in {eval_dir} and {golden})")
     tuning = pipeline.DEFAULT_TUNING
+    if fit_ranker:
+        _fit_ranker(sets, corpus, ix)
+        tuning = pipeline.load_tuning()
     if fit:
         _fit(sets, corpus, ix)
         tuning = pipeline.load_tuning()
     with _progress() as prog:
         report = run_eval(sets, corpus, ix, tuning=tuning, progress=_tracker(prog, "evaluation")[1])
     sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n" if json_out else render_report(report))
+
+
+def _fit_ranker(sets, corpus: Path, ix, depth: int = 30) -> None:
+    """Fit the trees that reorder the fused candidates on dev; print how they did on each question file left out."""
+    import datetime
+
+    from .evaluation import index_documents, load_eval, ranker_cv, ranker_table
+    from .pipeline import DEFAULT_TUNING, TUNING_PATH
+    from .ranker import RANKER_PATH, fit_ranker
+
+    if "dev" not in sets:
+        _fail("--fit-ranker needs the dev split")
+    index_documents(load_eval(sets["dev"]).documents, corpus, ix)
+    table = ranker_table(sets, ix, DEFAULT_TUNING, depth)
+    cv = ranker_cv(table, depth, DEFAULT_TUNING.ranker_weight)
+    fitted = (f"dev split, {datetime.date.today()}: {len(table)} answerable questions in {len({f for f, _, _ in table})} files; "
+              f"each file left out in turn: fused {cv['fused']}, trees alone {cv['trees']}, "
+              f"fused + {DEFAULT_TUNING.ranker_weight} x trees {cv['blended']}")
+    RANKER_PATH.write_text(json.dumps(fit_ranker([(x, y) for _, x, y in table], depth, fitted)) + "\n", encoding="utf-8")
+    err.print(f"wrote {RANKER_PATH} ({fitted}); {TUNING_PATH.name} names it as 'ranker'")
 
 
 def _fit(sets, corpus: Path, ix) -> None:
@@ -449,6 +474,7 @@ def _fit(sets, corpus: Path, ix) -> None:
 
     from .evaluation import candidate_table, choose_threshold, fit_logistic, index_documents, load_eval
     from .pipeline import DEFAULT_TUNING, TUNING_PATH
+    from .ranker import RANKER_PATH
 
     if "dev" not in sets:
         _fail("--fit needs the dev split")
@@ -463,6 +489,7 @@ def _fit(sets, corpus: Path, ix) -> None:
         "cite_floor": DEFAULT_TUNING.cite_floor,
         "answer_threshold": threshold, "bias": round(bias, 4), "weights": {k: round(v, 4) for k, v in weights.items()},
         "reading": dataclasses.asdict(DEFAULT_TUNING.reading),  # not fitted: kept as chosen
+        **({"ranker": RANKER_PATH.name, "ranker_weight": DEFAULT_TUNING.ranker_weight} if DEFAULT_TUNING.ranker else {}),
     }
     head = (f"# Answer decision fitted on the dev split by `policybot eval --fit` ({datetime.date.today()}, "
             f"{len({q for q, *_ in table})} questions, {len(table)} candidate clauses).\n"

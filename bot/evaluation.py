@@ -11,17 +11,22 @@ import math
 import re
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from ingestion.readers import read_document
 from vectorstore.index import PolicyIndex
+from vectorstore.text import tokens
 
-from .pipeline import DEFAULT_TUNING, Tuning, absent_key, answer, candidates, features, retrieve, wanted_types
+from .pipeline import (DEFAULT_TUNING, Tuning, _cosines, absent_key, answer, candidates, features, question_terms, rank_candidates, retrieve,
+                       wanted_types)
+from .ranker import Ranker, fit_ranker
+from .ranker import features as rank_features
 from .samples import sample_pdfs
 
 VERDICTS = ("yes", "no", "depends", "figure", "not_addressed")
@@ -424,3 +429,46 @@ def choose_threshold(table: Sequence[tuple[str, dict, bool, bool]], bias: float,
                       "declined_answerable": sum(p < th and a for p, _, a in best.values())})
     top = max(curve, key=lambda c: (c["right"], -abs(c["threshold"] - 0.5)))
     return top["threshold"], curve
+
+
+def ranker_table(sets: dict[str, list[Path]], index: PolicyIndex, tuning: Tuning, depth: int, split: str = "dev") -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(question file, ranker features, is-the-right-clause) for the fused top `depth` of every answerable question."""
+    fused = replace(tuning, ranker=None)
+    available = set(index.policies())
+    out = []
+    for path in sets[split]:
+        for g in load_eval([path]).questions:
+            if not g.answerable or g.policy not in available:
+                continue
+            qt = question_terms(g.q, index, g.policy, index.term_stats(policy=g.policy, kind="policy")[0])
+            qv = index.embed_query(g.q)
+            hits = retrieve(g.q, index=index, policy=g.policy, qt=qt, tuning=fused, k=depth, query_vector=qv, version=g.version)
+            if not hits:
+                continue
+            x = rank_features(rank_candidates(g.q, hits, _cosines(index, qv, hits), qt, index, g.policy), wanted_types(g.q),
+                              len(set(tokens(g.q))))
+            y = np.array([any(_matches(h.chunk.text, t[0], h.chunk.page_start, h.chunk.page_end, t[1]) for t in _targets(g)) for h in hits])
+            out.append((path.stem, x, y))
+    return out
+
+
+def ranker_cv(table: Sequence[tuple[str, np.ndarray, np.ndarray]], depth: int, weight: float) -> dict[str, dict[str, float]]:
+    """Hit@1/3/5 of the fused order, of trees fitted without each question file and scored on that file, and of the
+    fused score plus `weight` times those trees' log-odds (as retrieval ranks): each file is a set written blind by
+    one author, as the questions the ranker will meet are."""
+
+    def first_right(score: np.ndarray, y: np.ndarray) -> int:
+        order = np.argsort(-score, kind="stable")
+        return next((i + 1 for i, j in enumerate(order) if y[j]), 0)
+
+    ranks: dict[str, list[int]] = {"fused": [], "trees": [], "blended": []}
+    for held in sorted({f for f, _, _ in table}):
+        fit = fit_ranker([(x, y) for f, x, y in table if f != held], depth, "")
+        r = Ranker(tuple(fit["names"]), fit["baseline"], tuple({k: np.asarray(v) for k, v in t.items()} for t in fit["trees"]), depth, "")
+        for f, x, y in table:
+            if f == held:
+                fused = x[:, fit["names"].index("score")]
+                ranks["fused"].append(first_right(fused, y))
+                ranks["trees"].append(first_right(r.scores(x), y))
+                ranks["blended"].append(first_right(fused + weight * r.scores(x), y))
+    return {name: {f"hit@{k}": round(float(np.mean([0 < x <= k for x in rs])), 3) for k in (1, 3, 5)} for name, rs in ranks.items()}

@@ -1,9 +1,10 @@
 """The answer pipeline over the sample policy and real specimens, posture, gaps report, diff and LLM mode."""
 import re
+from dataclasses import replace
 
 import pytest
 
-from bot.pipeline import EmptyIndexError, answer
+from bot.pipeline import DEFAULT_TUNING, EmptyIndexError, answer
 from bot.posture import PostureError, load_posture, posture_template
 from bot.report import diff_versions, gap_report, render_gaps
 from prompts import NO_ANSWER
@@ -321,14 +322,17 @@ def test_a_later_part_that_leans_on_the_first_is_searched_with_it(sample_index):
 
 
 def test_an_exclusion_naming_the_subject_decides_is_it_covered(sample_index):
-    # The insuring clause ranks first and the betterment exclusion is not among the three best clauses; it names
-    # what the question asks about (an upgrade), so it is cited and decides.
+    # In the fused order (no ranker) the insuring clause ranks first and the betterment exclusion is not among the
+    # three best clauses; it names what the question asks about (an upgrade), so it is cited and decides. The ranker
+    # brings it into the three best itself, and the answer is the same.
     q = "after the ransomware we rebuilt on newer servers as an upgrade. will they pay for the whole upgrade?"
-    a = answer(q, index=sample_index, policy="northwind")
-    excl = [c for c in a.citations if c.clause_type == "exclusion"]
-    assert a.verdict == "no" and a.summary.startswith("Probably not — an exclusion applies (III. EXCLUSIONS §H, p. ")
-    assert len(excl) == 1 and excl[0].section.endswith("H") and "upgrading or improving a Computer System" in excl[0].quote
-    assert a.citations[0].clause_type == "coverage"
+    for tuning in (replace(DEFAULT_TUNING, ranker=None), DEFAULT_TUNING):
+        a = answer(q, index=sample_index, policy="northwind", tuning=tuning)
+        excl = [c for c in a.citations if c.clause_type == "exclusion"]
+        assert a.verdict == "no" and a.summary.startswith("Probably not — an exclusion applies (III. EXCLUSIONS §H, p. ")
+        assert len(excl) == 1 and excl[0].section.endswith("H") and "upgrading or improving a Computer System" in excl[0].quote
+    fused = answer(q, index=sample_index, policy="northwind", tuning=replace(DEFAULT_TUNING, ranker=None))
+    assert fused.citations[0].clause_type == "coverage"
 
 
 def test_a_figure_is_quoted_from_the_sentence_stating_it(sample_index):
