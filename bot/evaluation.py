@@ -28,6 +28,7 @@ from .pipeline import (DEFAULT_TUNING, Tuning, _cosines, absent_key, answer, can
 from .ranker import Ranker, fit_ranker
 from .ranker import features as rank_features
 from .samples import sample_pdfs
+from .verdict import question_asks
 
 VERDICTS = ("yes", "no", "depends", "figure", "not_addressed")
 RETRIEVERS = {"dense": (1.0, 0.0), "lexical": (0.0, 1.0), "fused": (None, None)}
@@ -445,8 +446,8 @@ def ranker_table(sets: dict[str, list[Path]], index: PolicyIndex, tuning: Tuning
             hits = retrieve(g.q, index=index, policy=g.policy, qt=qt, tuning=fused, k=depth, query_vector=qv, version=g.version)
             if not hits:
                 continue
-            x = rank_features(rank_candidates(g.q, hits, _cosines(index, qv, hits), qt, index, g.policy), wanted_types(g.q),
-                              len(set(tokens(g.q))))
+            x = rank_features(rank_candidates(g.q, hits, _cosines(index, qv, hits), qt, index, g.policy, tuning.reading),
+                              wanted_types(g.q), len(set(tokens(g.q))), question_asks(g.q))
             y = np.array([any(_matches(h.chunk.text, t[0], h.chunk.page_start, h.chunk.page_end, t[1]) for t in _targets(g)) for h in hits])
             out.append((path.stem, x, y))
     return out

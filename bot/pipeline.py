@@ -86,9 +86,9 @@ class Tuning:
     # (dev: the three such answers below 0.8 were to questions the wording does not address, the four above were not)
     reading: Reading = READING  # how closely the verdict reads a clause's sentences (bot/verdict.py `Reading`)
     ranker: Ranker | None = None  # trees that reorder the fused candidates (bot/ranker.py); None keeps the fused order
-    ranker_weight: float = 0.5  # … by the fused score plus this times the trees' log-odds (on a similar scale). On dev,
-    # trees alone cited the right clause more often (0.828 vs 0.816 at 0.5) but led with a sublimit or a definition
-    # where the insuring clause answers "is there cover?" (verdicts 0.711 vs 0.717), and the trees are fitted on dev
+    ranker_weight: float = 1.0  # … by the fused score plus this times the trees' log-odds (on a similar scale). Trees
+    # alone found a right clause most often (cross-validated on dev) but led with a sublimit or a definition where the
+    # insuring clause answers "is there cover?"; at 1.0 eval21's fresh dev half kept its verdicts (0.613, 0.597 at 0.5)
     bias: float = -6.0
     weights: tuple[tuple[str, float], ...] = (
         ("absent_key", 0.0), ("cosine", 8.0), ("coverage", 2.0), ("literal", 1.0), ("concepts", 0.3), ("control", 1.5),
@@ -314,34 +314,39 @@ def retrieve(
         include_superseded=include_superseded,
     )
     if ranker and len(hits) > 1:
-        hits = rerank(question, hits, _cosines(index, query_vector, hits), qt, index, policy, ranker, tuning.ranker_weight)
+        hits = rerank(question, hits, _cosines(index, query_vector, hits), qt, index, policy, ranker, tuning.ranker_weight, tuning.reading)
     return hits[:k]
 
 
 def rank_candidates(question: str, hits: Sequence[Hit], cosines: Sequence[float], qt: QueryTerms, index: PolicyIndex,
-                    policy: str | None) -> list[Signals]:
+                    policy: str | None, reading: Reading = READING) -> list[Signals]:
     """What the ranker reads of each fused hit (bot/ranker.py)."""
     df, n = index.term_stats(policy=policy, kind="policy")
     asked = set(tokens(question))
     expansion = set(tokens(qt.lexical_query(question))) - asked
+    by_name = [k for k in qt.concepts if k.by_name]
+    asks_figure = question_asks(question) == "figure"
     out = []
     for r, (h, cos) in enumerate(zip(hits, cosines), 1):
         ch = h.chunk
         ev = assess(ch, qt, df, n)
         term = defined_term(ch)
+        seq = tokens(ch.text)
         out.append(Signals(
             score=h.score, rank=r, dense_rank=h.dense_rank, lexical_rank=h.lexical_rank, cosine=cos, lexical_score=h.lexical_score,
             coverage=ev.coverage, literal=ev.literal, control=ev.control_match, concepts=ev.concept_hits,
             clause_type=ch.clause_type, length=len(ch.text), section_overlap=len(asked & set(tokens(ch.section or ""))),
-            defines_asked_term=bool(term) and set(tokens(term)) <= asked,
-            expansion_words=len(set(tokens(ch.text)) & expansion)))
+            defines_asked_term=bool(term) and set(tokens(term)) <= asked, expansion_words=len(set(seq) & expansion),
+            states_figure=asks_figure and pick_figure(question, ch.text, True, reading) is not None,
+            names_subject=ch.clause_type != "definition" and any(k.named_by(seq) for k in by_name)))
     return out
 
 
 def rerank(question: str, hits: Sequence[Hit], cosines: Sequence[float], qt: QueryTerms, index: PolicyIndex,
-           policy: str | None, ranker: Ranker, weight: float) -> list[Hit]:
+           policy: str | None, ranker: Ranker, weight: float, reading: Reading = READING) -> list[Hit]:
     """The hits reordered by their fused score plus `weight` times the ranker's log-odds that each is the right clause."""
-    x = rank_features(rank_candidates(question, hits, cosines, qt, index, policy), wanted_types(question), len(set(tokens(question))))
+    x = rank_features(rank_candidates(question, hits, cosines, qt, index, policy, reading), wanted_types(question),
+                      len(set(tokens(question))), question_asks(question))
     s = np.array([h.score for h in hits]) + weight * ranker.scores(x)
     order = sorted(range(len(hits)), key=lambda i: (-s[i], i))
     return [replace(hits[i], score=float(s[i])) for i in order]

@@ -18,6 +18,7 @@ import numpy as np
 
 RANKER_PATH = Path(__file__).parent / "data" / "ranker.json"
 CLAUSE_TYPES = ("definition", "exclusion", "coverage", "condition", "limit", "notice", "other")
+QUESTION_KINDS = ("form", "figure", "exclusion", "insurer_right", "coverage", "permission", "obligation", "info")  # verdict.question_asks
 NOT_IN_LIST = 150  # the rank given to a clause one retriever did not return (its list goes 100 deep)
 
 
@@ -40,16 +41,18 @@ class Signals:
     section_overlap: int  # question words in the clause's section path
     defines_asked_term: bool  # a definition of a term the question uses
     expansion_words: int  # words of the vocabulary expansion (not the question's own) the clause holds
+    states_figure: bool  # states the figure the question asks for next to its role's words ("Waiting Period: 12 hours")
+    names_subject: bool  # not a definition, and names a subject the question asks about that wordings deal with by name
 
 
 def feature_names() -> list[str]:
     return (["score", "score_gap", "cosine", "cosine_gap", "lexical_share", "log_rank", "log_dense_rank", "log_lexical_rank",
              "coverage", "literal", "control", "concepts", "wanted_first", "wanted", "log_length", "section_overlap"]
             + [f"type_{t}" for t in CLAUSE_TYPES] + ["question_words", "defines_asked_term", "expansion_words"]
-            + [f"asks_{t}" for t in CLAUSE_TYPES])
+            + [f"asks_{t}" for t in CLAUSE_TYPES] + ["states_figure", "names_subject"] + [f"question_{k}" for k in QUESTION_KINDS])
 
 
-def features(cands: Sequence[Signals], wants: Sequence[str], question_words: int) -> np.ndarray:
+def features(cands: Sequence[Signals], wants: Sequence[str], question_words: int, asks: str) -> np.ndarray:
     """One row per candidate, columns as `feature_names()`; gaps are measured from the list's best."""
     top = max(c.score for c in cands)
     best_cos = max(c.cosine for c in cands)
@@ -65,6 +68,7 @@ def features(cands: Sequence[Signals], wants: Sequence[str], question_words: int
             *(float(c.clause_type == t) for t in CLAUSE_TYPES),
             float(question_words), float(c.defines_asked_term), float(min(c.expansion_words, 10)),
             *(float(first == t) for t in CLAUSE_TYPES),
+            float(c.states_figure), float(c.names_subject), *(float(asks == k) for k in QUESTION_KINDS),
         ])
     return np.asarray(rows, dtype=np.float64)
 

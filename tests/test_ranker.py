@@ -9,6 +9,7 @@ import pytest
 from bot.evaluation import ranker_cv
 from bot.pipeline import DEFAULT_TUNING, _cosines, question_terms, rank_candidates, retrieve, wanted_types
 from bot.ranker import RANKER_PATH, Ranker, feature_names, features, fit_ranker, load_ranker
+from bot.verdict import question_asks
 from vectorstore.text import tokens
 
 
@@ -38,7 +39,7 @@ def test_the_shipped_trees_read_todays_features():
     m = re.search(rf"hit@1 / hit@3 / hit@5 {three} for the fused order, {three} for the trees alone and {three} for the blend", readme)
     assert m, "README no longer states the ranker's cross-validated figures"
     assert [float(x) for x in m.groups()] == [float(c[h]) for c in cv for h in ("hit@1", "hit@3", "hit@5")]
-    assert f"fused + {DEFAULT_TUNING.ranker_weight} x trees" in raw["fitted"] and DEFAULT_TUNING.ranker_weight == 0.5
+    assert f"fused + {DEFAULT_TUNING.ranker_weight} x trees" in raw["fitted"] and DEFAULT_TUNING.ranker_weight == 1.0
 
 
 def test_trees_fitted_on_other_features_are_not_used(tmp_path):
@@ -57,10 +58,10 @@ def _question(rng, gold_at: int, n: int = 12) -> tuple[np.ndarray, np.ndarray]:
     cands = [Signals(score=2.0 - 0.1 * i, rank=i + 1, dense_rank=i + 1, lexical_rank=i + 1, cosine=0.6 - 0.01 * i,
                        lexical_score=10.0 - i, coverage=float(rng.uniform(0.2, 0.6)), literal=0.3, control=False, concepts=0,
                        clause_type="exclusion" if i == gold_at else "coverage", length=400, section_overlap=0,
-                       defines_asked_term=False, expansion_words=1) for i in range(n)]
+                       defines_asked_term=False, expansion_words=1, states_figure=False, names_subject=False) for i in range(n)]
     y = np.zeros(n, dtype=bool)
     y[gold_at] = True
-    return features(cands, ("exclusion",), 8), y
+    return features(cands, ("exclusion",), 8, "coverage"), y
 
 
 def test_fitted_trees_learn_what_the_fused_order_missed_and_cross_validation_says_so():
@@ -82,8 +83,8 @@ def test_retrieval_ranks_by_the_trees_and_scores_with_them(sample_index, questio
     fused = retrieve(question, index=sample_index, policy="northwind", tuning=replace(tuning, ranker=None), k=tuning.ranker.depth)
     qt = question_terms(question, sample_index, "northwind", sample_index.term_stats(policy="northwind", kind="policy")[0])
     qv = sample_index.embed_query(question)
-    x = features(rank_candidates(question, fused, _cosines(sample_index, qv, fused), qt, sample_index, "northwind"),
-                 wanted_types(question), len(set(tokens(question))))
+    x = features(rank_candidates(question, fused, _cosines(sample_index, qv, fused), qt, sample_index, "northwind", tuning.reading),
+                 wanted_types(question), len(set(tokens(question))), question_asks(question))
     want = np.array([h.score for h in fused]) + tuning.ranker_weight * tuning.ranker.scores(x)
     order = sorted(range(len(fused)), key=lambda i: (-want[i], i))[:8]
     assert [h.chunk.id for h in hits] == [fused[i].chunk.id for i in order]
