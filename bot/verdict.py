@@ -295,6 +295,10 @@ _ROLES = [
     _Role(re.compile(r"\b(?:decide|elect|opt|take (?:it |that )?up|sign up|request|(?:have|got|get|time|deadline) to (?:buy|purchase))\b.{0,60}\b(?:run-?off|tail|extended reporting|ERP)\b|"
                      # "how long after we leave do we have to decide?" (of the run-off the part before named)
                      r"\b(?:after|following)\b.{0,40}\b(?:decide|elect|opt in|choose)\b|"
+                     # "(c) how long do we have to ask for it?", "deadline to ask for it?" of the run-off the parts before
+                     # named ("how long can we buy it for?" is how long it lasts)
+                     r"\b(?:how long|deadline|cut-?off|window|time)\b.{0,30}\b(?:ask for|apply for|request|buy|purchase|take out) "
+                     r"(?:it|that|one|this)\b(?!\s+for\b)|"
                      r"\b(?:run-?off|tail|extended reporting|ERP)\b.{0,60}\b(?:decide|elect|take (?:it |that )?up|to (?:buy|purchase|request))\b", re.I),
           re.compile(r"exercis|elect|request|must be received|written notice|no later than|within", re.I), "period", topic=_RUN_OFF_TOPIC),
     _Role(re.compile(r"\b(?:run-?off|tail|extended reporting|ERP|discovery period)\b|"

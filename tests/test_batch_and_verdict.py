@@ -148,6 +148,11 @@ def test_a_figure_is_chosen_by_its_gap_to_the_role_words_not_their_start():
               "for an additional premium of 100% of the annual premium, by requesting it within 30 days after the end of the "
               "Policy Period.")
     assert pick_figure("(a) how long a run-off reporting window can we buy", clause) == "12 months"
+    # a later part asking how long we have to ask for "it" (the run-off the first part named) wants the request window;
+    # how long we can buy it for is how long it lasts
+    assert pick_figure("(c) how long do we have to ask for it?", clause) == "30 days"
+    assert pick_figure("3) deadline to ask for it?", clause) == "30 days"
+    assert pick_figure("how long can we buy it for?", clause) == "12 months"
 
 
 def test_what_we_wear_ourselves_is_the_retention_and_deciding_after_leaving_is_the_election_window():
