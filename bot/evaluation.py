@@ -21,14 +21,11 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from ingestion.readers import read_document
 from vectorstore.index import PolicyIndex
-from vectorstore.text import tokens
 
-from .pipeline import (DEFAULT_TUNING, Tuning, _cosines, absent_key, answer, candidates, features, question_terms, rank_candidates, retrieve,
-                       wanted_types)
+from .pipeline import (DEFAULT_TUNING, Tuning, _cosines, absent_key, answer, candidates, features, question_terms, ranker_features,
+                       retrieve, wanted_types)
 from .ranker import Ranker, fit_ranker
-from .ranker import features as rank_features
 from .samples import sample_pdfs
-from .verdict import question_asks
 
 VERDICTS = ("yes", "no", "depends", "figure", "not_addressed")
 RETRIEVERS = {"dense": (1.0, 0.0), "lexical": (0.0, 1.0), "fused": (None, None)}
@@ -446,8 +443,7 @@ def ranker_table(sets: dict[str, list[Path]], index: PolicyIndex, tuning: Tuning
             hits = retrieve(g.q, index=index, policy=g.policy, qt=qt, tuning=fused, k=depth, query_vector=qv, version=g.version)
             if not hits:
                 continue
-            x = rank_features(rank_candidates(g.q, hits, _cosines(index, qv, hits), qt, index, g.policy, tuning.reading),
-                              wanted_types(g.q), len(set(tokens(g.q))), question_asks(g.q))
+            x = ranker_features(g.q, hits, _cosines(index, qv, hits), qt, index, g.policy, tuning.reading)
             y = np.array([any(_matches(h.chunk.text, t[0], h.chunk.page_start, h.chunk.page_end, t[1]) for t in _targets(g)) for h in hits])
             out.append((path.stem, x, y))
     return out

@@ -21,8 +21,7 @@ from vectorstore.text import tokens
 
 from .extract import Evidence, QueryTerms, amounts, assess, cite, query_terms, quote_where
 from .posture import Posture
-from .ranker import Ranker, load_ranker
-from .ranker import Signals
+from .ranker import Ranker, Signals, load_ranker
 from .ranker import features as rank_features
 from .types import Answer, Citation, Gap
 from .verdict import section_short as _section_short
@@ -342,11 +341,17 @@ def rank_candidates(question: str, hits: Sequence[Hit], cosines: Sequence[float]
     return out
 
 
+def ranker_features(question: str, hits: Sequence[Hit], cosines: Sequence[float], qt: QueryTerms, index: PolicyIndex,
+                    policy: str | None, reading: Reading = READING) -> np.ndarray:
+    """The ranker's feature rows for the fused hits, in their order (what `--fit-ranker` fits on and `rerank` scores)."""
+    return rank_features(rank_candidates(question, hits, cosines, qt, index, policy, reading), wanted_types(question),
+                         len(set(tokens(question))), question_asks(question))
+
+
 def rerank(question: str, hits: Sequence[Hit], cosines: Sequence[float], qt: QueryTerms, index: PolicyIndex,
            policy: str | None, ranker: Ranker, weight: float, reading: Reading = READING) -> list[Hit]:
     """The hits reordered by their fused score plus `weight` times the ranker's log-odds that each is the right clause."""
-    x = rank_features(rank_candidates(question, hits, cosines, qt, index, policy, reading), wanted_types(question),
-                      len(set(tokens(question))), question_asks(question))
+    x = ranker_features(question, hits, cosines, qt, index, policy, reading)
     s = np.array([h.score for h in hits]) + weight * ranker.scores(x)
     order = sorted(range(len(hits)), key=lambda i: (-s[i], i))
     return [replace(hits[i], score=float(s[i])) for i in order]

@@ -7,10 +7,8 @@ import numpy as np
 import pytest
 
 from bot.evaluation import ranker_cv
-from bot.pipeline import DEFAULT_TUNING, _cosines, question_terms, rank_candidates, retrieve, wanted_types
+from bot.pipeline import DEFAULT_TUNING, _cosines, question_terms, ranker_features, retrieve
 from bot.ranker import RANKER_PATH, Ranker, feature_names, features, fit_ranker, load_ranker
-from bot.verdict import question_asks
-from vectorstore.text import tokens
 
 
 def _tree(**cols):
@@ -83,8 +81,7 @@ def test_retrieval_ranks_by_the_trees_and_scores_with_them(sample_index, questio
     fused = retrieve(question, index=sample_index, policy="northwind", tuning=replace(tuning, ranker=None), k=tuning.ranker.depth)
     qt = question_terms(question, sample_index, "northwind", sample_index.term_stats(policy="northwind", kind="policy")[0])
     qv = sample_index.embed_query(question)
-    x = features(rank_candidates(question, fused, _cosines(sample_index, qv, fused), qt, sample_index, "northwind", tuning.reading),
-                 wanted_types(question), len(set(tokens(question))), question_asks(question))
+    x = ranker_features(question, fused, _cosines(sample_index, qv, fused), qt, sample_index, "northwind", tuning.reading)
     want = np.array([h.score for h in fused]) + tuning.ranker_weight * tuning.ranker.scores(x)
     order = sorted(range(len(fused)), key=lambda i: (-want[i], i))[:8]
     assert [h.chunk.id for h in hits] == [fused[i].chunk.id for i in order]
