@@ -273,7 +273,8 @@ def split_parts(question: str) -> list[str]:
     if len(parts) > 1 and len(pieces) == 1:
         parts = [q for p in parts for q in _question_list(p)]
     parts = [re.sub(r"^(?:and|also|plus)\b[\s,]*", "", p, flags=re.I) for p in parts]
-    substantive = [p for p in parts if (len([t for t in tokens(p) if len(t) > 2]) >= 2 or (_ASKS_OWN.match(p) and tokens(p)))
+    # a part asking its own figure counts with a word of its own, or with none when a list marks it out ("2) by when?")
+    substantive = [p for p in parts if (len([t for t in tokens(p) if len(t) > 2]) >= 2 or (_ASKS_OWN.match(p) and (tokens(p) or len(pieces) > 1)))
                    and not _SAYS_ANYTHING.match(p)]
     return substantive if len(substantive) > 1 else [question]
 

@@ -577,6 +577,11 @@ def test_multi_part_questions_are_split():
     assert split_parts("two things: 1) which firm do we call; 2) how long do we have to tell them?") == [
         "two things: which firm do we call", "how long do we have to tell them?"]
     assert len(split_parts("we have 2) servers down and 1 laptop, covered?")) == 1
+    # a numbered part asking its own figure needs no word of its own ("2) by when?" is searched with the part before);
+    # unmarked, a bare "how?" is no part
+    assert split_parts("turning EDR off mid-term. 1) do we have to tell the carrier? 2) by when?") == [
+        "turning EDR off mid-term. do we have to tell the carrier?", "by when?"]
+    assert split_parts("is ransomware covered? how?") == ["is ransomware covered? how?"]
     # a figure question joined by a bare "and", and a short part opening with a question word, are parts of their own
     assert split_parts("If we switch insurers, how long is the run-off period and what does it cost?") == [
         "If we switch insurers, how long is the run-off period", "what does it cost?"]
