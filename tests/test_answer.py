@@ -724,6 +724,12 @@ def test_a_list_of_response_firms_is_named_or_not_there(tmp_path, minilm, sample
     ix = _specimens(tmp_path / "d", minilm, embroker="embroker_everspan_tech_eo_cyber_coverage_part.pdf")
     a = answer("does embroker force us to use their own list of incident response firms?", index=ix, policy="embroker")
     assert not a.answered and a.summary.startswith(NO_ANSWER), a.summary
+    # "the insurer's list of breach lawyers / firms / vendors" names the list too; a list of our own servers does not
+    from bot.vocabulary import concepts_in
+
+    c = answer("are we stuck with embroker's list of breach lawyers or can we bring our own?", index=ix, policy="embroker")
+    assert not c.answered and c.summary.startswith(NO_ANSWER), c.summary
+    assert not any("panel" in k.policies_say for k, _ in concepts_in("we keep a list of servers that need patching"))
     b = answer("do we have to use their own list of incident response firms?", index=sample_index, policy="northwind")
     assert b.answered and b.verdict == "yes", b.summary
     assert any("breach response panel" in " ".join(c.quote.split()) and c.page_start == 10 for c in b.citations), [(c.page_start, c.quote[:60]) for c in b.citations]
