@@ -60,7 +60,7 @@ _ASKS = [
         r"\bhow (?:much|long|many|soon|quickly|fast|big|high|low|far back)\b|" + _CONTACT_Q + "|"
         r"\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
         r"waiting period|coinsurance|co-insurance|cap|ceiling|max\w*|period of restoration|deadline|time ?limit|window)\b|\bdeadline\b|\bwithin how\b|"
-        r"\bhow many (?:days|hours)\b|\bhow often\b|\bhow regularly\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|cut|amount|sum|threshold|size)\b|\bwhat number of\b|\b(?:above|over|below|under) what\b|\bwhat'?s the minimum\b|\bnumber of (?:days|hours|weeks|months)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\blast (?:possible )?(?:date|day)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit|allowance|per diem)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b|\b(?:longest|shortest)\b|"
+        r"\bhow many (?:days|hours)\b|\bhow often\b|\bhow regularly\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|cut|amount|sum|threshold|size)\b|\bwhat number of\b|\b(?:above|over|below|under) what\b|\bwhat'?s the minimum\b|\bnumber of (?:days|hours|weeks|months)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\bhard stop\b|\blatest (?:we|i) can\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\blast (?:possible )?(?:date|day)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit|allowance|per diem)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b|\b(?:longest|shortest)\b|"
         # "what do we pay ourselves on each suit before they step in?": the retention
         r"\bwhat (?:do|would|will|must) (?:we|i) (?:have to )?(?:pay|cover|carry|bear) (?:ourselves|myself|out of pocket|first)\b|"
         # "when do the numbers have to be in?": a deadline, though "have to" would make it an obligation
@@ -94,7 +94,7 @@ _ASKS = [
     ("obligation", re.compile(
         r"\b(?:must|have to|has to|need to|needs to|got to|gotta|required?|requirement|obliged|mandatory|condition of)\b|\bdo (?:we|i) need\b|\bshould we\b|"
         # "does PHLY expect us to get the police involved?"
-        r"\b(?:expects?|wants?|requires?|obliges?) (?:us|me|the insured|the company|our (?:team|company|firm|staff)) to\b|"
+        r"\b(?:expects?|wants?|requires?|obliges?|needs?) (?:us|me|the insured|the company|our (?:team|company|firm|staff)) to\b|"
         r"\b(?:do|does|will|would) (?:they|the insurers?|the carrier|the underwriters?) (?:still )?(?:expect|require)\b|"
         # "is there any policy condition tied to having MFA?"
         r"\b(?:any|a) (?:policy |coverage |security )?conditions? (?:tied|linked|attached|related|relating|about|on|around|for)\b", re.I)),
@@ -109,6 +109,8 @@ _ASKS = [
         r"\bunder (?:the )?(?:[\w&'-]+\s+){0,2}[\w&'-]+\s*\?+\s*$|"
         # the insurer paying, said other ways: "will they step in / stand behind us / keep paying / buy replacements"
         r"\b(?:step in|stand behind|back us|keep paying|get compensated|compensate us|put up (?:the )?(?:money|cash|funds)|buy (?:replacements?|new)|"
+        # "… won't even boot. will coalition replace them?"
+        r"(?<!we )(?<!i )(?<!to )replace (?:them|it|those|these|the (?:\w+ )?(?:machines|laptops|devices|kit|hardware|servers|equipment))|"
         r"defend (?:us|that|it|this|(?:a|an|the|our|any) \w+))\b|"
         r"\bis (?:that|it|this) (?:something|on|in|part)\b|"
         # "does the endorsement pick that up?", "will they pick up the tab?"
@@ -334,7 +336,7 @@ _NUMBER = rf"(?:\d+|{_NUMBER_WORD}(?:(?:\s(?:and\s)?|-){_NUMBER_WORD})*(?:\s?\(\
 _PERIOD = re.compile(
     rf"\b(?:(?:{_NUMBER},\s+)*{_NUMBER},?\s+(?:or|to)\s+)?{_NUMBER}[\s-](?:business\s|calendar\s|consecutive\s)?"
     r"(?:hours?|days?|months?|years?)\b", re.I)
-_ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often|regularly)\b|\bcut-?off\b|\boutside limit\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months|years)\b|\bhow far back\b|\b(?:latest|earliest)\b|\blast (?:possible )?(?:date|day)\b|\bwindow (?:for|to)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|"
+_ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often|regularly)\b|\bcut-?off\b|\bhard stop\b|\boutside limit\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months|years)\b|\bhow far back\b|\b(?:latest|earliest)\b|\blast (?:possible )?(?:date|day)\b|\bwindow (?:for|to)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|"
                         r"\bnumber of (?:days|hours|weeks|months|years)\b|\b(?:longest|shortest|max\w*) (?:period|stretch|time|duration)\b", re.I)
 
 

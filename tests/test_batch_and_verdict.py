@@ -23,6 +23,14 @@ runner = CliRunner()
     # a story ending in just the policy's name asks whether it covers what happened
     ("found cryptominers on our build boxes, utility bill went through the roof. embroker?", "coverage"),
     ("does PHLY expect us to get the cops or federal agents involved?", "obligation"),
+    ("if we lose money to cyber crooks, does CFC need us to file a police report?", "obligation"),
+    # the insurer replacing what was lost is cover; our replacing it is leave or a duty
+    ("malware corrupted the firmware on 12 workstations and they won't even boot. will coalition replace them?", "coverage"),
+    ("can we replace the laptops ourselves?", "permission"),
+    ("do we have to replace them?", "obligation"),
+    # a deadline asked in everyday words
+    ("for PHLY: what's the hard stop for telling them", "figure"),
+    ("a client claim landed 2 weeks before our renewal — latest we can report it?", "figure"),
     ("If they get sued and hand it to us, does the Corvus tech E&O endorsement pick that up?", "coverage"),
     ("the new firewall costs 20% more than a like-for-like fix. Can that extra be claimed under Coalition?", "coverage"),
     ("Our IT team worked all week on the clean-up. Can we put their regular pay into the claim?", "coverage"),
