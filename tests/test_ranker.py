@@ -89,3 +89,31 @@ def test_retrieval_ranks_by_the_trees_and_scores_with_them(sample_index, questio
     # dense-only and lexical-only searches (the eval's single-retriever figures) keep their own order
     dense = retrieve(question, index=sample_index, policy="northwind", tuning=tuning, k=8, dense_weight=1.0, lexical_weight=0.0)
     assert [h.dense_rank for h in dense] == sorted(h.dense_rank for h in dense)
+
+
+@pytest.mark.slow
+def test_the_fit_table_holds_each_answerable_question_with_its_right_clause(tmp_path, minilm):
+    # what `policybot eval --fit-ranker` fits on: the golden questions about the sample policy, as a one-file dev split
+    import yaml
+
+    from bot.evaluation import index_documents, load_eval, ranker_table
+    from vectorstore.index import PolicyIndex
+
+    raw = yaml.safe_load((RANKER_PATH.parents[2] / "examples" / "golden.yaml").read_text(encoding="utf-8"))
+    raw["documents"] = [d for d in raw["documents"] if d["policy"] == "northwind"]
+    raw["questions"] = [q for q in raw["questions"] if q["policy"] == "northwind"]
+    small = tmp_path / "golden.yaml"
+    small.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    ix = PolicyIndex(tmp_path / "d", minilm)
+    index_documents(load_eval([small]).documents, tmp_path / "no-corpus", ix)
+    table = ranker_table({"dev": [small]}, ix, DEFAULT_TUNING, 30)
+    answerable = [q for q in raw["questions"] if q.get("answerable", True)]
+    assert len(table) == len(answerable) and {f for f, _, _ in table} == {"golden"}
+    assert all(x.shape == (len(y), len(feature_names())) and len(y) <= 30 for _, x, y in table)
+    # the fused top 30 holds a right clause for nearly every golden question: there is something to learn to lift
+    assert sum(bool(y.any()) for _, _, y in table) >= 0.9 * len(table)
+    fit = fit_ranker([(x, y) for _, x, y in table], 30, "golden subset")
+    f = tmp_path / "ranker.json"
+    f.write_text(json.dumps(fit), encoding="utf-8")
+    back = load_ranker(f)
+    assert back is not None and back.depth == 30 and back.fitted == "golden subset" and len(back.trees) >= 1
