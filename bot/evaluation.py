@@ -24,7 +24,7 @@ from vectorstore.index import PolicyIndex
 
 from .pipeline import (DEFAULT_TUNING, Tuning, _cosines, absent_key, answer, candidates, features, question_terms, ranker_features,
                        retrieve, wanted_types)
-from .ranker import Ranker, fit_ranker
+from .ranker import fit_ranker, ranker_from
 from .samples import sample_pdfs
 
 VERDICTS = ("yes", "no", "depends", "figure", "not_addressed")
@@ -460,12 +460,11 @@ def ranker_cv(table: Sequence[tuple[str, np.ndarray, np.ndarray]], depth: int, w
 
     ranks: dict[str, list[int]] = {"fused": [], "trees": [], "blended": []}
     for held in sorted({f for f, _, _ in table}):
-        fit = fit_ranker([(x, y) for f, x, y in table if f != held], depth, "")
-        r = Ranker(tuple(fit["names"]), fit["baseline"], tuple({k: np.asarray(v) for k, v in t.items()} for t in fit["trees"]), depth, "")
+        r = ranker_from(fit_ranker([(x, y) for f, x, y in table if f != held], depth, ""))
         for f, x, y in table:
             if f == held:
-                fused = x[:, fit["names"].index("score")]
+                fused, trees = x[:, r.names.index("score")], r.scores(x)
                 ranks["fused"].append(first_right(fused, y))
-                ranks["trees"].append(first_right(r.scores(x), y))
-                ranks["blended"].append(first_right(fused + weight * r.scores(x), y))
+                ranks["trees"].append(first_right(trees, y))
+                ranks["blended"].append(first_right(fused + weight * trees, y))
     return {name: {f"hit@{k}": round(float(np.mean([0 < x <= k for x in rs])), 3) for k in (1, 3, 5)} for name, rs in ranks.items()}

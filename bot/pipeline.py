@@ -293,11 +293,12 @@ def retrieve(
     question: str, *, index: PolicyIndex, policy: str | None, qt: QueryTerms | None = None,
     tuning: Tuning = DEFAULT_TUNING, k: int | None = None, dense_weight: float | None = None, lexical_weight: float | None = None,
     query_vector=None, version: str | None = None, kind: str | None = "policy", clause_types: Sequence[str] | None = None,
-    include_superseded: bool = False,
+    include_superseded: bool = False, assessed: dict[str, Evidence] | None = None,
 ) -> list[Hit]:
     """The hybrid search an answer is built on: MiniLM on the question, BM25 on the question plus the wording's words
     for the lay words it uses, without the words that only name the policy; the tuning's ranker, when it has one,
-    reorders the fused candidates of a policy search. `policybot search` runs it too."""
+    reorders the fused candidates of a policy search (and leaves in `assessed` the evidence it read of each, by chunk
+    id, so the caller need not read it again). `policybot search` runs it too."""
     if qt is None:
         qt = question_terms(question, index, policy, index.term_stats(policy=policy, kind="policy")[0])
     lexical = qt.lexical_query(question)
@@ -314,22 +315,26 @@ def retrieve(
         include_superseded=include_superseded,
     )
     if ranker and len(hits) > 1:
-        hits = rerank(question, hits, _cosines(index, query_vector, hits), qt, index, policy, ranker, tuning.ranker_weight, tuning.reading)
+        hits = rerank(question, hits, _cosines(index, query_vector, hits), qt, index, policy, ranker, tuning.ranker_weight, tuning.reading,
+                      assessed)
     return hits[:k]
 
 
 def rank_candidates(question: str, hits: Sequence[Hit], cosines: Sequence[float], qt: QueryTerms, index: PolicyIndex,
-                    policy: str | None, reading: Reading = READING) -> list[Signals]:
-    """What the ranker reads of each fused hit (bot/ranker.py)."""
+                    policy: str | None, reading: Reading = READING, asks: str | None = None,
+                    assessed: dict[str, Evidence] | None = None) -> list[Signals]:
+    """What the ranker reads of each fused hit (bot/ranker.py); the evidence read of each goes into `assessed`."""
     df, n = index.term_stats(policy=policy, kind="policy")
     asked = set(tokens(question))
     expansion = set(tokens(qt.lexical_query(question))) - asked
     by_name = [k for k in qt.concepts if k.by_name]
-    asks_figure = question_asks(question) == "figure"
+    asks_figure = (asks or question_asks(question)) == "figure"
     out = []
     for r, (h, cos) in enumerate(zip(hits, cosines), 1):
         ch = h.chunk
         ev = assess(ch, qt, df, n)
+        if assessed is not None:
+            assessed[ch.id] = ev
         term = defined_term(ch)
         seq = tokens(ch.text)
         out.append(Signals(
@@ -343,16 +348,18 @@ def rank_candidates(question: str, hits: Sequence[Hit], cosines: Sequence[float]
 
 
 def ranker_features(question: str, hits: Sequence[Hit], cosines: Sequence[float], qt: QueryTerms, index: PolicyIndex,
-                    policy: str | None, reading: Reading = READING) -> np.ndarray:
+                    policy: str | None, reading: Reading = READING, assessed: dict[str, Evidence] | None = None) -> np.ndarray:
     """The ranker's feature rows for the fused hits, in their order (what `--fit-ranker` fits on and `rerank` scores)."""
-    return rank_features(rank_candidates(question, hits, cosines, qt, index, policy, reading), wanted_types(question),
-                         len(set(tokens(question))), question_asks(question))
+    asks = question_asks(question)
+    return rank_features(rank_candidates(question, hits, cosines, qt, index, policy, reading, asks, assessed), wanted_types(question),
+                         len(set(tokens(question))), asks)
 
 
 def rerank(question: str, hits: Sequence[Hit], cosines: Sequence[float], qt: QueryTerms, index: PolicyIndex,
-           policy: str | None, ranker: Ranker, weight: float, reading: Reading = READING) -> list[Hit]:
+           policy: str | None, ranker: Ranker, weight: float, reading: Reading = READING,
+           assessed: dict[str, Evidence] | None = None) -> list[Hit]:
     """The hits reordered by their fused score plus `weight` times the ranker's log-odds that each is the right clause."""
-    x = ranker_features(question, hits, cosines, qt, index, policy, reading)
+    x = ranker_features(question, hits, cosines, qt, index, policy, reading, assessed)
     s = np.array([h.score for h in hits]) + weight * ranker.scores(x)
     order = sorted(range(len(hits)), key=lambda i: (-s[i], i))
     return [replace(hits[i], score=float(s[i])) for i in order]
@@ -401,12 +408,13 @@ def candidates(question: str, *, index: PolicyIndex, policy: str | None, tuning:
     df, n = index.term_stats(policy=policy, kind="policy")
     qt = question_terms(question, index, policy, df)
     qv = index.embed_query(question)  # embedded once per answer (names kept: MiniLM did better with them on dev)
-    hits = retrieve(question, index=index, policy=policy, qt=qt, tuning=tuning, query_vector=qv, version=version)
+    assessed: dict[str, Evidence] = {}  # what the ranker read of each clause, not read twice
+    hits = retrieve(question, index=index, policy=policy, qt=qt, tuning=tuning, query_vector=qv, version=version, assessed=assessed)
     wants = wanted_types(question)
     absent = absent_key(qt, df)
     out = []
     for h, cos in zip(hits, _cosines(index, qv, hits)):
-        ev = assess(h.chunk, qt, df, n)
+        ev = assessed.get(h.chunk.id) or assess(h.chunk, qt, df, n)
         out.append(Candidate(h, ev, cos, relevance(features(ev, h, cos, wants, absent), tuning)))
     out.sort(key=lambda c: -c.relevance)
     return qt, out

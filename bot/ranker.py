@@ -106,8 +106,11 @@ def load_ranker(path: str | Path = RANKER_PATH) -> Ranker | None:
     if not p.exists():
         return None
     raw = json.loads(p.read_text(encoding="utf-8"))
-    if raw["names"] != feature_names():
-        return None
+    return ranker_from(raw) if raw["names"] == feature_names() else None
+
+
+def ranker_from(raw: dict) -> Ranker:
+    """The trees of a fit (`fit_ranker`'s dict, as the ranker file holds it), ready to score."""
     trees = tuple({
         "feature": np.asarray(t["feature"], dtype=np.int64), "threshold": np.asarray(t["threshold"], dtype=np.float64),
         "left": np.asarray(t["left"], dtype=np.int64), "right": np.asarray(t["right"], dtype=np.int64),
@@ -137,7 +140,6 @@ def fit_ranker(groups: Sequence[tuple[np.ndarray, np.ndarray]], depth: int, fitt
     baseline = float(np.ravel(m._baseline_prediction)[0])
     out = {"names": feature_names(), "baseline": baseline, "depth": depth, "fitted": fitted, "params": FIT_PARAMS, "trees": trees}
     # the file must score as sklearn does, or the trees were read wrong
-    mine = Ranker(tuple(out["names"]), baseline, tuple({k: np.asarray(v) for k, v in t.items()} for t in trees), depth, fitted)
-    if not np.allclose(mine.scores(x[:500]), m.decision_function(x[:500]), atol=1e-6):
+    if not np.allclose(ranker_from(out).scores(x[:500]), m.decision_function(x[:500]), atol=1e-6):
         raise RuntimeError("the exported trees do not reproduce sklearn's scores")
     return out

@@ -8,7 +8,7 @@ import pytest
 
 from bot.evaluation import ranker_cv
 from bot.pipeline import DEFAULT_TUNING, _cosines, question_terms, ranker_features, retrieve
-from bot.ranker import RANKER_PATH, Ranker, feature_names, features, fit_ranker, load_ranker
+from bot.ranker import RANKER_PATH, Ranker, feature_names, features, fit_ranker, load_ranker, ranker_from
 
 
 def _tree(**cols):
@@ -66,7 +66,7 @@ def test_fitted_trees_learn_what_the_fused_order_missed_and_cross_validation_say
     rng = np.random.default_rng(0)
     table = [(f"set{i % 4}", *_question(rng, gold_at=int(rng.integers(1, 6)))) for i in range(200)]
     fit = fit_ranker([(x, y) for _, x, y in table], 12, "synthetic")  # raises if the exported trees score unlike sklearn
-    r = Ranker(tuple(fit["names"]), fit["baseline"], tuple({k: np.asarray(v) for k, v in t.items()} for t in fit["trees"]), 12, "")
+    r = ranker_from(fit)
     x, y = _question(rng, gold_at=4)
     assert int(np.argmax(r.scores(x))) == 4
     cv = ranker_cv(table, 12, 0.5)
