@@ -486,7 +486,7 @@ def _fit(sets, corpus: Path, ix) -> None:
     doc = {
         "fusion": DEFAULT_TUNING.fusion, "dense_weight": DEFAULT_TUNING.dense_weight, "lexical_weight": DEFAULT_TUNING.lexical_weight,
         "pool": DEFAULT_TUNING.pool, "candidates": DEFAULT_TUNING.candidates, "cite_margin": DEFAULT_TUNING.cite_margin,
-        "cite_floor": DEFAULT_TUNING.cite_floor,
+        "cite_floor": DEFAULT_TUNING.cite_floor, "cite_top": DEFAULT_TUNING.cite_top,
         "answer_threshold": threshold, "bias": round(bias, 4), "weights": {k: round(v, 4) for k, v in weights.items()},
         "reading": dataclasses.asdict(DEFAULT_TUNING.reading),  # not fitted: kept as chosen
         **({"ranker": RANKER_PATH.name, "ranker_weight": DEFAULT_TUNING.ranker_weight} if DEFAULT_TUNING.ranker else {}),

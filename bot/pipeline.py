@@ -73,6 +73,8 @@ class Tuning:
     cite_margin: float = 0.25  # further citations must score within this of the best one
     cite_floor: float = 0.5  # … and reach this relevance (below answer_threshold: a question judged answered shows
     # its next-best clauses too, as an exclusion or condition beside the insuring clause often is the answer)
+    cite_top: int = 0  # the ranker's first this many clauses are citable whatever their relevance, once the question
+    # is answered: relevance decides whether to answer; the ranker orders better which clause answers
     exclusion_depth: int = 6  # an exclusion this far down the citable clauses (fused order) that names the question's
     # subject decides "is it covered?" (dev: such an exclusion among the first 6 meant "no" for 22 of 27 questions)
     subject_rare: float = 0.1  # a one-word wording phrase names a subject only if at most this share of clauses use it
@@ -506,7 +508,8 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     searched = policy or ", ".join(index.policies())
     best = cands[0].relevance if cands else 0.0
     # Text addressed to an AI assistant inside a document never gives the verdict; it is shown, marked, as related.
-    good = [c for c in cands if c.relevance >= max(tuning.cite_floor, best - tuning.cite_margin)
+    top = {c.hit.chunk.id for c in sorted(cands, key=lambda c: -c.hit.score)[: tuning.cite_top]}
+    good = [c for c in cands if (c.relevance >= max(tuning.cite_floor, best - tuning.cite_margin) or c.hit.chunk.id in top)
             and not is_flagged(c.evidence.chunk)] if best >= tuning.answer_threshold else []
     if not good and qt.concepts:
         # "are we covered for ransomware?" of a wording that says Cyber Extortion: every word the question asks with
@@ -687,10 +690,13 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     kind, summary = verdict(focus, cites, [chunks[c.chunk_id].text for c in cites], controls=qt.controls, naming_exclusion=naming,
                             subjects=qt.concepts, specific=lambda p: len(p) > 1 or df.get(p[0], 0) <= tuning.subject_rare * n_docs,
                             reading=tuning.reading)
-    if asks in ("permission", "info") and name_hits and cites and cites[0].chunk_id in {c.hit.chunk.id for c in name_hits}:
-        # "could we bring CrowdStrike in and still be using one of AXA's approved firms?": the list names the firm
+    naming_cite = next((x for x in cites[:3] if x.chunk_id in {c.hit.chunk.id for c in name_hits}), None)
+    if asks in ("permission", "info") and naming_cite is not None:
+        # "could we bring CrowdStrike in and still be using one of AXA's approved firms?": the list names the firm, the
+        # leading clause or one of the three beside it ("can we bring in Coveware for the ransomware gang?" is led by
+        # the panel's description of its extortion experts, the firm named in the list after it)
         shown = [w for w in re.findall(r"[A-Za-z][\w-]*", focus) if set(tokens(w)) & names]
-        kind, summary = "yes", f"Yes — the wording names {shown[0] if shown else 'it'} ({_section_short(cites[0])}, {cites[0].pages})."
+        kind, summary = "yes", f"Yes — the wording names {shown[0] if shown else 'it'} ({_section_short(naming_cite)}, {naming_cite.pages})."
     if kind == "info" and asks_figure and source is None and asks_a_specific_figure(focus):
         # A figure question whose figure no cited clause states, that no cited clause refers to the Declarations for,
         # and that no clause of the wording states by its role's words: the wording does not address it ("how much

@@ -26,8 +26,9 @@ class Reading:
 
 READING = Reading()
 
-# "What number do we call / where do we send it?": a phone number or an address is the figure asked for.
-_CONTACT_Q = (r"\bwhat(?:'s| is)? (?:the |their |our )?(?:(?:phone|telephone|hotline|emergency|claims?) )?number\b(?! of)|"
+# "What number do we call / where do we send it / what's XL's emergency number?": a phone number or an address is the
+# figure asked for.
+_CONTACT_Q = (r"\bwhat(?:'s| is)? (?:the |their |our )?(?:[\w&.-]+'s )?(?:(?:phone|telephone|hotline|emergency|claims?) )?number\b(?! of)|"
               r"\b(?:phone|telephone|hotline) number\b|\bwho (?:do|should|can|must) (?:we|i) (?:even )?(?:call|ring|phone|contact|email)\b|"
               r"\bwhere (?:do|should|must) (?:we|i) (?:send|email|submit|report)\b|\bemail address\b")
 
@@ -66,7 +67,9 @@ _ASKS = [
         # "when do the numbers have to be in?": a deadline, though "have to" would make it an obligation
         r"\bwhen (?:do|does|must|should|will) (?:[\w'-]+ ){1,3}(?:have|need) to be\b|"
         # "what do we get per day for their time?": a rate is a figure, whatever the story says they "have to" do
-        r"\bwhat\b.{0,40}\b(?:per|a|each|every) (?:day|hour|week|diem)\b", re.I)),
+        r"\bwhat\b.{0,40}\b(?:(?:per|a|each|every) (?:day|hour|week)|per[- ]diem)\b|"
+        # "any per-diem for the time in court?": a rate asked whether it exists asks its amount
+        r"\bany (?:\w+ )?(?:per[- ]diem|daily (?:rate|allowance))\b", re.I)),
     # "…since before we bought the policy - problem?", "does that matter?", "will it affect our claim?" ask whether
     # something counts against cover, with the polarity of "is it excluded?" (yes is the bad news)
     ("exclusion", re.compile(r"\bexclu\w*\b|\b(?:a |any )?problem\W*$|\b(?:is|would|will) (?:it|that|this) (?:be )?a problem\b|\bdoes (?:that|this|it) matter\b|"
@@ -176,8 +179,8 @@ _NONPAYMENT = re.compile(r"non-?payment|failure to pay|unpaid premium", re.I)
 _Q_NONPAYMENT = re.compile(r"non-?payment|unpaid|overdue|\b(?:don'?t|do not|didn'?t|did not|can'?t|cannot|miss\w*|late|stop\w*|fail\w*)\s+"
                            r"(?:to\s+)?(?:pay|paying|(?:a|the|our|one|an)\s+(?:premium\s+)?(?:payment|instal\w*))|\b(?:paid|pay|paying)\b.{0,25}\blate\b|"
                            r"\blate (?:premium|payment)", re.I)
-# "for any reason other than non-payment?" sets non-payment aside: the question is about every other reason
-_BESIDES_NONPAYMENT = re.compile(r"\b(?:other than|apart from|except(?: for)?|besides|aside from|excluding)\s+(?:for\s+)?(?:non-?payment|"
+# "for any reason other than non-payment?", "(not for late payment)" set non-payment aside: the question is about every other reason
+_BESIDES_NONPAYMENT = re.compile(r"\b(?:other than|apart from|except(?: for)?|besides|aside from|excluding|not (?:for|because of|due to|over))\s+(?:for\s+)?(?:non-?payment|"
                                  r"not paying|unpaid premium|late payment)\w*", re.I)
 
 
@@ -258,8 +261,8 @@ _ROLES = [
                      r"\b(?:downtime|interruption|lost income|lost profits?|loss)\b.{0,30}\b(?:numbers|figures|paperwork|documentation)\b", re.I),
           re.compile(r"proofs? of loss|\bproof\b|substantiat|sworn", re.I), "period"),
     # "what do we get per day for their time in court?": a rate, stated beside its unit of time ("$500 per day")
-    _Role(re.compile(r"\b(?:per|a|each|every) (?:day|hour|week|diem)\b|\bdaily\b|\ballowance\b", re.I),
-          re.compile(r"\bper (?:day|hour|week|diem)\b|\b(?:a|each) (?:day|hour|week)\b|\ballowance\b|\bdaily\b", re.I), "money",
+    _Role(re.compile(r"\b(?:per|a|each|every) (?:day|hour|week)\b|\bper[- ]diem\b|\bdaily\b|\ballowance\b", re.I),
+          re.compile(r"\bper (?:day|hour|week)\b|\bper[- ]diem\b|\b(?:a|each) (?:day|hour|week)\b|\ballowance\b|\bdaily\b", re.I), "money",
           generic=True),
     _Role(_ROLES_RETENTION_Q, _RETENTION_NEAR, "money"),
     _Role(re.compile(r"coinsurance|co-insurance|percent|%|share|\b(?:slice|portion|proportion|fraction|cut)\b", re.I), re.compile(r"coinsurance|co-insurance|percent|%", re.I), "percent",
@@ -272,7 +275,10 @@ _ROLES = [
                      r"\bhow long before\b.{0,40}\b(?:starts?|begins?|kicks? in)\b|"
                      r"how long (?:do|must|would) (?:we|i) (?:have to )?be (?:down|offline|out)|"
                      # "how many hours do we have to be knocked offline before anything is owed?"
-                     r"\bhow (?:long|many hours|many days)\b.{0,40}\b(?:down|offline|out of action|knocked out)\b.{0,30}\bbefore\b", re.I),
+                     # "how long does an outage have to run before downtime losses get picked up?"
+                     r"\bhow (?:long|many hours|many days)\b.{0,40}\b(?:down|offline|out of action|knocked out|outage|downtime)\b.{0,30}\bbefore\b|"
+                     # "how long till lost-profit cover starts?"
+                     r"\b(?:till|until)\b(?: [\w'-]+){0,3} (?:cover|coverage|insurance|it|they) (?:kicks? in|starts?|begins?)\b", re.I),
           re.compile(r"waiting period|waiting|time retention|hours? of (?:downtime|interruption|outage)|first \d+ hours of\b", re.I), "period",
           # "the 180 day period that begins at the conclusion of the waiting period": what runs after the wait, not the wait
           not_followed=re.compile(r"^\W*(?:\w+\W+){0,3}?(?:begins|starts|commenc\w+|runs)\s+(?:at|on|from|after|upon)\s+the\s+"
@@ -301,6 +307,8 @@ _ROLES = [
                      # named ("how long can we buy it for?" is how long it lasts)
                      r"\b(?:how long|deadline|cut-?off|window|time)\b.{0,30}\b(?:ask for|apply for|request|buy|purchase|take out) "
                      r"(?:it|that|one|this)\b(?!\s+for\b)|"
+                     # "(2) how long do we have to elect and pay?": electing is taking up an option, within its window
+                     r"\b(?:how long|deadline|cut-?off|window|time)\b.{0,30}\b(?:elect|opt in)\b|"
                      r"\b(?:run-?off|tail|extended reporting|ERP)\b.{0,60}\b(?:decide|elect|take (?:it |that )?up|to (?:buy|purchase|request))\b", re.I),
           re.compile(r"exercis|elect|request|must be received|written notice|no later than|within", re.I), "period", topic=_RUN_OFF_TOPIC),
     _Role(re.compile(r"\b(?:run-?off|tail|extended reporting|ERP|discovery period)\b|"
@@ -366,14 +374,35 @@ _UNIT_RX = {"count": _COUNT, "money": _MONEY, "percent": _PERCENT, "period": _PE
 
 
 _HOW_MUCH = re.compile(r"\bhow much\b", re.I)
-_PER_TIME = re.compile(r"\s(?:per|a|each) (?:day|hour|week|diem)\b", re.I)
+_UNIT_HOURS = {"hour": 1, "day": 24, "week": 168, "month": 730, "year": 8760}
+_WORD_VALUE = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+                                          "fifteen sixteen seventeen eighteen nineteen".split())}
+_WORD_VALUE.update({w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)})
+_ONE_PERIOD = re.compile(rf"\b({_NUMBER})[\s-](?:business\s|calendar\s|consecutive\s)?(hour|day|week|month|year)s?\b", re.I)
 
 
-def pick_figure(question: str, text: str, strict: bool = False, reading: Reading = READING) -> str | None:
+def _durations(text: str) -> list[tuple[int, float]]:
+    """(where, length in hours) of each period the text states: "36 months" and "three (3) years" come out equal."""
+    out = []
+    for m in _ONE_PERIOD.finditer(text):
+        n = m.group(1).lower()
+        digits = re.search(r"\d+", n)
+        value = int(digits.group(0)) if digits else sum(_WORD_VALUE.get(w, 0) for w in re.split(r"[\s-]+", n))
+        if value:
+            out.append((m.start(), value * _UNIT_HOURS[m.group(2).lower()]))
+    return out
+_PER_TIME = re.compile(r"\s(?:(?:per|a|each) (?:day|hour|week)|per[- ]diem)\b", re.I)
+
+
+def pick_figure(question: str, text: str, strict: bool = False, reading: Reading = READING,
+                subject: Callable[[str], bool] | None = None) -> str | None:
     """The figure of the clause that answers a "how much / how long" question, chosen by its role.
 
     The question's role is the first of `_ROLES` it names whose unit the clause states. `strict` returns only a
-    figure stated next to that role's words (no fallback to another role or to any figure)."""
+    figure stated next to that role's words (no fallback to another role or to any figure). `subject`, when given,
+    says whether a stretch of text names what the question is about: of several figures of the role, those stated
+    for it are chosen ("Retention: $25,000 each Claim, except that the Retention for Social Engineering Loss is
+    $50,000" of a payment-scam question)."""
     flat = " ".join(text.split())
     asks_time = bool(_ASKS_TIME.search(question))
     # a price is never answered with a period or another role's amount (a question asking both "how long" and "what does
@@ -416,6 +445,24 @@ def pick_figure(question: str, text: str, strict: bool = False, reading: Reading
             found = kept
         if not found:
             continue
+        if unit in ("money", "percent") and (asked := [h for _, h in _durations(question)]):
+            # "what would 36 months of run-off cost?" of a list "two years for 150% …; three years for 200% …": the
+            # option stating the length the question names, between the figure before it and its own
+            starts = [0] + [f[0] + len(f[1]) for f in found[:-1]]
+            lengths = [[h for _, h in _durations(flat[max(b, f[0] - 80) : f[0]])] for f, b in zip(found, starts)]
+            same = [f for f, hs in zip(found, lengths) if any(abs(h - a) <= 0.05 * a for h in hs for a in asked)]
+            if strict and not same and all(lengths):
+                return None  # each figure is the option for another length ("four years for 225%" of 36 months)
+            found = same or found
+        if subject is not None and len(found) > 1:
+            # what is said between the figure before and this one, and just after it ("$50,000 for Social Engineering")
+            bounds = [0] + [f[0] + len(f[1]) for f in found[:-1]]
+            stops = [f[0] for f in found[1:]] + [len(flat)]
+            said = [flat[max(b, f[0] - 100) : f[0]] + " " + flat[f[0] + len(f[1]) : min(e, f[0] + len(f[1]) + 40)]
+                    for f, b, e in zip(found, bounds, stops)]
+            named_for = [f for f, w in zip(found, said) if subject(w)]
+            if 0 < len(named_for) < len(found):
+                found = named_for
         anchors = [m.span() for m in near_rx.finditer(flat)]
         if not anchors:
             if strict:
@@ -575,7 +622,16 @@ def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, c
     the vocabulary concepts the question names; an exclusion whose carve-back names one of them by a phrase that
     `specific` accepts (a word most clauses use, "claim", names nothing) does not decide. `reading`: how closely
     sentences are read (see `Reading`)."""
-    kind, sentence = _verdict(question, cites, texts, controls=controls, naming_exclusion=naming_exclusion, reading=reading)
+    # a cover or peril wordings deal with by name ("social engineering") picks the figure stated for it; a concept any
+    # question of its kind names ("notice", "limit", "claim") says nothing about which figure
+    phrases = [p for k in subjects if k.by_name for p in k.policy_phrases if specific(p)]
+
+    def subject(text: str) -> bool:  # a stretch of text naming what the question is about
+        seq = tokens(text)
+        return any(contains(seq, p) for p in phrases)
+
+    kind, sentence = _verdict(question, cites, texts, controls=controls, naming_exclusion=naming_exclusion, reading=reading,
+                              subject=subject if phrases else None)
     asks = question_asks(question)
     if asks == "coverage" and kind in ("yes", "info"):
         outside = _outside_territory(question, cites, texts)
@@ -659,7 +715,7 @@ def _carves_back(text: str, subjects: Sequence[Concept], specific: Callable[[tup
 
 
 def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, controls: Sequence[Control] | None,
-             naming_exclusion: Citation | None, reading: Reading) -> tuple[str, str]:
+             naming_exclusion: Citation | None, reading: Reading, subject: Callable[[str], bool] | None = None) -> tuple[str, str]:
     asks = question_asks(question)
     if asks_if_a_call_is_notice(question):
         call = next((c for c, t in zip(cites, texts) if says_a_call_is_notice(t)), None)
@@ -685,10 +741,10 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
         return "yes", f"Yes, as far as the definition says ({_where(cites[0])}); read it below for what it includes."
     if asks in ("coverage", "info") and _IS_THERE.search(question) and asks_a_specific_figure(question):
         # "is there an automatic grace window for reporting after it runs out?": yes, and its figure is the answer
-        stated = _stated_figure(question, cites, texts, reading)
+        stated = _stated_figure(question, cites, texts, reading, subject)
         if stated is not None:
             return "figure", stated
-    kind, sentence = _verdict_top(question, asks, cites, texts, reading)
+    kind, sentence = _verdict_top(question, asks, cites, texts, reading, subject)
     if asks == "obligation" and kind != "yes" and _ASKS_LEAVE.search(question):
         # "do we need to ask before paying?" is answered by any cited clause that wants the insurer's consent (a
         # definition "ransom payment made with our prior written consent" included), not only the leading one
@@ -772,17 +828,19 @@ def _sentence_about(question: str, text: str, cue: re.Pattern[str], least: int, 
     return None
 
 
-def _stated_figure(question: str, cites: Sequence[Citation], texts: Sequence[str], reading: Reading) -> str | None:
+def _stated_figure(question: str, cites: Sequence[Citation], texts: Sequence[str], reading: Reading,
+                   subject: Callable[[str], bool] | None = None) -> str | None:
     """The figure line of the best-ranked of the first three cited clauses stating the asked figure next to its role's
     words, None when none does."""
     for c, t in zip(cites[:3], texts[:3]):
-        fig = pick_figure(question, c.quote, True, reading) or pick_figure(question, t, True, reading)
+        fig = pick_figure(question, c.quote, True, reading, subject) or pick_figure(question, t, True, reading, subject)
         if fig:
             return _figure_line(fig, c, t)
     return None
 
 
-def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Sequence[str], reading: Reading) -> tuple[str, str]:
+def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Sequence[str], reading: Reading,
+                 subject: Callable[[str], bool] | None = None) -> tuple[str, str]:
     top, text = cites[0], texts[0]
     where = _where(top)
     ctype = top.clause_type
@@ -794,11 +852,11 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
     if asks == "figure":
         # The figure of the role asked for, from the best-ranked cited clause that states one next to its role's
         # words (a run-off clause's take-up window is often a clause apart from how long the cover lasts) …
-        stated = _stated_figure(question, cites, texts, reading)
+        stated = _stated_figure(question, cites, texts, reading, subject)
         if stated is not None:
             return "figure", stated
         # … else any figure of the best clause.
-        fig = pick_figure(question, top.quote, reading=reading) or pick_figure(question, text, reading=reading)
+        fig = pick_figure(question, top.quote, reading=reading, subject=subject) or pick_figure(question, text, reading=reading, subject=subject)
         if fig:
             return "figure", _figure_line(fig, top, text)
         if _ASAP.search(text):
@@ -808,7 +866,7 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
         # … else a figure, or a reference to the Declarations, in the next cited clauses (the leading clause may be
         # the cover the figure applies to, the figure a clause apart)
         for c, t in zip(cites[1:3], texts[1:3]):
-            fig = pick_figure(question, c.quote, reading=reading) or pick_figure(question, t, reading=reading)
+            fig = pick_figure(question, c.quote, reading=reading, subject=subject) or pick_figure(question, t, reading=reading, subject=subject)
             if fig:
                 return "figure", _figure_line(fig, c, t)
         for c, t in zip(cites[1:3], texts[1:3]):

@@ -204,10 +204,11 @@ def test_an_answered_question_also_cites_the_next_best_clauses(sample_index):
     a = answer(q, index=sample_index, policy="northwind")
     _, cands = candidates(q, index=sample_index, policy="northwind")
     assert a.answered and a.citations[0].page_start == 3 and "restore, recreate or recollect Data" in a.citations[0].quote
-    below = [c for c in cands[:3] if DEFAULT_TUNING.cite_floor <= c.relevance < DEFAULT_TUNING.answer_threshold]
-    assert below, [round(c.relevance, 2) for c in cands[:3]]
     cited = {c.chunk_id for c in a.citations}
-    assert all(c.hit.chunk.id in cited for c in below)
+    first = sorted(cands, key=lambda c: -c.hit.score)[:3]  # the search's first three, all citable here
+    assert all(c.hit.chunk.id in cited for c in first)
+    below = [c for c in first if DEFAULT_TUNING.cite_floor <= c.relevance < DEFAULT_TUNING.answer_threshold]
+    assert below and below[0].hit.chunk.section.endswith("Period of Restoration"), [round(c.relevance, 2) for c in first]
 
 
 def test_a_subject_the_wording_never_names_is_not_addressed(tmp_path, minilm):
@@ -225,7 +226,8 @@ def test_a_subject_the_wording_never_names_is_not_addressed(tmp_path, minilm):
 
 
 def test_the_clauses_cited_are_the_best_fused_among_those_relevance_allows(sample_index):
-    """Relevance decides whether to answer and which clauses may be cited; the fused search score picks the three."""
+    """Relevance decides whether to answer and which clauses may be cited (with the search's first `cite_top`,
+    whatever their relevance); the search score (fused, reordered by the ranker) picks the three."""
     from bot.pipeline import DEFAULT_TUNING as T, candidates
 
     # questions where more than three clauses pass and relevance order would cite a different three
@@ -234,7 +236,8 @@ def test_the_clauses_cited_are_the_best_fused_among_those_relevance_allows(sampl
         a = answer(q, index=sample_index, policy="northwind")
         _, cands = candidates(q, index=sample_index, policy="northwind")
         best = cands[0].relevance
-        allowed = [c for c in cands if c.relevance >= max(T.cite_floor, best - T.cite_margin)]
+        top = {c.hit.chunk.id for c in sorted(cands, key=lambda c: -c.hit.score)[: T.cite_top]}
+        allowed = [c for c in cands if c.relevance >= max(T.cite_floor, best - T.cite_margin) or c.hit.chunk.id in top]
         expected = {c.hit.chunk.id for c in sorted(allowed, key=lambda c: -c.hit.score)[:3]}
         # the three, after the insuring clause a definition among them leads to, when it is not one of them
         lead = 1 if a.citations[0].chunk_id not in expected and a.citations[0].clause_type == "coverage" else 0
@@ -250,7 +253,8 @@ def test_a_coverage_question_also_quotes_the_nearest_exclusion(sample_index):
     q = "does the policy pay if an insider steals customer data?"
     a = answer(q, index=sample_index, policy="northwind")
     _, cands = candidates(q, index=sample_index, policy="northwind")
-    allowed = [c for c in cands if c.relevance >= max(T.cite_floor, cands[0].relevance - T.cite_margin)]
+    top = {c.hit.chunk.id for c in sorted(cands, key=lambda c: -c.hit.score)[: T.cite_top]}
+    allowed = [c for c in cands if c.relevance >= max(T.cite_floor, cands[0].relevance - T.cite_margin) or c.hit.chunk.id in top]
     best_ex = next(c for c in sorted(allowed, key=lambda c: -c.hit.score) if c.hit.chunk.clause_type == "exclusion")
     exclusions = [c for c in a.citations if c.clause_type == "exclusion"]
     assert a.answered and [c.chunk_id for c in exclusions] == [best_ex.hit.chunk.id] == [a.citations[-1].chunk_id]
@@ -657,6 +661,11 @@ def test_a_firm_the_question_names_is_answered_from_the_list_naming_it(tmp_path,
     c = answer("Could we bring CrowdStrike in for the investigation and still be using one of AXA's approved firms?",
                index=ix, policy="axaxl-panel")
     assert c.verdict == "yes" and c.summary.startswith("Yes — the wording names CrowdStrike"), c.summary
+    # led by the panel's description of its extortion experts, the list naming the firm cited beside it
+    e = answer("can we bring in Coveware to deal with the ransomware gang under our XL cover?", index=ix, policy="axaxl-panel")
+    naming = [x for x in e.citations if "Coveware" in x.quote]
+    assert e.verdict == "yes" and e.summary.startswith("Yes — the wording names Coveware"), e.summary
+    assert naming and naming[0].page_start == 2 and "Coveware" not in e.citations[0].quote
     b = answer("is SentinelOne on the AXA XL panel?", index=ix, policy="axaxl-panel")
     assert not b.answered and b.summary.startswith(NO_ANSWER), b.summary
     # a firm the list names, but a rate it never states ("preferred rates" is no hourly rate)
@@ -754,3 +763,32 @@ def test_which_law_governs_is_read_from_a_governing_law_clause(sample_index, coa
     b = answer("which state's law would govern a coverage fight with the underwriters under this form?", index=coalition_beazley,
                policy="beazley")
     assert not b.answered and b.summary.startswith(NO_ANSWER), b.summary
+
+
+def test_of_several_figures_of_a_role_the_one_stated_for_the_subject_asked_about(sample_index):
+    """"Retention: $25,000 each Claim, except that the Retention for Social Engineering Loss is $50,000": a payment-scam
+    question gets the retention stated for social engineering; one about anything else, or about nothing, the first."""
+    scam = answer("what's our retention if finance gets tricked into paying a fake invoice?", index=sample_index,
+                  policy="northwind", version="2025")
+    assert scam.verdict == "figure" and scam.summary.startswith("$50,000 (DECLARATIONS §Item 6, p. 1)"), scam.summary
+    assert scam.citations[0].page_start == 1 and "Social Engineering Loss is $50,000" in scam.citations[0].quote
+    for q in ("what's our deductible on a ransomware claim?", "whats the deductible?"):
+        a = answer(q, index=sample_index, policy="northwind", version="2025")
+        assert a.verdict == "figure" and a.summary.startswith("$25,000 (DECLARATIONS §Item 6, p. 1)"), (q, a.summary)
+
+
+def test_the_rankers_first_clauses_are_cited_whatever_their_relevance(sample_index):
+    """Relevance decides whether to answer; once answered, the search's first `cite_top` clauses (the fused order
+    the ranker reorders) may be cited even below `cite_floor`: the ranker orders which clause answers better than
+    relevance does (dev, cross-validated by question file: right clause cited 0.803 -> 0.809)."""
+    from bot.pipeline import DEFAULT_TUNING as T, candidates
+
+    assert T.cite_top == 2
+    for q, page in (("reception clicked a dodgy link and the file server is toast, do they pay to get it back?", 4),
+                    ("What happens if our application answers were wrong — can they void the policy?", 6)):
+        a = answer(q, index=sample_index, policy="northwind")
+        _, cands = candidates(q, index=sample_index, policy="northwind")
+        top = sorted(cands, key=lambda c: -c.hit.score)[: T.cite_top]
+        low = [c for c in top if c.relevance < max(T.cite_floor, cands[0].relevance - T.cite_margin)]
+        assert a.answered and low and low[0].hit.chunk.page_start == page, q
+        assert {c.hit.chunk.id for c in low} <= {c.chunk_id for c in a.citations}, q

@@ -145,6 +145,7 @@ _RUN_OFF = ("If you would like to purchase the optional extended reporting perio
     ("If we don't renew, how long after the end date can we still report something?", "60 days"),
     ("how long does the free tail last?", "60 days"),
     ("what's the max they can charge for the run-off?", "225%"),  # a price, said as a charge
+    ("(2) how long do we have to elect and pay?", "30 days"),  # electing is taking the option up
 ])
 def test_run_off_figures_by_role(question, figure):
     assert pick_figure(question, _RUN_OFF) == figure
@@ -256,6 +257,13 @@ def test_the_longest_or_dearest_of_a_list_of_options():
     assert pick_figure("what's the longest run-off reporting period we can buy", clause) == "five years"
     assert pick_figure("whats the most the tail can cost", clause) == "250%"
     assert pick_figure("how long do we have to buy the run-off", clause) == "ninety (90) days"
+    # the option for the length the question names, in its own units: 24 months is "two years"
+    assert pick_figure("what would 24 months of run-off cost us?", clause) == "150%"
+    assert pick_figure("what does a 1 year tail cost?", clause) == "100%"
+    # a list item for another length states no figure for it (the 36-month option is in another item)
+    item = "d. four years for an additional premium of 225% of the total annual premium; or"
+    assert pick_figure("what would 36 months of run-off cost us?", item, strict=True) is None
+    assert pick_figure("what would four years of run-off cost us?", item, strict=True) == "225%"
     # two figures are not a list of options, and "highest-severity" describes the fix, not the figure
     patch = "Critical patches within 14 days. Other patches within 90 days."
     assert pick_figure("how quickly must the highest-severity fixes go in?", patch) == "14 days"
@@ -307,6 +315,11 @@ _PATCH = ("C. Patching. The Insured shall apply security patches rated critical 
     ("once we report a breach, for how long do the response costs stay covered?",
      "We will pay the costs the Insured incurs for a continuous eighteen (18) month period resulting from a breach. The "
      "Insured shall provide the Insurer proof of loss with full particulars within three (3) months.", "eighteen (18) month"),
+    ("how long does an outage have to run before downtime losses get picked up?",
+     "Waiting Period: 12 hours for Business Interruption Loss. Period of Restoration: 120 days.", "12 hours"),
+    ("under this one, how long till lost-profit cover starts?",
+     "The Waiting Period is 12 hours. We will pay Business Interruption Loss during the Period of Restoration of 120 days.",
+     "12 hours"),
 ])
 def test_figures_asked_in_everyday_words(question, clause, figure):
     assert pick_figure(question, clause) == figure
@@ -327,7 +340,22 @@ def test_a_rate_is_the_amount_stated_per_unit_of_time():
               "request, subject to a maximum of $10,000 for any one Claim.")
     assert pick_figure("what do we get per day for their time?", clause) == "$500 per day"
     assert pick_figure("is there a daily allowance when our engineers attend the hearing?", clause) == "$500 per day"
+    # "any per-diem?" asks the rate, not whether there is one
+    assert question_asks("our dev lead has to give evidence for a week. any per-diem?") == "figure"
+    assert pick_figure("our dev lead has to give evidence for a week. any per-diem?", clause) == "$500 per day"
     assert pick_figure("what's the most we get for attending court on one claim?", clause) == "$10,000"
+
+
+def test_of_several_figures_of_the_role_the_one_named_for_the_subject():
+    clause = ("Retention: $10,000 each Claim, except $25,000 for Cyber Extortion. "
+              "Sublimits: Cyber Extortion $250,000; Social Engineering Fraud $100,000; Aggregate Limit $1,000,000.")
+    names = lambda phrase: (lambda text: phrase in text.lower())  # noqa: E731
+    assert pick_figure("what's the cap on ransomware?", clause, subject=names("extortion")) == "$250,000"
+    assert pick_figure("what's the cap on invoice scams?", clause, subject=names("social engineering")) == "$100,000"
+    assert pick_figure("what's our deductible on ransomware?", clause, subject=names("extortion")) == "$25,000"
+    assert pick_figure("what's our deductible?", clause) == "$10,000"
+    # a subject every figure is stated for, or none is, chooses nothing
+    assert pick_figure("what's our deductible?", clause, subject=names("claim")) == "$10,000"
 
 
 def test_the_period_after_a_waiting_period_is_not_the_waiting_period():
@@ -350,6 +378,9 @@ def test_cancellation_notice_is_read_by_whether_the_question_is_about_not_paying
               "non-payment of premium) after the date of notice. Notice of any Claim must be given within 30 days.")
     assert pick_figure("if the underwriters cancel on us, how much notice do we get?", clause, strict=True) == "60 days"
     assert pick_figure("how much warning if they cancel because we paid the premium late?", clause, strict=True) == "10 days"
+    # "(not for late payment)" sets not paying aside, as "other than non-payment" does
+    assert pick_figure("if they terminate us mid-term (not for late payment), what's the minimum heads-up they owe?", clause,
+                       strict=True) == "60 days"
     assert pick_figure("how long do we have to report a claim?", clause, strict=True) == "30 days"
 
 
@@ -459,6 +490,7 @@ def test_a_question_about_someone_else_is_not_about_the_insurers_rights():
     ("We think someone is inside our network right now. What number do we call?", "(866) 567-8570"),
     ("who do we even ring at the insurer at 2am?", "(866) 567-8570"),
     ("where do we send the notice of a claim?", "claims@example-insurer.com"),
+    ("think we've been hacked right now. what's XL's emergency number?", "(866) 567-8570"),
 ])
 def test_a_contact_question_gets_the_number_or_address(question, figure):
     text = ("Breach Response Services: call the 24/7 hotline on (866) 567-8570. Written notice of a Claim shall be sent "
