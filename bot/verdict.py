@@ -620,7 +620,8 @@ def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, c
     caller has them already (else they are read from the question). `naming_exclusion`: a cited exclusion whose
     wording names what the question is about (the caller matches the question's subjects against it). `subjects`:
     the vocabulary concepts the question names; an exclusion whose carve-back names one of them by a phrase that
-    `specific` accepts (a word most clauses use, "claim", names nothing) does not decide. `reading`: how closely
+    `specific` accepts (a word most clauses use, "claim", names nothing) does not decide, and of several figures of the
+    role asked, the one a clause states for a by-name subject among them is the answer. `reading`: how closely
     sentences are read (see `Reading`)."""
     # a cover or peril wordings deal with by name ("social engineering") picks the figure stated for it; a concept any
     # question of its kind names ("notice", "limit", "claim") says nothing about which figure
