@@ -690,10 +690,11 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
     kind, summary = verdict(focus, cites, [chunks[c.chunk_id].text for c in cites], controls=qt.controls, naming_exclusion=naming,
                             subjects=qt.concepts, specific=lambda p: len(p) > 1 or df.get(p[0], 0) <= tuning.subject_rare * n_docs,
                             reading=tuning.reading)
-    naming_cite = next((x for x in cites[:3] if x.chunk_id in {c.hit.chunk.id for c in name_hits}), None)
+    naming_ids = {c.hit.chunk.id for c in name_hits}
+    naming_cite = next((x for x in cites[:3] if x.chunk_id in naming_ids), None)
     if asks in ("permission", "info") and naming_cite is not None:
-        # "could we bring CrowdStrike in and still be using one of AXA's approved firms?": the list names the firm, the
-        # leading clause or one of the three beside it ("can we bring in Coveware for the ransomware gang?" is led by
+        # "could we bring CrowdStrike in and still be using one of AXA's approved firms?": the list names the firm, as
+        # the leading clause or one of the two after it ("can we bring in Coveware for the ransomware gang?" is led by
         # the panel's description of its extortion experts, the firm named in the list after it)
         shown = [w for w in re.findall(r"[A-Za-z][\w-]*", focus) if set(tokens(w)) & names]
         kind, summary = "yes", f"Yes — the wording names {shown[0] if shown else 'it'} ({_section_short(naming_cite)}, {naming_cite.pages})."

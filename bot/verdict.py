@@ -374,23 +374,19 @@ _UNIT_RX = {"count": _COUNT, "money": _MONEY, "percent": _PERCENT, "period": _PE
 
 
 _HOW_MUCH = re.compile(r"\bhow much\b", re.I)
-_UNIT_HOURS = {"hour": 1, "day": 24, "week": 168, "month": 730, "year": 8760}
-_WORD_VALUE = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-                                          "fifteen sixteen seventeen eighteen nineteen".split())}
-_WORD_VALUE.update({w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)})
-_ONE_PERIOD = re.compile(rf"\b({_NUMBER})[\s-](?:business\s|calendar\s|consecutive\s)?(hour|day|week|month|year)s?\b", re.I)
+_ONE_PERIOD = re.compile(rf"\b{_NUMBER}[\s-](?:business\s|calendar\s|consecutive\s)?(?:hours?|days?|weeks?|months?|years?)\b", re.I)
 
 
-def _durations(text: str) -> list[tuple[int, float]]:
-    """(where, length in hours) of each period the text states: "36 months" and "three (3) years" come out equal."""
-    out = []
-    for m in _ONE_PERIOD.finditer(text):
-        n = m.group(1).lower()
-        digits = re.search(r"\d+", n)
-        value = int(digits.group(0)) if digits else sum(_WORD_VALUE.get(w, 0) for w in re.split(r"[\s-]+", n))
-        if value:
-            out.append((m.start(), value * _UNIT_HOURS[m.group(2).lower()]))
-    return out
+def _lengths(text: str) -> list[float]:
+    """The length in hours of each period the text states ("36 months" and "three (3) years" within 2 % of each other)."""
+    return [h for m in _ONE_PERIOD.finditer(text) if (h := period_hours(m.group(0))) is not None]
+
+
+def _previous_ends(found: list[tuple[int, str]]) -> list[int]:
+    """Where the figure before each found figure ends (0 for the first): what lies between belongs to the figure."""
+    return [0] + [at + len(fig) for at, fig in found[:-1]]
+
+
 _PER_TIME = re.compile(r"\s(?:(?:per|a|each) (?:day|hour|week)|per[- ]diem)\b", re.I)
 
 
@@ -445,21 +441,19 @@ def pick_figure(question: str, text: str, strict: bool = False, reading: Reading
             found = kept
         if not found:
             continue
-        if unit in ("money", "percent") and (asked := [h for _, h in _durations(question)]):
+        if unit in ("money", "percent") and (asked := _lengths(question)):
             # "what would 36 months of run-off cost?" of a list "two years for 150% …; three years for 200% …": the
             # option stating the length the question names, between the figure before it and its own
-            starts = [0] + [f[0] + len(f[1]) for f in found[:-1]]
-            lengths = [[h for _, h in _durations(flat[max(b, f[0] - 80) : f[0]])] for f, b in zip(found, starts)]
+            lengths = [_lengths(flat[max(b, f[0] - 80) : f[0]]) for f, b in zip(found, _previous_ends(found))]
             same = [f for f, hs in zip(found, lengths) if any(abs(h - a) <= 0.05 * a for h in hs for a in asked)]
             if strict and not same and all(lengths):
                 return None  # each figure is the option for another length ("four years for 225%" of 36 months)
             found = same or found
         if subject is not None and len(found) > 1:
             # what is said between the figure before and this one, and just after it ("$50,000 for Social Engineering")
-            bounds = [0] + [f[0] + len(f[1]) for f in found[:-1]]
             stops = [f[0] for f in found[1:]] + [len(flat)]
             said = [flat[max(b, f[0] - 100) : f[0]] + " " + flat[f[0] + len(f[1]) : min(e, f[0] + len(f[1]) + 40)]
-                    for f, b, e in zip(found, bounds, stops)]
+                    for f, b, e in zip(found, _previous_ends(found), stops)]
             named_for = [f for f, w in zip(found, said) if subject(w)]
             if 0 < len(named_for) < len(found):
                 found = named_for

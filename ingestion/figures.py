@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 
-NUMBER_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+NUMBER_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+                                            "fourteen fifteen sixteen seventeen eighteen nineteen".split())}
+TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
 # A month is taken as 30 days: the figures are compared, not added to a calendar.
 UNIT_HOURS = {"hour": 1.0, "day": 24.0, "week": 24.0 * 7, "month": 24.0 * 30, "year": 24.0 * 365}
 
@@ -22,11 +24,19 @@ def unit_hours(word: str) -> float | None:
 
 
 def number(text: str, *, last: bool = False) -> float | None:
-    """The first (or `last`) number written in digits, else the first number word up to twelve; None when none."""
+    """The first (or `last`) number written in digits, else the first number in words up to ninety-nine ("thirty-six");
+    None when none."""
     digits = _DIGITS.findall(text.replace(",", ""))
     if digits:
         return float(digits[-1] if last else digits[0])
-    return next((float(NUMBER_WORDS[w]) for w in _WORDS.findall(text.lower()) if w in NUMBER_WORDS), None)
+    words = _WORDS.findall(text.lower())
+    for i, w in enumerate(words):
+        if w in TENS:
+            unit = NUMBER_WORDS.get(words[i + 1], 10) if i + 1 < len(words) else 10
+            return float(TENS[w] + (unit if unit < 10 else 0))
+        if w in NUMBER_WORDS:
+            return float(NUMBER_WORDS[w])
+    return None
 
 
 def period_hours(text: str, *, last: bool = False) -> float | None:
