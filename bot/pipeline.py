@@ -25,7 +25,7 @@ from .ranker import Ranker, Signals, load_ranker
 from .ranker import features as rank_features
 from .types import Answer, Citation, Gap
 from .verdict import section_short as _section_short
-from .verdict import (LEAVES_OUT, READING, Reading, asks_a_specific_figure, asks_if_a_call_is_notice, limit_words, pick_figure,
+from .verdict import (LEAVES_OUT, PASS_ON, READING, Reading, asks_a_specific_figure, asks_if_a_call_is_notice, limit_words, pick_figure,
                       question_asks, refers_figure_to_declarations, role_unit, says_a_call_is_notice, verdict,
                       wants_written_notice)
 from .vocabulary import correct_typos, expand_shorthand, proper_names
@@ -34,7 +34,7 @@ RISK_TYPES = ("exclusion", "limit", "notice")
 
 # What a question asks for decides which kind of clause answers it best.
 _INTENTS = [
-    ("notice", re.compile(r"\b(notif\w*|notice|report\w*|tell|inform|how (?:soon|quickly|fast)|deadline|consent|permission|approv\w*|proof of loss|hotline|in writing)\b", re.I)),
+    ("notice", re.compile(r"\b(notif\w*|notice|report\w*|tell|inform|how (?:soon|quick(?:ly)?|fast)|deadline|consent|permission|approv\w*|proof of loss|hotline|in writing)\b|" + PASS_ON, re.I)),
     ("exclusion", re.compile(r"\bexclu\w*\b|\bnot covered\b", re.I)),
     ("definition", re.compile(r"\b(defin\w*|what counts as|count as|what (?:is|does) .{1,40} mean)\b", re.I)),
     ("limit", re.compile(r"\b(how (?:much|long|many)|sub-?limit|limit|max\w*|cap|retention|deductible|excess|waiting period|coinsurance|most (?:they|we|it)\b)", re.I)),
@@ -205,7 +205,7 @@ _PART_SPLIT = re.compile(
     r",\s+(?:and|plus)\s+(?=(?:what|what's|how|who|where|when|which|is|are|do|does|can|could|will|would|must|should|if|"
     r"(?:by|until|from|since|for|over|within) (?:when|how))\b)|"
     # "what's the most it costs and how long does it last?" — a figure question joined by a bare "and"
-    r"\s+and\s+(?=(?:how (?:long|much|many|soon|quickly|fast)|(?:by|until|over|for) (?:when|how long)|when|"
+    r"\s+and\s+(?=(?:how (?:long|much|many|soon|quick(?:ly)?|fast)|(?:by|until|over|for) (?:when|how long)|when|"
     r"what(?:'s| (?:does|do|would|will|is|are))))\b", re.I)
 
 # A part that opens with a question word asks something of its own however few words it has ("by when?", "over how long?")

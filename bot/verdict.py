@@ -45,7 +45,7 @@ _PRICE_Q = (r"\b(?:what|how much) (?:does|would|will|do) (?:it|that|this|they|th
 
 _PRICE_RX = re.compile(_PRICE_Q, re.I)
 _OPENS_CAN_WE = re.compile(r"^\W*(?:\w+\W+){0,2}?(?:can|may|could) (?:we|i|us)\b", re.I)
-_ASKS_FOR_A_FIGURE = re.compile(r"\bhow (?:much|long|many|soon|quickly|fast|often)\b|\bwhat(?:'s| is| are|s)?\b|\bby when\b|\bwhich\b", re.I)
+_ASKS_FOR_A_FIGURE = re.compile(r"\bhow (?:much|long|many|soon|quick(?:ly)?|fast|often)\b|\bwhat(?:'s| is| are|s)?\b|\bby when\b|\bwhich\b", re.I)
 
 # "how do they work out how much income we lost?", "how is the refund calculated?": the method, which a clause
 # describes, not the figure it comes to
@@ -58,10 +58,10 @@ _ASKS = [
         r"\b(?:does|do|will|would|is|are)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?\s+(?:(?:want|need)\s+to\s+know|ask|asking|going\s+to\s+ask)\b|"
         r"\b(?:form|application|proposal|questionnaire)s?\s+(?:ask|asks|asking|want|wants|cover|covers)\b", re.I)),
     ("figure", re.compile(
-        r"\bhow (?:much|long|many|soon|quickly|fast|big|high|low|far back)\b|" + _CONTACT_Q + "|"
+        r"\bhow (?:much|long|many|soon|quick(?:ly)?|fast|big|high|low|far back)\b|" + _CONTACT_Q + "|"
         r"\bwhat(?:'s| is| are|s)?\b.{0,40}\b(?:deductible|retention|excess|limit|sub-?limit|"
         r"waiting period|coinsurance|co-insurance|cap|ceiling|max\w*|period of restoration|deadline|time ?limit|window)\b|\bdeadline\b|\bwithin how\b|"
-        r"\bhow many (?:days|hours)\b|\bhow often\b|\bhow regularly\b|\bwhat (?:\w+ )?(?:share|slice|percentage|proportion|portion|fraction|cut|amount|sum|threshold|size)\b|\bwhat number of\b|\b(?:above|over|below|under) what\b|\bwhat'?s the minimum\b|\bnumber of (?:days|hours|weeks|months)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\bhard stop\b|\blatest (?:we|i) can\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\blast (?:possible )?(?:date|day)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit|allowance|per diem)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b|\b(?:longest|shortest)\b|"
+        r"\bhow many (?:days|hours)\b|\bhow often\b|\bhow regularly\b|\bwhat (?:\w+ )?(?:share|slice|chunk|percentage|proportion|portion|fraction|cut|amount|sum|threshold|size)\b|\bwhat number of\b|\b(?:above|over|below|under) what\b|\bwhat'?s the minimum\b|\bnumber of (?:days|hours|weeks|months)\b|" + _PRICE_Q + r"|\bby when\b|\bcut-?off\b|\bhard stop\b|\blatest (?:we|i) can\b|\b(?:what|which) is the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bwhat'?s the (?:\w+ )?(?:longest|shortest|latest|earliest)\b|\bfrom what point\b|\bwhen (?:do|must|should|would) (?:we|i)\b|\blast (?:possible )?(?:date|day)\b|\bup to (?:what|how much)\b|\bis there (?:a|any) (?:\w+ )?(?:ceiling|cap|limit|maximum|sub-?limit|allowance|per diem)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|\bmax(?:imum)?\b|\bcapped\b|\bthe most\b|\bmost (?:they|we|it)\b|\b(?:longest|shortest)\b|"
         # "what do we pay ourselves on each suit before they step in?": the retention
         r"\bwhat (?:do|would|will|must) (?:we|i) (?:have to )?(?:pay|cover|carry|bear) (?:ourselves|myself|out of pocket|first)\b|"
         # "when do the numbers have to be in?": a deadline, though "have to" would make it an obligation
@@ -69,7 +69,9 @@ _ASKS = [
         # "what do we get per day for their time?": a rate is a figure, whatever the story says they "have to" do
         r"\bwhat\b.{0,40}\b(?:(?:per|a|each|every) (?:day|hour|week)|per[- ]diem)\b|"
         # "any per-diem for the time in court?": a rate asked whether it exists asks its amount
-        r"\bany (?:\w+ )?(?:per[- ]diem|daily (?:rate|allowance))\b", re.I)),
+        r"\bany (?:\w+ )?(?:per[- ]diem|daily (?:rate|allowance))\b|"
+        # "…and at what daily rate?", "what's the hourly rate?": a rate is a figure, even after a yes-or-no question
+        r"\bat what (?:\w+ )?rate\b|\bwhat(?:'s| is)? (?:the |their )?(?:\w+ )?rate\b", re.I)),
     # "…since before we bought the policy - problem?", "does that matter?", "will it affect our claim?" ask whether
     # something counts against cover, with the polarity of "is it excluded?" (yes is the bad news)
     ("exclusion", re.compile(r"\bexclu\w*\b|\b(?:a |any )?problem\W*$|\b(?:is|would|will) (?:it|that|this) (?:be )?a problem\b|\bdoes (?:that|this|it) matter\b|"
@@ -247,6 +249,8 @@ _AFTER_ENDING = re.compile(r"^\W*(?:\w+\W+){0,4}?(?:after|following|of|from|beyo
 # a number in words, as wordings write them before the digits: "seventy-two (72) hours", "one hundred and eighty (180) days"
 _NUMBER_WORD = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|"
                 r"eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)")
+# "pass the letter on", "forward it", "send it over", "hand it over": lay words for giving the insurer notice of it
+PASS_ON = r"\b(?:pass|send|hand|forward)(?:ing|ed|es|s)? (?:it|this|that|them|the \w+|[\w'-]+ \w+) (?:on|over|along)\b|\bforward(?:ing)? (?:it|this|that|them)\b"
 _ROLES = [
     _Role(_PRICE_RX, re.compile(r"premium", re.I), "percent"),
     _Role(_PRICE_RX, re.compile(r"premium", re.I), "money"),
@@ -265,7 +269,7 @@ _ROLES = [
           re.compile(r"\bper (?:day|hour|week)\b|\bper[- ]diem\b|\b(?:a|each) (?:day|hour|week)\b|\ballowance\b|\bdaily\b", re.I), "money",
           generic=True),
     _Role(_ROLES_RETENTION_Q, _RETENTION_NEAR, "money"),
-    _Role(re.compile(r"coinsurance|co-insurance|percent|%|share|\b(?:slice|portion|proportion|fraction|cut)\b", re.I), re.compile(r"coinsurance|co-insurance|percent|%", re.I), "percent",
+    _Role(re.compile(r"coinsurance|co-insurance|percent|%|share|\b(?:slice|chunk|portion|proportion|fraction|cut)\b", re.I), re.compile(r"coinsurance|co-insurance|percent|%", re.I), "percent",
           # "do not exceed 50% of the Retention": a threshold set against another figure, not a share of the loss
           not_followed=re.compile(r"^\W*of\s+(?:the|your|its|any)\s+(?:applicable\s+)?(?:retention|deductible|excess|limit|sub-?limit)", re.I)),
     _Role(re.compile(r"waiting|before (?:it|they|cover|the cover|anything) (?:kicks?|starts?|pays?)|hours? (?:of )?(?:downtime|outage)|kicks? in|"
@@ -326,8 +330,10 @@ _ROLES = [
                      r"\b(?:patch\w*|fixes|hotfix\w*|updates)\b.{0,30}\b(?:applied|installed|deployed|in|on|onto)\b|"
                      r"\bpatch(?:ing)? (?:window|deadline)\b|\bfor the \w+ (?:patch\w*|fixes)\b", re.I),
           re.compile(r"critical|severity|release", re.I), "period"),
-    _Role(re.compile(r"notif|notice|tell|report|inform|deadline|how (?:soon|quickly|fast)|when (?:do|must|should) we|by when|\bin writing\b|"
-                     r"\bheads[- ]up\b|\bon paper\b|\b(?:call|ring|phone) (?:the|their|them|it)\b", re.I),
+    _Role(re.compile(r"notif|notice|tell|report|inform|deadline|how (?:soon|quick(?:ly)?|fast)|when (?:do|must|should) we|by when|\bin writing\b|"
+                     r"\bheads[- ]up\b|\bon paper\b|\b(?:call|ring|phone) (?:the|their|them|it)\b|"
+                     # "how long do we have to pass it on / send it over?" of a demand letter: handing it to the insurer
+                     + PASS_ON, re.I),
           re.compile(r"notice|notif|report|within|later than", re.I), "period"),
     _Role(re.compile(r"sub-?limit|limit|most|max|cap|ceiling|how much|dollar", re.I),
           re.compile(r"sub-?limit|limit|aggregate|in the amount|up to|exceed|maximum|no more than|at most", re.I), "money", generic=True),
@@ -344,7 +350,7 @@ _NUMBER = rf"(?:\d+|{_NUMBER_WORD}(?:(?:\s(?:and\s)?|-){_NUMBER_WORD})*(?:\s?\(\
 _PERIOD = re.compile(
     rf"\b(?:(?:{_NUMBER},\s+)*{_NUMBER},?\s+(?:or|to)\s+)?{_NUMBER}[\s-](?:business\s|calendar\s|consecutive\s)?"
     r"(?:hours?|days?|months?|years?)\b", re.I)
-_ASKS_TIME = re.compile(r"\bhow (?:long|soon|quickly|fast|often|regularly)\b|\bcut-?off\b|\bhard stop\b|\boutside limit\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months|years)\b|\bhow far back\b|\b(?:latest|earliest)\b|\blast (?:possible )?(?:date|day)\b|\bwindow (?:for|to)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|"
+_ASKS_TIME = re.compile(r"\bhow (?:long|soon|quick(?:ly)?|fast|often|regularly)\b|\bcut-?off\b|\bhard stop\b|\boutside limit\b|\bhow much (?:notice|time|warning|lead time|advance notice)\b|\bby when\b|\bdeadline\b|\bhow many (?:days|hours|weeks|months|years)\b|\bhow far back\b|\b(?:latest|earliest)\b|\blast (?:possible )?(?:date|day)\b|\bwindow (?:for|to)\b|\bover what (?:period|time|timeframe|stretch)\b|\bwhen is (?:[\w,'-]+ ){0,8}due\b|"
                         r"\bnumber of (?:days|hours|weeks|months|years)\b|\b(?:longest|shortest|max\w*) (?:period|stretch|time|duration)\b", re.I)
 
 

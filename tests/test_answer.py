@@ -583,6 +583,15 @@ def test_a_subject_is_named_only_by_a_whole_phrase_of_the_wordings_words(hiscox_
     assert b.verdict == "yes" and "INSURING AGREEMENT" in b.citations[0].section, (b.summary, b.citations[0].section)
 
 
+def test_a_share_asked_as_a_chunk_is_the_percentage_the_premium_clause_states(hiscox_swissre):
+    """"What chunk of what we paid is never refunded?" asks a share: Swiss Re's Premium clause (6.10) states it (20 % is
+    fully earned), though the cancellation clause, which only refers to 6.10, leads the search."""
+    a = answer("If we ditch the Swiss Re cover halfway through the year, what chunk of what we paid is never refunded?",
+               index=hiscox_swissre, policy="swissre")
+    assert a.verdict == "figure" and a.summary.startswith("20%"), a.summary
+    assert a.citations[0].page_start == 25 and "twenty (20%) per cent of the Premium" in " ".join(a.citations[0].quote.split()), a.citations[0]
+
+
 def test_a_control_obligation_is_not_answered_by_a_definition_that_names_the_control(hiscox_swissre):
     """Swiss Re's Computer System definition lists backup facilities among its parts, and no clause requires backups:
     "must we keep offline backups?" is not addressed, where it used to be "Yes, as far as the wording says"."""

@@ -102,6 +102,10 @@ runner = CliRunner()
     # "without extra premium" is whether it is covered, not what it costs
     ("we bought a small shop. is it covered through to expiry without extra premium?", "coverage"),
     ("does their crime section respond?", "coverage"),
+    # "how quick" is "how quickly"; "what chunk of" a share; a rate asked after a yes-or-no question is still a figure
+    ("how quick do we have to roll out the really urgent OS fixes?", "figure"),
+    ("if we cancel halfway through the year, what chunk of what we paid is never refunded?", "figure"),
+    ("Does the insurer compensate her lost time in court, and at what daily rate?", "figure"),
 ])
 def test_question_asks_what_kind_of_answer(question, kind):
     assert question_asks(question) == kind
@@ -344,6 +348,17 @@ def test_a_rate_is_the_amount_stated_per_unit_of_time():
     assert question_asks("our dev lead has to give evidence for a week. any per-diem?") == "figure"
     assert pick_figure("our dev lead has to give evidence for a week. any per-diem?", clause) == "$500 per day"
     assert pick_figure("what's the most we get for attending court on one claim?", clause) == "$10,000"
+
+
+def test_passing_a_demand_on_to_the_insurer_is_giving_notice():
+    """"How long do we have to pass it on?" of a demand letter asks the notice deadline, not another period of the
+    clause (here the insurer's right to audit the books, which runs three years)."""
+    clause = ("We may examine and audit Your books and records at any time up to three years after the end of the Policy "
+              "Period. You must give Us written notice of any Claim as soon as possible, but in no event later than 60 days "
+              "after the end of the Policy Period.")
+    assert pick_figure("a client sent us a demand letter. how long after the term do we have to pass it on?", clause, True) == "60 days"
+    assert pick_figure("by when do we forward it to them?", clause, True) == "60 days"
+    assert pick_figure("how long can they go through our books?", clause, True) is None  # no role named: nothing strict
 
 
 def test_of_several_figures_of_the_role_the_one_named_for_the_subject():
