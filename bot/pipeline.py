@@ -25,8 +25,8 @@ from .ranker import Ranker, Signals, load_ranker
 from .ranker import features as rank_features
 from .types import Answer, Citation, Gap
 from .verdict import section_short as _section_short
-from .verdict import (LEAVES_OUT, PASS_ON, READING, Reading, asks_a_specific_figure, asks_if_a_call_is_notice, limit_words, pick_figure,
-                      question_asks, refers_figure_to_declarations, role_unit, says_a_call_is_notice, verdict,
+from .verdict import (LEAVES_OUT, PASS_ON, READING, Reading, asks_a_specific_figure, asks_if_a_call_is_notice, limit_words, subject_test,
+                      pick_figure, question_asks, refusal_named, refers_figure_to_declarations, role_unit, says_a_call_is_notice, verdict,
                       wants_written_notice)
 from .vocabulary import correct_typos, expand_shorthand, proper_names
 
@@ -687,9 +687,15 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
             if naming is None:
                 naming = cite(named.evidence, f"C{len(cites) + 1}")
                 cites.append(naming)
+    def specific(p: tuple[str, ...]) -> bool:  # a phrase of several words, or a word few of the wording's clauses use
+        return len(p) > 1 or df.get(p[0], 0) <= tuning.subject_rare * n_docs
+
+    named_subject = subject_test(qt.concepts, specific)
+    if named_subject is not None:
+        # "can At-Bay even write us?" of a cannabis business: the sentence refusing it is the quote
+        cites = [replace(c, quote=r) if (r := refusal_named(focus, chunks[c.chunk_id].text, named_subject)) else c for c in cites]
     kind, summary = verdict(focus, cites, [chunks[c.chunk_id].text for c in cites], controls=qt.controls, naming_exclusion=naming,
-                            subjects=qt.concepts, specific=lambda p: len(p) > 1 or df.get(p[0], 0) <= tuning.subject_rare * n_docs,
-                            reading=tuning.reading)
+                            subjects=qt.concepts, specific=specific, reading=tuning.reading)
     naming_ids = {c.hit.chunk.id for c in name_hits}
     naming_cite = next((x for x in cites[:3] if x.chunk_id in naming_ids), None)
     if asks in ("permission", "info") and naming_cite is not None:

@@ -609,6 +609,16 @@ def says_a_call_is_notice(text: str) -> bool:
     return bool(_CALL_IS_NOTICE.search(" ".join(text.split())))
 
 
+def subject_test(subjects: Sequence[Concept], specific: Callable[[tuple[str, ...]], bool]) -> Callable[[str], bool] | None:
+    """Whether a stretch of text names what the question is about: a cover or peril wordings deal with by name ("social
+    engineering", "cannabis") by a phrase `specific` accepts; None when the question names none. A concept any question
+    of its kind names ("notice", "limit", "claim") says nothing about which figure or sentence is meant."""
+    phrases = [p for k in subjects if k.by_name for p in k.policy_phrases if specific(p)]
+    if not phrases:
+        return None
+    return lambda text: any(contains(tokens(text), p) for p in phrases)
+
+
 def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, controls: Sequence[Control] | None = None,
             naming_exclusion: Citation | None = None, subjects: Sequence[Concept] = (),
             specific: Callable[[tuple[str, ...]], bool] = lambda phrase: len(phrase) > 1,
@@ -623,21 +633,18 @@ def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, c
     `specific` accepts (a word most clauses use, "claim", names nothing) does not decide, and of several figures of the
     role asked, the one a clause states for a by-name subject among them is the answer. `reading`: how closely
     sentences are read (see `Reading`)."""
-    # a cover or peril wordings deal with by name ("social engineering") picks the figure stated for it; a concept any
-    # question of its kind names ("notice", "limit", "claim") says nothing about which figure
-    phrases = [p for k in subjects if k.by_name for p in k.policy_phrases if specific(p)]
-
-    def subject(text: str) -> bool:  # a stretch of text naming what the question is about
-        seq = tokens(text)
-        return any(contains(seq, p) for p in phrases)
-
+    subject = subject_test(subjects, specific)
     kind, sentence = _verdict(question, cites, texts, controls=controls, naming_exclusion=naming_exclusion, reading=reading,
-                              subject=subject if phrases else None)
+                              subject=subject)
     asks = question_asks(question)
     if asks == "coverage" and kind in ("yes", "info"):
         outside = _outside_territory(question, cites, texts)
         if outside is not None:
             return "no", outside
+    if subject is not None:
+        refusing = next((c for c, t in zip(cites, texts) if refusal_named(question, t, subject)), None)
+        if refusing is not None:
+            return "no", f"No — the insurer does not write this business: the wording names it among those it will not insure ({_where(refusing)})."
     if subjects and ((asks == "exclusion" and kind == "yes") or (asks == "coverage" and kind == "no")):
         # "hacktivists took us down — does the war exclusion knock us out?": "this exclusion will not apply to cyber
         # terrorism" lifts it for what the question is about
@@ -648,6 +655,32 @@ def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, c
             return "yes", (f"Yes, as far as the wording says — the exclusion ({_where(lifted)}) does not apply to this: its "
                            "carve-back names it; read the clause below for its terms.")
     return kind, sentence
+
+
+# whether the insurer will take a business on: "can At-Bay even write us?", "could they quote them?", "will they insure a casino?"
+_ASKS_TO_WRITE = re.compile(r"\b(?:can|could|will|would|do|does|is|are)\b[^?.]{0,40}?\b(?:write|bind|quote|insure|underwrite|accept|offer "
+                            r"(?:us|them|cover|a policy)|take (?:us|them|it) on|put (?:a|the) (?:policy|cover) in place|issue (?:us|them|a policy))\b", re.I)
+# "We are not able to bind policies for any company that operates in …", "we do not write …", "ineligible classes: …"
+_WONT_WRITE = re.compile(r"\b(?:not able to|unable to|cannot|can ?not|will not|won'?t|do(?:es)? not|may not)\s+(?:bind|write|quote|offer|issue|insure|"
+                         r"underwrite|accept|provide (?:coverage|cover|insurance|a policy))\b|\b(?:restricted|ineligible|prohibited) "
+                         r"(?:industr(?:y|ies)|class(?:es)?|business(?:es)?|risks?)\b", re.I)
+
+
+def refusal_named(question: str, text: str, subject: Callable[[str], bool]) -> str | None:
+    """For "we run a cannabis delivery app — can At-Bay even write us?": the sentence of `text` saying the insurer will
+    not write a business `subject` names ("We are not able to bind policies for any company that operates in one of our
+    restricted industries: Gambling, Adult Content or Cannabis"), else None. A form's question about the business
+    ("does the form ask whether we sell cannabis?") is not asked whether they write it."""
+    if question_asks(question) == "form" or not _ASKS_TO_WRITE.search(question):
+        return None
+    spans = split_sentences(text)
+    for i, (a, b) in enumerate(spans):
+        # a sentence ending in a colon goes on in the list after it ("… our restricted industries: Gambling, … Cannabis.")
+        end = spans[i + 1][1] if text[a:b].rstrip().endswith(":") and i + 1 < len(spans) else b
+        sentence = " ".join(text[a:end].split())
+        if _WONT_WRITE.search(text[a:b]) and subject(sentence):
+            return sentence
+    return None
 
 
 _TERRITORY_CLAUSE = re.compile(r"territor|jurisdiction|\bbrought (?:with)?in\b|legal action", re.I)

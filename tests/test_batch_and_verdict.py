@@ -1347,3 +1347,32 @@ def test_ransomware_is_named_by_what_it_does_to_systems():
     # "paying off criminals who lock our systems", "we got cryptolocked": the extortion wording's subject
     for q in ("does the endorsement change anything about paying off criminals who lock our systems?", "we got cryptolocked overnight"):
         assert any("extortion" in c.policies_say for c, _ in concepts_in(q)), q
+
+
+def test_a_business_the_insurer_will_not_write_is_a_no():
+    """"Can At-Bay even write us?" of a cannabis or betting business, of a form saying "We are not able to bind policies for
+    any company that operates in one of our restricted industries: Gambling, Adult Content or Cannabis": no, quoting that
+    sentence with the list after its colon. A business it does not name, or a question about what the form asks, is not."""
+    from bot.verdict import refusal_named, subject_test
+
+    form = ("Applicant's number of employees. We are not able to bind policies for any company that operates in one of our "
+            "restricted industries: Gambling, Adult Content or Cannabis. Please contact our underwriting team with questions.")
+    for q in ("We build a delivery app for cannabis dispensaries. Can At-Bay even write us?",
+              "Our client builds online betting games. Can At-Bay put a policy in place for them?",
+              "new prospect is a marijuana delivery app, can they even quote them on this short form?"):
+        subjects = [c for c, _ in concepts_in(q)]
+        # "cannabis" is one word: specific where few of the wording's clauses use it, as the pipeline decides
+        kind, sentence = verdict(q, [_cite("other", form)], [form], subjects=subjects, specific=lambda p: True)
+        assert kind == "no" and sentence.startswith("No — the insurer does not write this business"), (q, sentence)
+        assert refusal_named(q, form, subject_test(subjects, lambda p: True)) == (
+            "We are not able to bind policies for any company that operates in one of our restricted industries: Gambling, "
+            "Adult Content or Cannabis."), q
+    other = "We run a dental clinic booking app. Can At-Bay even write us?"
+    assert verdict(other, [_cite("other", form)], [form], subjects=[c for c, _ in concepts_in(other)], specific=lambda p: True)[0] != "no"
+    asks = "does the at-bay form ask whether we sell cannabis?"
+    subjects = [c for c, _ in concepts_in(asks)]
+    assert refusal_named(asks, form, subject_test(subjects, lambda p: True)) is None
+    # "our best bet" names no wager, and "weed out" no cannabis: neither is a restricted business
+    assert not concepts_in("what's our best bet for getting the ransom back?") or all(
+        "gambling" not in c.policies_say for c, _ in concepts_in("what's our best bet for getting the ransom back?"))
+    assert all("cannabis" not in c.policies_say for c, _ in concepts_in("how do we weed out fake invoices?"))
