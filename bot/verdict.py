@@ -819,6 +819,12 @@ def _verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, 
         if excl is None and naming_exclusion is not None and not _IN_CONDITIONS.search(naming_exclusion.section) and not _spares_cover(
                 texts[cites.index(naming_exclusion)] if naming_exclusion in cites else naming_exclusion.quote, cites[0]):
             excl = naming_exclusion
+        if excl is not None and subject is not None and subject(texts[0]) and not subject(
+                texts[cites.index(excl)] if excl in cites else excl.quote):
+            # "crypto miner spiked our power + AWS bill — CFC?": the cover that names the peril asked about by name
+            # ("cryptojacking") answers; an exclusion beside it that does not name it ("failure … in the supply of
+            # utilities") is about something else the story mentions
+            excl = None
         if excl is not None and _UNLESS_INSURABLE.search(" ".join(texts[cites.index(excl)].split()) if excl in cites else excl.quote):
             # "fines … unless insurable by law": the usual fines exclusion leaves them covered where the law allows
             return "depends", (f"It depends on the law that applies: {_where(cites[0])} provides cover, and the exclusion "

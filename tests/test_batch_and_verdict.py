@@ -1376,3 +1376,20 @@ def test_a_business_the_insurer_will_not_write_is_a_no():
     assert not concepts_in("what's our best bet for getting the ransom back?") or all(
         "gambling" not in c.policies_say for c, _ in concepts_in("what's our best bet for getting the ransom back?"))
     assert all("cannabis" not in c.policies_say for c, _ in concepts_in("how do we weed out fake invoices?"))
+
+
+def test_a_cover_naming_the_peril_is_not_undone_by_an_exclusion_about_something_else_the_story_names():
+    """"Crypto miner on our servers spiked our power + AWS bill — covered?" of a cover for cryptojacking beside an exclusion
+    of utility failure (the story's "power"): the cover that names the peril answers yes. An exclusion that names the peril
+    itself still decides."""
+    q = "crypto miner on our servers spiked our power + aws invoice. covered?"
+    cover = ("UNAUTHORIZED USE OF COMPUTER RESOURCES We agree to reimburse you for loss associated with increased electricity "
+             "costs and cloud service billing as a direct result of cryptojacking.")
+    power = "49. Power and utility failure arising directly or indirectly out of any failure, disruption or reduction in the supply of utilities."
+    mining = "27. Cryptojacking, cryptomining or any unauthorised use of computer resources to mine digital currency."
+    subjects = [c for c, _ in concepts_in(q)]
+    two = [_cite("coverage", cover), _next_cite("EXCLUSIONS > 49", 29, "exclusion", power)]
+    rare = lambda p: True  # noqa: E731 - "cryptojacking" is one word, specific where few clauses use it
+    assert verdict(q, two, [cover, power], subjects=subjects, specific=rare)[0] == "yes"
+    both = [_cite("coverage", cover), _next_cite("EXCLUSIONS > 27", 26, "exclusion", mining)]
+    assert verdict(q, both, [cover, mining], subjects=subjects, specific=rare)[0] == "no"
