@@ -375,7 +375,10 @@ def question_asks(question: str) -> str:
 
 
 # a count of people or records, as forms write it ("more than 500,000"): thousands with separators, no currency
-_COUNT = re.compile(r"(?<![$£€\d.,])(?<!USD )(?<!GBP )(?<!EUR )(?<!AUD )\b\d{1,3}(?:,\d{3})+\b(?!\s?(?:%|percent|per cent))")
+_COUNT = re.compile(r"(?<![$£€\d.,])(?<!USD )(?<!GBP )(?<!EUR )(?<!AUD )\b\d{1,3}(?:,\d{3})+\b(?!\s?(?:%|percent|per cent))|"
+                    # … or a small count set as a minimum, with what it counts: "requires proposals from at least three providers"
+                    rf"\b(?:at least|no fewer than|not fewer than|not less than|a minimum of)\s+(?:\d{{1,2}}|{_NUMBER_WORD})\b(?:\s\(\d+\))?"
+                    r"(?!\s+(?:business\s+|calendar\s+|consecutive\s+)?(?:days?|hours?|weeks?|months?|years?|times|percent|per cent)\b|\s?%)(?:\s+[a-z]+s\b)?", re.I)
 _UNIT_RX = {"count": _COUNT, "money": _MONEY, "percent": _PERCENT, "period": _PERIOD, "frequency": _FREQUENCY, "phone": _PHONE, "email": _EMAIL}
 
 

@@ -1393,3 +1393,14 @@ def test_a_cover_naming_the_peril_is_not_undone_by_an_exclusion_about_something_
     assert verdict(q, two, [cover, power], subjects=subjects, specific=rare)[0] == "yes"
     both = [_cite("coverage", cover), _next_cite("EXCLUSIONS > 27", 26, "exclusion", mining)]
     assert verdict(q, both, [cover, mining], subjects=subjects, specific=rare)[0] == "no"
+
+
+def test_a_minimum_count_is_the_figure_for_how_many():
+    """"How many bids do they want before approving a mailing vendor?" of "requires proposals from at least three providers
+    for approval of services": the minimum with what it counts. A period set as a minimum is no count."""
+    panel = ("These vendors assist with mailing and printing notifications. AXA XL requires proposals from at least three "
+             "providers for approval of services.")
+    assert question_asks("how many quotes do we need before they'll approve one?") == "figure"
+    assert pick_figure("how many quotes do we need before they'll approve one?", panel) == "at least three providers"
+    assert pick_figure("how many proposals does AXA XL want?", "proposals from a minimum of 2 (two) vendors") == "a minimum of 2"
+    assert pick_figure("how many staff must do the training?", "training at least once every 12 months for at least 30 days") is None
