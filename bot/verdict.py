@@ -898,7 +898,13 @@ def _verdict_top(question: str, asks: str, cites: Sequence[Citation], texts: Seq
         stated = _stated_figure(question, cites, texts, reading, subject)
         if stated is not None:
             return "figure", stated
-        # … else any figure of the best clause.
+        # … else any figure of the best clause, or of the best one naming what the question names by name when the best
+        # does not ("for how long will they fund credit monitoring?": not the 72 hours of the response service above it)
+        for c, t in zip(cites[1:3], texts[1:3]) if subject is not None and not subject(text) else ():
+            fig = subject(t) and (pick_figure(question, c.quote, reading=reading, subject=subject)
+                                  or pick_figure(question, t, reading=reading, subject=subject))
+            if fig:
+                return "figure", _figure_line(fig, c, t)
         fig = pick_figure(question, top.quote, reading=reading, subject=subject) or pick_figure(question, text, reading=reading, subject=subject)
         if fig:
             return "figure", _figure_line(fig, top, text)

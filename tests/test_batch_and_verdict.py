@@ -1404,3 +1404,18 @@ def test_a_minimum_count_is_the_figure_for_how_many():
     assert pick_figure("how many quotes do we need before they'll approve one?", panel) == "at least three providers"
     assert pick_figure("how many proposals does AXA XL want?", "proposals from a minimum of 2 (two) vendors") == "a minimum of 2"
     assert pick_figure("how many staff must do the training?", "training at least once every 12 months for at least 30 days") is None
+
+
+def test_a_figure_is_read_from_the_clause_naming_the_subject_when_the_best_does_not():
+    """"For how long will Coalition fund credit monitoring?" led by "Breach response services will be provided for a
+    maximum of 72 hours" with "costs to provide up to two years … of a credit or identity monitoring" beside it: two
+    years. With no subject named, the best clause's figure stays the answer."""
+    q = "We have to offer credit monitoring to 3,000 customers after a leak. For how long will Coalition fund it?"
+    service = "Breach response services will be provided for a maximum of 72 hours following your notification to us."
+    monitoring = ("7. costs to provide up to two years (or longer if required by law) of a credit or identity monitoring "
+                  "service to affected individuals.")
+    cites = [_cite("limit", service), _next_cite("DEFINITIONS > 7", 18, "definition", monitoring)]
+    kind, sentence = verdict(q, cites, [service, monitoring], subjects=[c for c, _ in concepts_in(q)])
+    assert kind == "figure" and sentence.startswith("two years"), sentence
+    plain = "For how long will they fund it?"
+    assert verdict(plain, cites, [service, monitoring], subjects=[c for c, _ in concepts_in(plain)])[1].startswith("72 hours")
