@@ -330,12 +330,13 @@ _ROLES = [
                      r"\b(?:patch\w*|fixes|hotfix\w*|updates)\b.{0,30}\b(?:applied|installed|deployed|in|on|onto)\b|"
                      r"\bpatch(?:ing)? (?:window|deadline)\b|\bfor the \w+ (?:patch\w*|fixes)\b", re.I),
           re.compile(r"critical|severity|release", re.I), "period"),
-    _Role(re.compile(r"notif|notice|tell|report|inform|deadline|how (?:soon|quick(?:ly)?|fast)|when (?:do|must|should) we|by when|\bin writing\b|"
+    # "tell them / report it" is giving notice; an expert who will "tell us how to harden things" is not
+    _Role(re.compile(r"notif|notice|tell(?!s?\s+(?:us|me)\b)|report|inform(?!s?\s+(?:us|me)\b)|deadline|how (?:soon|quick(?:ly)?|fast)|when (?:do|must|should) we|by when|\bin writing\b|"
                      r"\bheads[- ]up\b|\bon paper\b|\b(?:call|ring|phone) (?:the|their|them|it)\b|"
                      # "how long do we have to pass it on / send it over?" of a demand letter: handing it to the insurer
                      + PASS_ON, re.I),
           re.compile(r"notice|notif|report|within|later than", re.I), "period"),
-    _Role(re.compile(r"sub-?limit|limit|most|max|cap|ceiling|how much|dollar", re.I),
+    _Role(re.compile(r"sub-?limit|limit|most|max|cap|ceiling|how much|dollar|\bup to (?:what|how much)\b", re.I),
           re.compile(r"sub-?limit|limit|aggregate|in the amount|up to|exceed|maximum|no more than|at most", re.I), "money", generic=True),
 ]
 _FREQUENCY = re.compile(

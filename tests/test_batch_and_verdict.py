@@ -1419,3 +1419,12 @@ def test_a_figure_is_read_from_the_clause_naming_the_subject_when_the_best_does_
     assert kind == "figure" and sentence.startswith("two years"), sentence
     plain = "For how long will they fund it?"
     assert verdict(plain, cites, [service, monitoring], subjects=[c for c, _ in concepts_in(plain)])[1].startswith("72 hours")
+
+
+def test_an_expert_who_tells_us_something_is_no_notice_and_up_to_what_asks_a_cap():
+    """"Will they pay an outside expert to tell us how to harden things? Up to what?" asks the cap, not a notice period:
+    "tell us" is not telling the insurer."""
+    clause = ("Subject to a sublimit of $100,000, we shall pay the costs of an outside expert to recommend improvements, "
+              "provided you notify us within thirty (30) days.")
+    assert pick_figure("will they pay for an outside expert to tell us how to harden things? up to what?", clause) == "$100,000"
+    assert pick_figure("how long do we have to tell them?", clause) == "thirty (30) days"
