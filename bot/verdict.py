@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, NamedTuple, Sequence
 
-from ingestion.figures import period_hours
+from ingestion.figures import money_values, period_hours
 from ingestion.guidance import Control, controls_asked
 from ingestion.sentences import split_sentences
 from ingestion.terms import EXCLUSION_LIFTED, without_carve_backs
@@ -645,6 +645,10 @@ def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, c
         outside = _outside_territory(question, cites, texts)
         if outside is not None:
             return "no", outside
+    if asks == "coverage" and kind in ("yes", "depends", "info"):
+        below = _below_floor(question, cites, texts)
+        if below is not None:
+            return "no", below
     if subject is not None:
         refusing = next((c for c, t in zip(cites, texts) if refusal_named(question, t, subject)), None)
         if refusing is not None:
@@ -659,6 +663,29 @@ def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, c
             return "yes", (f"Yes, as far as the wording says — the exclusion ({_where(lifted)}) does not apply to this: its "
                            "carve-back names it; read the clause below for its terms.")
     return kind, sentence
+
+
+# "only … Loss which exceeds the greater of $25,000 or Your Retention": the amount a loss must pass before the cover pays
+_FLOOR = re.compile(r"\b(?:exceeds?|exceeding|in excess of|greater than|more than)\s+(?:the greater of\s+)?"
+                    r"((?:[$£€]|\b(?:USD|GBP|EUR|AUD)\s?)\d[\d,]*(?:\.\d+)?(?:\s?(?:million|m|k)\b)?)", re.I)
+
+
+def _below_floor(question: str, cites: Sequence[Citation], texts: Sequence[str]) -> str | None:
+    """"We wired $18k to a fake vendor — will they pay any of it?" of a cover for loss "which exceeds the greater of $25,000
+    or Your Retention": the sentence saying the loss is below the amount a cited cover or limit starts above, else None
+    (the question states no amount, or one at or above it)."""
+    told = money_values(question)
+    if not told:
+        return None
+    for c, t in zip(cites[:3], texts[:3]):
+        if c.clause_type not in ("coverage", "limit"):
+            continue
+        m = _FLOOR.search(" ".join(t.split()))
+        floor = money_values(m.group(1)) if m else []
+        if floor and max(told) < floor[0]:
+            return (f"Probably not — the cover pays only loss above {m.group(1)} ({_where(c)}), more than the amount your "
+                    "question names.")
+    return None
 
 
 # whether the insurer will take a business on: "can At-Bay even write us?", "could they quote them?", "will they insure a casino?"

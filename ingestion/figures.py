@@ -46,3 +46,20 @@ def period_hours(text: str, *, last: bool = False) -> float | None:
         return None
     unit = next((h for w in _WORDS.findall(text.lower()) if (h := unit_hours(w)) is not None), 1.0)
     return value * unit
+
+
+_MONEY_VALUE = re.compile(r"(?:[$£€]|\b(?:USD|GBP|EUR|AUD)\s?)?\b(\d[\d,]*(?:\.\d+)?)\s?(k|m|million|thousand)?\b", re.I)
+
+
+def money_values(text: str) -> list[float]:
+    """The amounts of money a text states, in its units ("$18k" → 18000, "USD 50,000", "$1.5 million"): a number with
+    a currency sign or code, or with k / m / thousand / million after it ("wired 18k"); bare numbers are not money."""
+    out = []
+    for m in _MONEY_VALUE.finditer(text):
+        sign = m.group(0)[0] in "$£€" or m.group(0)[:3].upper() in ("USD", "GBP", "EUR", "AUD")
+        scale = (m.group(2) or "").lower()
+        if not sign and not scale:
+            continue
+        value = float(m.group(1).replace(",", ""))
+        out.append(value * {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}.get(scale, 1.0))
+    return out

@@ -1428,3 +1428,19 @@ def test_an_expert_who_tells_us_something_is_no_notice_and_up_to_what_asks_a_cap
               "provided you notify us within thirty (30) days.")
     assert pick_figure("will they pay for an outside expert to tell us how to harden things? up to what?", clause) == "$100,000"
     assert pick_figure("how long do we have to tell them?", clause) == "thirty (30) days"
+
+
+def test_a_loss_below_the_amount_a_cover_starts_above_is_a_no():
+    """"We wired 18k to the scammer — covered or too small?" of a cover for loss "which exceeds the greater of $25,000 or
+    Your Retention": probably not. $60k, or a question naming no amount, is left to the rest of the verdict."""
+    from ingestion.figures import money_values
+
+    assert money_values("Finance wired $18k to a fake supplier. Our retention is $10k.") == [18000.0, 10000.0]
+    assert money_values("USD 50,000 and $1.5 million, 30 staff, 2 offices") == [50000.0, 1500000.0]
+    cover = ("9. Social Engineering and Funds Transfer Fraud. We shall indemnify You for Social Engineering Loss which "
+             "exceeds the greater of $25,000 or Your Retention as stated in the Declarations.")
+    small = "fake vendor email, we wired 18k to the scammer. is that covered or too small?"
+    kind, sentence = verdict(small, [_cite("coverage", cover)], [cover])
+    assert kind == "no" and "above $25,000" in sentence, sentence
+    assert verdict("fake vendor email, we wired $60,000 to the scammer. is that covered?", [_cite("coverage", cover)], [cover])[0] == "yes"
+    assert verdict("fake vendor email, we wired money to the scammer. is that covered?", [_cite("coverage", cover)], [cover])[0] == "yes"
