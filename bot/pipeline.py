@@ -19,15 +19,15 @@ from prompts import NO_ANSWER
 from vectorstore.index import Hit, PolicyIndex, UnknownPolicyError
 from vectorstore.text import tokens
 
-from .extract import Evidence, QueryTerms, amounts, assess, cite, query_terms, quote_where
+from .extract import Evidence, QueryTerms, assess, cite, query_terms, quote_where
 from .posture import Posture
 from .ranker import Ranker, Signals, load_ranker
 from .ranker import features as rank_features
 from .types import Answer, Citation, Gap
 from .verdict import section_short as _section_short
-from .verdict import (LEAVES_OUT, PASS_ON, READING, Reading, asks_a_specific_figure, asks_if_a_call_is_notice, limit_words, subject_test,
-                      pick_figure, question_asks, refusal_named, refers_figure_to_declarations, role_unit, says_a_call_is_notice, verdict,
-                      wants_written_notice)
+from .verdict import (LEAVES_OUT, PASS_ON, READING, Reading, asks_a_specific_figure, asks_if_a_call_is_notice, limit_words, pick_figure,
+                      question_asks, refers_figure_to_declarations, refusal_named, role_unit, says_a_call_is_notice, subject_test,
+                      verdict, wants_written_notice)
 from .vocabulary import correct_typos, expand_shorthand, proper_names
 
 RISK_TYPES = ("exclusion", "limit", "notice")
