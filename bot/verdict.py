@@ -666,8 +666,7 @@ def verdict(question: str, cites: Sequence[Citation], texts: Sequence[str], *, c
 
 
 # "only … Loss which exceeds the greater of $25,000 or Your Retention": the amount a loss must pass before the cover pays
-_FLOOR = re.compile(r"\b(?:exceeds?|exceeding|in excess of|greater than|more than)\s+(?:the greater of\s+)?"
-                    r"((?:[$£€]|\b(?:USD|GBP|EUR|AUD)\s?)\d[\d,]*(?:\.\d+)?(?:\s?(?:million|m|k)\b)?)", re.I)
+_FLOOR = re.compile(rf"\b(?:exceeds?|exceeding|in excess of|greater than|more than)\s+(?:the greater of\s+)?({_MONEY.pattern})", re.I)
 
 
 def _below_floor(question: str, cites: Sequence[Citation], texts: Sequence[str]) -> str | None:
