@@ -149,9 +149,12 @@ def naming_words(index: PolicyIndex, policy: str, df: dict[str, int]) -> frozens
     policy's name, and the words of its titles and file names that are names rather than insurance vocabulary.
     They tell nothing about which clause answers, and matched only the cover page and the insurer's address."""
     name = set(tokens(policy.replace("-", " ").replace("_", " ")))
+    # a title word spelt inside the policy's name is part of it, however often the wording prints it: "Swiss" and "Re"
+    # of the policy called swissre fill its address blocks, and matched them rather than any clause
+    compact = re.sub(r"[^a-z0-9]", "", policy.lower())
     words = name | set(index.policy_words().get(policy, ()))
     return frozenset(w for w in words if w not in _GENERIC_NAME_WORDS and not w.isdigit() and len(w) > 1
-                     and (w in name or df.get(w, 0) <= NAME_MAX_CHUNKS))
+                     and (w in name or w in compact or df.get(w, 0) <= NAME_MAX_CHUNKS))
 
 
 def question_terms(question: str, index: PolicyIndex, policy: str | None, df: dict[str, int]) -> QueryTerms:
@@ -709,7 +712,7 @@ def _answer_one(question: str, focus: str, *, index: PolicyIndex, policy: str | 
         # and that no clause of the wording states by its role's words: the wording does not address it ("how much
         # notice must they give to cancel?" of a wording with no cancellation notice period).
         return not_addressed()
-    if kind == "yes" and asks == "info" and best < tuning.unplaced_yes_threshold:
+    if kind == "yes" and asks == "info" and best < tuning.unplaced_yes_threshold and naming_cite is None:
         # "Yes" read only from the leading clause's kind, for a yes-or-no question of no kind we can place, needs a
         # clearer match than answering at all: a nearby clause about something else says yes to anything.
         return not_addressed()

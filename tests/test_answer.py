@@ -583,6 +583,34 @@ def test_a_subject_is_named_only_by_a_whole_phrase_of_the_wordings_words(hiscox_
     assert b.verdict == "yes" and "INSURING AGREEMENT" in b.citations[0].section, (b.summary, b.citations[0].section)
 
 
+def test_the_insurers_name_spelt_in_the_policys_name_matches_no_address_block(hiscox_swissre):
+    """"Swiss" and "Re" fill Swiss Re's cover page and address blocks (more clauses than a name is usually found in), and
+    they are part of the policy called swissre: they name the policy, and a question the wording does not address is
+    not answered from its cover page, where it used to be "Yes, as far as the wording says (Swiss Re International SE…)"."""
+    from bot.pipeline import naming_words
+
+    ix = hiscox_swissre
+    df, _ = ix.term_stats(policy="swissre", kind="policy")
+    assert df["swiss"] > 3 and {"swiss", "re", "swissr"} <= naming_words(ix, "swissre", df)
+    assert not naming_words(ix, "swissre", df) & {"liabil", "technolog", "polici"}
+    a = answer("Does Swiss Re treat software our team writes with AI coding assistants any differently?", index=ix, policy="swissre")
+    assert not a.answered and a.summary.startswith(NO_ANSWER), (a.summary, [c.page_start for c in a.citations])
+
+
+def test_the_longer_lay_phrase_says_what_its_words_mean():
+    """A concept all of whose matches lie inside another concept's longer phrase is not named: "holding our data hostage"
+    is ransomware, "an electric bill" cryptojacking, not a kidnap or a power cut; alone, "hostage" still names a kidnap."""
+    from bot.vocabulary import concepts_in
+
+    def named(text: str) -> set[str]:
+        return {c.policies_say[0] for c, _ in concepts_in(text)}
+
+    assert "extortion" in named("they are holding our data hostage") and "kidnap" not in named("they are holding our data hostage")
+    assert "kidnap" in named("a staff member was taken hostage abroad")
+    assert "cryptojacking" in named("the electric bill spiked") and "infrastructure" not in named("the electric bill spiked")
+    assert "infrastructure" in named("the electric grid went down")
+
+
 def test_a_share_asked_as_a_chunk_is_the_percentage_the_premium_clause_states(hiscox_swissre):
     """"What chunk of what we paid is never refunded?" asks a share: Swiss Re's Premium clause (6.10) states it (20 % is
     fully earned), though the cancellation clause, which only refers to 6.10, leads the search."""
@@ -675,6 +703,17 @@ def test_a_firm_the_question_names_is_answered_from_the_list_naming_it(tmp_path,
     naming = [x for x in e.citations if "Coveware" in x.quote]
     assert e.verdict == "yes" and e.summary.startswith("Yes — the wording names Coveware"), e.summary
     assert naming and naming[0].page_start == 2 and "Coveware" not in e.citations[0].quote
+    # the name in the list places the "yes", however loosely the rest of the question matches (relevance below
+    # `unplaced_yes_threshold`); "holding our data hostage" is ransomware, not the kidnap "hostage" alone names
+    f = answer("Is Coveware among the firms AXA XL lists for handling the crooks who locked our files and want paying?",
+               index=ix, policy="axaxl-panel")
+    assert f.verdict == "yes" and f.summary.startswith("Yes — the wording names Coveware"), f.summary
+    h = answer("does axa xl list coveware for dealing with the people holding our data hostage?", index=ix, policy="axaxl-panel")
+    assert h.verdict == "yes" and h.summary.startswith("Yes — the wording names coveware"), h.summary
+    # "what number do we ring?" asks for the hotline, in none of its words
+    n = answer("we think we've been popped. what number do we ring at axa?", index=ix, policy="axaxl-panel")
+    assert n.verdict == "figure" and n.summary.startswith("855-566-4724"), n.summary
+    assert "hotline at 855-566-4724" in n.citations[0].quote and n.citations[0].page_start == 1, n.citations[0]
     b = answer("is SentinelOne on the AXA XL panel?", index=ix, policy="axaxl-panel")
     assert not b.answered and b.summary.startswith(NO_ANSWER), b.summary
     # a firm the list names, but a rate it never states ("preferred rates" is no hourly rate)
