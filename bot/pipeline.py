@@ -10,7 +10,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ingestion.classify import DEFINITION_OPENING
+from ingestion.classify import DEFINITION_OPENING, is_contents
 from ingestion.injection import is_flagged
 from ingestion.sentences import split_sentences
 from ingestion.terms import IN_DECLARATIONS, without_carve_backs
@@ -319,6 +319,9 @@ def retrieve(
         candidates=max(tuning.pool, 4 * depth), fusion=tuning.fusion, clause_types=clause_types,
         include_superseded=include_superseded,
     )
+    # a table of contents names every clause and answers none: it led "does ringing the hotline count as notice?"
+    # with "C. Non-Renewal of Coverage ....... 23"
+    hits = [h for h in hits if not is_contents(h.chunk.text)]
     if ranker and len(hits) > 1:
         hits = rerank(question, hits, _cosines(index, query_vector, hits), qt, index, policy, ranker, tuning.ranker_weight, tuning.reading,
                       assessed)
@@ -496,8 +499,14 @@ def answer(
                 cites.append(replace(c, key=f"C{len(cites) + 1}"))
     related = tuple(r for s in subs for r in s.related if r.chunk_id not in seen)
     gaps = tuple({(g.kind, g.control, g.chunk_id): g for s in subs for g in s.gaps}.values())
+    headline = subs[0].verdict
+    if (len(subs) == 2 and elliptic and subs[1].verdict == "figure" and headline != "not_addressed"
+            and not (_NUMBERED_FIRST.search(focus) or _LETTERED_FIRST.search(focus))):
+        # "do we have to rehearse the plan? how often?": a bare figure asked after a yes-or-no question is what the
+        # message asks, the yes implied by it; a list the user numbers keeps each part's own verdict
+        headline = "figure"
     return Answer(question, any(s.answered for s in subs), summary, tuple(cites), gaps, related[:3],
-                  subs[0].mode, policy, tuple(notes), verdict=subs[0].verdict,
+                  subs[0].mode, policy, tuple(notes), verdict=headline,
                   confidence=max(s.confidence for s in subs), parts=tuple(subs))
 
 

@@ -101,11 +101,17 @@ def section_prior(heading: str) -> str | None:
 
 _PAGE_REF_LINE = re.compile(r"(?:\.{3,}|…+|\s)\s*\d{1,3}\s*$")
 CONTENTS_SHARE = 0.6  # a chunk whose lines mostly end in a page number is a table of contents
+CONTENTS_ENTRY_CHARS = 120  # … and one with a dot leader to a page number for every this many characters
 
 
-def _is_contents(text: str) -> bool:
+def is_contents(text: str) -> bool:
     """A table of contents: dot leaders, or lines that mostly end with a page number."""
     if len(re.findall(r"\.{5,}", text)) >= 3:
+        return True
+    # a piece of one cut into short chunks: a title or two, each led to its page ("B. Optional Extended Reporting
+    # Period ........ 24")
+    leaders = len(re.findall(r"\.{5,}(?:\s*\d{1,3}\b|\s*$)", text))  # (the last cut before its page number)
+    if leaders and len(text) <= CONTENTS_ENTRY_CHARS * leaders:
         return True
     lines = [ln for ln in text.split("\n") if ln.strip()]
     return len(lines) >= 3 and sum(bool(_PAGE_REF_LINE.search(ln)) for ln in lines) >= CONTENTS_SHARE * len(lines)
@@ -134,7 +140,7 @@ def classify_clause(
     `parent_type` is the type of the clause whose list this one is an item of: an exclusion's or a
     definition's items count towards it as a section heading would.
     """
-    if kind == "guidance" or _is_contents(text):
+    if kind == "guidance" or is_contents(text):
         return "other"
     scores, first = _cue_scores(text)
     prior, title = path_prior(path) if path else (section_prior(heading), heading)

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.pipeline import DEFAULT_TUNING, EmptyIndexError, answer
+from bot.pipeline import DEFAULT_TUNING, EmptyIndexError, answer, retrieve
 from bot.posture import PostureError, load_posture, posture_template
 from bot.report import diff_versions, gap_report, render_gaps
 from prompts import NO_ANSWER
@@ -447,6 +447,17 @@ def coalition_beazley(tmp_path_factory, minilm):
                       beazley="beazley_mediatech_F00731_022019.pdf")
 
 
+def test_the_search_never_offers_a_table_of_contents(coalition_beazley):
+    """Beazley's contents page names every clause and answers none: the search leaves it out, where it led a question
+    naming two clause titles."""
+    from ingestion.classify import is_contents
+
+    for q in ("settlement of claims, assistance and cooperation: which page?", "Telephone Fraud and Tech Services"):
+        hits = retrieve(q, index=coalition_beazley, policy="beazley")
+        assert hits and not any(is_contents(h.chunk.text) for h in hits), [(h.chunk.page_start, h.chunk.text[:60]) for h in hits]
+        assert hits[0].chunk.page_start > 1, hits[0].chunk.text[:80]
+
+
 def test_a_limit_question_is_answered_from_the_cover_it_names(coalition_beazley):
     """"What's the most they pay for ransomware?" wants the limit of the extortion cover. A wording that states none
     (the specimens leave limits to the Declarations) is answered "it depends on your Declarations" from the cover
@@ -840,3 +851,13 @@ def test_the_rankers_first_clauses_are_cited_whatever_their_relevance(sample_ind
         low = [c for c in top if c.relevance < max(T.cite_floor, cands[0].relevance - T.cite_margin)]
         assert a.answered and low and low[0].hit.chunk.page_start == page, q
         assert {c.hit.chunk.id for c in low} <= {c.chunk_id for c in a.citations}, q
+
+
+def test_a_bare_figure_asked_after_a_yes_or_no_question_is_the_headline(sample_index):
+    """"Do we need to test our plan? how often?" asks how often, the yes implied: the answer's verdict is the figure, both
+    parts still answered; a list the user numbers keeps its first part's verdict."""
+    a = answer("do we need to test our incident response plan? how often?", index=sample_index, policy="northwind")
+    assert a.verdict == "figure" and [p.verdict for p in a.parts] == ["yes", "figure"], (a.verdict, a.summary)
+    assert "(2) at least once in every twelve months" in a.summary and a.citations[0].page_start == 9, a.summary
+    n = answer("(1) do we need to test our incident response plan? (2) how often?", index=sample_index, policy="northwind")
+    assert n.verdict == "yes" and [p.verdict for p in n.parts] == ["yes", "figure"], (n.verdict, n.summary)

@@ -197,3 +197,17 @@ def test_no_specimen_section_is_a_notice_in_capitals():
         assert not [c.section for c in chunks if re.search(r"\b(?![IVXLC]+\.)[A-Z]{3,}\.\s+[A-Z]{3,}", c.section)], name
     _, chunks = _read(PHLY)
     assert not [c.section for c in chunks if "CLAIM EXPENSES ARE INCLUDED" in c.section or "CLAI M" in c.section]
+
+
+@pytest.mark.parametrize("name", [AXA, BEAZLEY])
+def test_every_piece_of_a_table_of_contents_is_known_as_one(name):
+    """A table of contents cut into short chunks ("B. Optional Extended Reporting Period ........ 24", or a piece cut
+    before its page number) is still known as one, so the search never offers it as an answer; no clause is."""
+    from ingestion.classify import is_contents
+
+    _, chunks = _read(name)
+    leader = [c for c in chunks if re.search(r"\.{5,}\s*(?:\d{1,3}\b|$)", c.text)]
+    assert len(leader) >= 3 and all(c.page_start <= 3 for c in leader), [(c.page_start, c.text[:60]) for c in leader]
+    assert all(is_contents(c.text) for c in leader), [c.text[:80] for c in leader if not is_contents(c.text)]
+    assert not any(is_contents(c.text) for c in chunks if c.page_start > 3)
+
