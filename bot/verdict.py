@@ -12,7 +12,7 @@ from ingestion.terms import EXCLUSION_LIFTED, without_carve_backs
 from vectorstore.text import tokens
 
 from .types import Citation
-from .vocabulary import Concept, contains, places_in, regions_of
+from .vocabulary import Concept, concepts_in, contains, places_in, regions_of
 
 @dataclass(frozen=True)
 class Reading:
@@ -876,7 +876,9 @@ _COUNTS_AS = re.compile(r"\b(?:count|counts|counted|pass|passes|qualif(?:y|ies)|
                         r"\bticks? (?:the|that|this|our) box(?:es)? (?:for|on)\b|\bgood enough (?:for|as)\b|"
                         # "does that satisfy the 2FA condition?", "covered as a systems failure?"
                         r"\b(?:satisf(?:y|ies)|meets?|fulfil+s?) (?:the|that|this|their|our|its|your) (?:[\w-]+ ){0,3}"
-                        r"(?:conditions?|requirements?|rules?|definitions?|standards?)\b|\b(?:covered|insured) as (?:an? )?(?=\w)", re.I)
+                        r"(?:conditions?|requirements?|rules?|definitions?|standards?)\b|\b(?:covered|insured) as (?:an? )?(?=\w)|"
+                        # "does that satisfy the insurer?"
+                        r"\b(?:satisf(?:y|ies)|good enough for) (?:the|our|their) (?:insurers?|carriers?|underwriters?)\b", re.I)
 _SAYS_NOT = re.compile(r"\b(?:not|no|never|neither|nor)\b|\bexclud\w*", re.I)
 
 
@@ -885,6 +887,9 @@ def _sentence_about(question: str, text: str, cue: re.Pattern[str], least: int, 
     counted before the cue when `before_cue` (what "… email-based codes are not a second factor" leaves out is named
     before its "not"); None when there is none."""
     asked = set(tokens(question))
+    # the wording's words for the lay words asked count too ("a code sent to their gmail" and "email-based codes"),
+    # beside one word the sentence shares as the question says it
+    meant = {t for c, _ in concepts_in(question) for t in c.policy_stems} - asked
     for start, end in split_sentences(text):
         sentence = " ".join(text[start:end].split())
         m = cue.search(sentence)
@@ -893,7 +898,8 @@ def _sentence_about(question: str, text: str, cue: re.Pattern[str], least: int, 
         # "… does not include failure of any hardware declared end-of-life": what is left out follows the cue
         left = LEAVES_OUT.search(sentence) if before_cue else None
         named = sentence[left.end():] if left else sentence[: m.start()] if before_cue else sentence
-        if len(asked & set(tokens(named))) >= least:
+        words = set(tokens(named))
+        if len(asked & words) >= least or (asked & words and len((asked | meant) & words) >= least):
             return sentence
     return None
 

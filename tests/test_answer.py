@@ -620,6 +620,9 @@ def test_the_longer_lay_phrase_says_what_its_words_mean():
     assert "kidnap" in named("a staff member was taken hostage abroad")
     assert "cryptojacking" in named("the electric bill spiked") and "infrastructure" not in named("the electric bill spiked")
     assert "infrastructure" in named("the electric grid went down")
+    # how users say a device died is the bricking wordings insure
+    assert all("bricking" in named(t) for t in ("malware hit three routers and now they won't boot",
+                                                 "the laptops are paperweights", "it corrupted the BIOS"))
 
 
 def test_a_share_asked_as_a_chunk_is_the_percentage_the_premium_clause_states(hiscox_swissre):

@@ -182,6 +182,13 @@ def test_a_definition_saying_what_is_not_within_it_answers_does_x_count_as_y():
     q = "our o365 sign-in is password + a one-time code that gets sent to the user's gmail. that counts as proper 2FA doesn't it?"
     kind, sentence = verdict(q, [d], [mfa])
     assert kind == "no" and "email-based codes are not a second factor" in sentence, sentence
+    # the mailbox named by its provider or as an inbox is the definition's "email" (bot/data/vocabulary.yaml), beside
+    # "code", which the sentence shares as the question says it; "satisfy the insurer" asks the same
+    q = "our webmail 2FA just fires a one-time code to each user's personal inbox. does that tick the box for the MFA rule?"
+    kind, sentence = verdict(q, [d], [mfa])
+    assert kind == "no" and "email-based codes are not a second factor" in sentence, sentence
+    q = "Our login sends a one-time code to the person's mailbox as the second step. Does that satisfy the insurer?"
+    assert verdict(q, [d], [mfa])[0] == "no"
     # what the definition does not set apart is read as before
     assert verdict("does a hardware token count as a second factor?", [d], [mfa])[0] != "no"
     # "satisfy the … condition" and "covered as a …" ask the same
