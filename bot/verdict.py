@@ -236,6 +236,14 @@ class _Role(NamedTuple):
     topic: re.Pattern[str] | None = None
     generic: bool = False
     not_followed: re.Pattern[str] | None = None
+    not_preceded: re.Pattern[str] | None = None  # … or preceded by this, in its sentence
+
+
+# the insurer's own service times ("We aim to respond to a complaint … within 15 business days"): no deadline of the insured's
+_INSURER_UNDERTAKES = re.compile(r"\b(?:we|the insurer|underwriters?)\s+(?:will\s+|shall\s+|aim\s+to\s+|try\s+to\s+|endeavou?r\s+to\s+|"
+                                 r"undertake\s+to\s+|cannot\s+|can't\s+|do not\s+|may\s+)+(?:\w+\s+){0,2}?(?:respond|reply|acknowledge|"
+                                 r"review|decide|resolve|answer|investigate|consider|let you know|inform you|notify you|tell you|"
+                                 r"get back to you)\b", re.I)
 
 
 _RUN_OFF_TOPIC = re.compile(r"extended reporting|extension period|discovery period|run-?off|\btail\b", re.I)
@@ -335,7 +343,7 @@ _ROLES = [
                      r"\bheads[- ]up\b|\bon paper\b|\b(?:call|ring|phone) (?:the|their|them|it)\b|"
                      # "how long do we have to pass it on / send it over?" of a demand letter: handing it to the insurer
                      + PASS_ON, re.I),
-          re.compile(r"notice|notif|report|within|later than", re.I), "period"),
+          re.compile(r"notice|notif|report|within|later than", re.I), "period", not_preceded=_INSURER_UNDERTAKES),
     _Role(re.compile(r"sub-?limit|limit|most|max|cap|ceiling|how much|dollar|\bup to (?:what|how much)\b", re.I),
           re.compile(r"sub-?limit|limit|aggregate|in the amount|up to|exceed|maximum|no more than|at most", re.I), "money", generic=True),
 ]
@@ -444,6 +452,8 @@ def pick_figure(question: str, text: str, strict: bool = False, reading: Reading
             found = [f for f in found if not _is_cap(flat, f[0])]
         if role.topic is not None and not role.topic.search(flat):
             return None  # a clause that never names run-off states no run-off period, whatever "within 60 days" it has
+        if role.not_preceded is not None:
+            found = [f for f in found if not role.not_preceded.search(re.split(r"[.;:]\s", flat[: f[0]])[-1])]
         if role.not_followed is not None:
             kept = [f for i, f in enumerate(found) if not role.not_followed.search(flat[f[0] + len(f[1]) : ends[i]])]
             if found and not kept:

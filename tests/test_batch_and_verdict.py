@@ -1451,3 +1451,17 @@ def test_a_loss_below_the_amount_a_cover_starts_above_is_a_no():
     assert kind == "no" and "above $25,000" in sentence, sentence
     assert verdict("fake vendor email, we wired $60,000 to the scammer. is that covered?", [_cite("coverage", cover)], [cover])[0] == "yes"
     assert verdict("fake vendor email, we wired money to the scammer. is that covered?", [_cite("coverage", cover)], [cover])[0] == "yes"
+
+
+def test_the_insurers_own_response_time_is_no_notice_deadline():
+    """"We aim to respond to a complaint … within 15 business days" is the insurer's service time: "how fast must we tell
+    them?" is answered from the clause binding the insured, and from none when only the insurer's time is stated."""
+    complaints = ("We aim to respond to a complaint or to a dispute within 15 business days once we have all necessary "
+                  "information. If we cannot respond within 15 business days, we shall let you know as soon as practicable "
+                  "within the 15 business day time frame.")
+    prosecution = "The Insured shall give to the Insurer written notice of any criminal prosecution within fourteen (14) days."
+    assert pick_figure("How fast must we tell Swiss Re?", complaints, True) is None
+    assert pick_figure("How fast must we tell Swiss Re?", f"{complaints} {prosecution}", True) == "fourteen (14) days"
+    # a deadline of the insured's in the same clause as the insurer's reply is kept
+    assert pick_figure("how long do we have to report a claim?", "You must report any claim to us within 60 days. We will "
+                       "respond within 10 days.", True) == "60 days"
