@@ -620,6 +620,11 @@ def test_the_longer_lay_phrase_says_what_its_words_mean():
     assert "kidnap" in named("a staff member was taken hostage abroad")
     assert "cryptojacking" in named("the electric bill spiked") and "infrastructure" not in named("the electric bill spiked")
     assert "infrastructure" in named("the electric grid went down")
+    # fraud-alert subscriptions for the people whose data leaked are credit monitoring; the bank's fraud alert is not
+    assert "credit monitoring" in named("how long can we fund fraud-alert subscriptions for them?")
+    assert "credit monitoring" not in named("the bank sent a fraud alert after we wired the money")
+    # the help of someone guiding the first hours is the wordings' breach response services
+    assert "breach response services" in named("how long does the free hand-holding last after we report something?")
     # how users say a device died is the bricking wordings insure
     assert all("bricking" in named(t) for t in ("malware hit three routers and now they won't boot",
                                                  "the laptops are paperweights", "it corrupted the BIOS"))
