@@ -181,7 +181,10 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 # to the end of its sentence, over line breaks; a dot inside a reference ("Section II.C") does not end it
 EXCLUSION_LIFTED = re.compile(r"\b(?:but\s+|however,?\s+|provided,?\s+however,?\s+)?this\s+exclusion\s+(?:shall|will|does)\s+not\s+apply\b"
-                               r"(?:[^.]|\.(?=\w))*", re.I)
+                               r"(?:[^.]|\.(?=\w))*|"
+                               # … or an exception inside it, to the end of its phrase: "malicious acts … by an Insured,
+                               # other than a rogue employee;"
+                               r"\bother\s+than\s+(?:an?\s+|any\s+)?[^,;.:()]{1,60}?(?=[,;.:()]|$)", re.I)
 
 
 def without_carve_backs(text: str) -> str:

@@ -1067,6 +1067,12 @@ def test_a_carve_back_lifts_an_exclusion_only_for_a_subject_it_names_specificall
              "apply to claim expenses incurred in defending any such claim.")
     sue = "our COO sold customer records and the customers are suing - is that excluded?"
     assert verdict(sue, [_cite("exclusion", fraud)], [fraud], subjects=[c for c, _ in concepts_in(sue)])[0] == "yes"
+    # an exception inside the exclusion lifts it too: "… malicious acts … by an Insured, other than a rogue employee;"
+    acts = ("A. Deliberate Acts 1. dishonest, intentional or knowing wrongful, fraudulent, criminal, or malicious acts, errors, "
+            "or omissions or willful violations of law by an Insured, other than a rogue employee;")
+    rogue = "a disgruntled sysadmin deliberately dumped our customer database online. does the deliberate-acts exclusion apply?"
+    assert verdict(rogue, [_cite("exclusion", acts)], [acts], subjects=[c for c, _ in concepts_in(rogue)])[0] == "no"
+    assert verdict(rogue, [_cite("exclusion", acts)], [acts])[0] == "yes"  # without the subjects, the exclusion decides
 
 
 def test_a_place_outside_the_territory_clause_is_not_covered():
