@@ -623,6 +623,8 @@ def test_the_longer_lay_phrase_says_what_its_words_mean():
     # fraud-alert subscriptions for the people whose data leaked are credit monitoring; the bank's fraud alert is not
     assert "credit monitoring" in named("how long can we fund fraud-alert subscriptions for them?")
     assert "credit monitoring" not in named("the bank sent a fraud alert after we wired the money")
+    # an investor with a stake in us is the owner an insured-versus-insured exclusion names
+    assert "parent company" in named("the investor group with a stake in us wants to sue")
     # the help of someone guiding the first hours is the wordings' breach response services
     assert "breach response services" in named("how long does the free hand-holding last after we report something?")
     # how users say a device died is the bricking wordings insure
