@@ -500,7 +500,7 @@ def answer(
     related = tuple(r for s in subs for r in s.related if r.chunk_id not in seen)
     gaps = tuple({(g.kind, g.control, g.chunk_id): g for s in subs for g in s.gaps}.values())
     headline = subs[0].verdict
-    if (len(subs) == 2 and elliptic and subs[1].verdict == "figure" and headline != "not_addressed"
+    if (len(subs) == 2 and elliptic and subs[1].verdict == "figure" and headline != "not_addressed"  # (elliptic: of the 2nd)
             and not (_NUMBERED_FIRST.search(focus) or _LETTERED_FIRST.search(focus))):
         # "do we have to rehearse the plan? how often?": a bare figure asked after a yes-or-no question is what the
         # message asks, the yes implied by it; a list the user numbers keeps each part's own verdict

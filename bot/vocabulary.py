@@ -91,18 +91,27 @@ def contains(seq: list[str], phrase: tuple[str, ...]) -> bool:
 def concepts_in(text: str, vocabulary: tuple[Concept, ...] | None = None) -> list[tuple[Concept, tuple[str, ...]]]:
     """The concepts whose lay phrases occur in `text`, each with the stems of the phrase that matched."""
     seq = tokens(text, keep_stopwords=True)
-    found = []
+    starts: dict[str, list[int]] = {}
+    for i, t in enumerate(seq):
+        starts.setdefault(t, []).append(i)
+    found = []  # (concept, the spans of its phrases in seq)
     for c in vocabulary if vocabulary is not None else load_vocabulary():
-        spans = [(i, i + len(p)) for p in c.users_say for i in range(len(seq) - len(p) + 1) if tuple(seq[i : i + len(p)]) == p]
+        spans = [(i, i + len(p)) for p in c.users_say for i in starts.get(p[0], ()) if tuple(seq[i : i + len(p)]) == p]
         if spans:
-            found.append((c, max(((seq[a:b], b - a) for a, b in spans), key=lambda x: x[1])[0], spans))
+            found.append((c, spans))
+
     # the longer phrase says what its words mean: "holding our data hostage" is ransomware, not a kidnap, and a concept
     # all of whose matches lie inside another concept's longer match is not named
-    def inside(a: int, b: int, other) -> bool:
-        return any(x <= a and b <= y and y - x > b - a for x, y in other)
+    def inside(a: int, b: int, others: list[tuple[int, int]]) -> bool:
+        return any(x <= a and b <= y and y - x > b - a for x, y in others)
 
-    return [(c, tuple(hit)) for c, hit, spans in found
-            if not all(inside(a, b, [sp for d, _, sps in found if d is not c for sp in sps]) for a, b in spans)]
+    out = []
+    for c, spans in found:
+        others = [sp for d, sps in found if d is not c for sp in sps]
+        if not all(inside(a, b, others) for a, b in spans):
+            a, b = max(spans, key=lambda sp: sp[1] - sp[0])
+            out.append((c, tuple(seq[a:b])))
+    return out
 
 
 @lru_cache(maxsize=4)
