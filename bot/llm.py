@@ -14,6 +14,7 @@ from typing import Sequence
 
 from pydantic import BaseModel, Field
 
+from ingestion.figures import amount
 from ingestion.guidance import controls_in
 from ingestion.injection import is_flagged
 from prompts import NO_ANSWER, load
@@ -284,7 +285,6 @@ _FIGURE = re.compile(
     rf"|\b(?P<n>{_NUM})(?:\s*\((?P<n2>\d+)\))?[- ](?:(?:business|calendar|consecutive|working)\s)?(?P<unit>hour|day|week|month|year)s?\b",
     re.I,
 )
-_MAGNITUDE = {"million": 1e6, "mm": 1e6, "m": 1e6, "k": 1e3, "thousand": 1e3, "billion": 1e9, "bn": 1e9}
 
 
 def _number(s: str) -> float | None:
@@ -303,7 +303,7 @@ def figures(text: str) -> dict[tuple, str]:
     out: dict[tuple, str] = {}
     for m in _FIGURE.finditer(" ".join(text.split())):
         if m.group("amt"):
-            v = float(m.group("amt").replace(",", "")) * _MAGNITUDE.get((m.group("mag") or "").lower(), 1)
+            v = amount(m.group("amt"), m.group("mag"))
             out.setdefault(("money", round(v, 2)), m.group(0).strip(" ,"))
         elif m.group("pct"):
             out.setdefault(("percent", float(m.group("pct"))), m.group(0))

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Sequence
 
 from ingestion.chunking import split_sentences
+from ingestion.figures import amount
 from ingestion.terms import IN_DECLARATIONS, Term
 from ingestion.types import Chunk
 from vectorstore.index import PolicyIndex
@@ -269,8 +270,7 @@ def _number(value: str) -> float | None:
     m = _NUM.search(value or "")
     if not m:
         return None
-    n = float(m.group(1).replace(",", ""))
-    return n * {"million": 1e6, "m": 1e6, "k": 1e3}.get((m.group(2) or "").lower(), 1)
+    return amount(m.group(1), m.group(2))
 
 
 @dataclass(frozen=True)

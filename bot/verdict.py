@@ -897,9 +897,7 @@ def _sentence_about(question: str, text: str, cue: re.Pattern[str], least: int, 
     counted before the cue when `before_cue` (what "… email-based codes are not a second factor" leaves out is named
     before its "not"); None when there is none."""
     asked = set(tokens(question))
-    # the wording's words for the lay words asked count too ("a code sent to their gmail" and "email-based codes"),
-    # beside one word the sentence shares as the question says it
-    meant = {t for c, _ in concepts_in(question) for t in c.policy_stems} - asked
+    meant: set[str] | None = None  # the wording's words for the lay words asked, read when first needed
     for start, end in split_sentences(text):
         sentence = " ".join(text[start:end].split())
         m = cue.search(sentence)
@@ -909,8 +907,16 @@ def _sentence_about(question: str, text: str, cue: re.Pattern[str], least: int, 
         left = LEAVES_OUT.search(sentence) if before_cue else None
         named = sentence[left.end():] if left else sentence[: m.start()] if before_cue else sentence
         words = set(tokens(named))
-        if len(asked & words) >= least or (asked & words and len((asked | meant) & words) >= least):
+        shared = asked & words
+        if len(shared) >= least:
             return sentence
+        if shared:
+            # the wording's words for the lay words asked count too ("a code sent to their gmail" and "email-based
+            # codes"), beside one word the sentence shares as the question says it
+            if meant is None:
+                meant = {t for c, _ in concepts_in(question) for t in c.policy_stems}
+            if len(shared | (meant & words)) >= least:
+                return sentence
     return None
 
 

@@ -48,6 +48,15 @@ def period_hours(text: str, *, last: bool = False) -> float | None:
     return value * unit
 
 
+# what a word after an amount multiplies it by ("$1.5 million", "18k")
+MAGNITUDE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "billion": 1e9, "bn": 1e9}
+
+
+def amount(digits: str, magnitude: str | None = None) -> float:
+    """The value of an amount as written: "250,000" → 250000.0; "1.5" with "million" → 1500000.0."""
+    return float(digits.replace(",", "")) * MAGNITUDE.get((magnitude or "").lower(), 1.0)
+
+
 _MONEY_VALUE = re.compile(r"(?:[$£€]|\b(?:USD|GBP|EUR|AUD)\s?)?\b(\d[\d,]*(?:\.\d+)?)\s?(k|m|million|thousand)?\b", re.I)
 
 
@@ -57,9 +66,6 @@ def money_values(text: str) -> list[float]:
     out = []
     for m in _MONEY_VALUE.finditer(text):
         sign = m.group(0)[0] in "$£€" or m.group(0)[:3].upper() in ("USD", "GBP", "EUR", "AUD")
-        scale = (m.group(2) or "").lower()
-        if not sign and not scale:
-            continue
-        value = float(m.group(1).replace(",", ""))
-        out.append(value * {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}.get(scale, 1.0))
+        if sign or m.group(2):
+            out.append(amount(m.group(1), m.group(2)))
     return out
